@@ -1,0 +1,44 @@
+"""LSTM Lab entry point: page config, navigation with sections, shared sidebar.
+
+Everything runs under the ``__main__`` guard: spawned Dask worker processes import the main module
+as ``__mp_main__`` and must not re-run the UI.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run app/streamlit_app.py` puts app/ on the path; the project root holds `models`.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PAGES_DIR = Path(__file__).parent / "app_pages"
+
+
+def main() -> None:
+    """Configure the page and run the selected one."""
+    st.set_page_config(page_title="LSTM Lab", page_icon=":material/replay:", layout="wide")
+    pages = {
+        "Train": [
+            st.Page(PAGES_DIR / "forecast.py", title="Forecast", icon=":material/show_chart:", url_path="forecast",
+                    default=True),
+            st.Page(PAGES_DIR / "digits.py", title="Digits", icon=":material/draw:", url_path="digits"),
+        ],
+        "Understand": [
+            st.Page(PAGES_DIR / "learn.py", title="Learn", icon=":material/school:", url_path="learn"),
+            st.Page(PAGES_DIR / "runs.py", title="Runs", icon=":material/table_rows:", url_path="runs"),
+        ],
+    }
+    page = st.navigation(pages)
+    with st.sidebar:
+        st.caption("LSTM Lab — train recurrent networks and see honestly whether they beat "
+                   "simple baselines.")
+    page.run()
+
+
+if __name__ == "__main__":
+    main()
