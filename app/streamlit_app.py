@@ -24,8 +24,8 @@ def main() -> None:
     st.set_page_config(page_title="LSTM Lab", page_icon=":material/replay:", layout="wide")
     pages = {
         "Train": [
-            st.Page(PAGES_DIR / "forecast.py", title="Forecast", icon=":material/show_chart:", url_path="forecast",
-                    default=True),
+            st.Page(PAGES_DIR / "forecast.py", title="Forecast", icon=":material/show_chart:",
+                    url_path="forecast", default=True),
             st.Page(PAGES_DIR / "digits.py", title="Digits", icon=":material/draw:", url_path="digits"),
         ],
         "Understand": [
