@@ -1,0 +1,76 @@
+"""Configurable limits that keep one user from exhausting the shared server.
+
+Each limit is read from an environment variable every time it is asked for (so tests and operators
+can change it without restarting Python) and falls back to a default. Plain ints, no Streamlit, no Keras.
+
+| variable                      | default    | what it bounds                                         |
+|-------------------------------|------------|--------------------------------------------------------|
+| LSTMLAB_MAX_UPLOAD_MB         | 20         | size of one data file (same as .streamlit/config.toml)  |
+| LSTMLAB_MAX_ROWS              | 100_000    | data rows in one file                                  |
+| LSTMLAB_MAX_WORK              | 20_000_000 | epochs x training windows of one run                   |
+| LSTMLAB_MAX_QUEUED_PER_OWNER  | 3          | runs one owner may have queued or running at a time    |
+
+A value that is not a whole number >= 1 is a ConfigError naming the variable: a silent fallback would
+hide an operator's typo.
+"""
+
+from __future__ import annotations
+
+import os
+
+from models.errors import ConfigError, LimitError
+
+DEFAULT_MAX_UPLOAD_MB = 20  # keep equal to maxUploadSize in .streamlit/config.toml
+DEFAULT_MAX_ROWS = 100_000
+DEFAULT_MAX_WORK = 20_000_000
+DEFAULT_MAX_QUEUED_PER_OWNER = 3
+
+
+def _env_int(name: str, default: int) -> int:
+    """The environment variable ``name`` as a whole number >= 1, or ``default`` when unset or blank."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw.replace("_", ""))
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1, got {value}.")
+    return value
+
+
+def max_upload_mb() -> int:
+    """Largest data file accepted, in megabytes (MiB, as Streamlit counts them)."""
+    return _env_int("LSTMLAB_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)
+
+
+def max_upload_bytes() -> int:
+    """Largest data file accepted, in bytes."""
+    return max_upload_mb() * 1024 * 1024
+
+
+def max_rows() -> int:
+    """Most data rows (not counting the header) one file may have."""
+    return _env_int("LSTMLAB_MAX_ROWS", DEFAULT_MAX_ROWS)
+
+
+def max_work() -> int:
+    """Most epochs x training windows one run may ask for (a proxy for its training time)."""
+    return _env_int("LSTMLAB_MAX_WORK", DEFAULT_MAX_WORK)
+
+
+def max_queued_per_owner() -> int:
+    """Most runs one owner may have waiting or running at the same time."""
+    return _env_int("LSTMLAB_MAX_QUEUED_PER_OWNER", DEFAULT_MAX_QUEUED_PER_OWNER)
+
+
+def check_work(epochs: int, training_windows: int) -> None:
+    """Raise LimitError when ``epochs * training_windows`` exceeds ``max_work()``."""
+    work = int(epochs) * int(training_windows)
+    limit = max_work()
+    if work > limit:
+        raise LimitError(
+            f"{epochs:,} epochs x {training_windows:,} training windows is {work:,} steps of work, "
+            f"above this server's limit of {limit:,}: use fewer epochs or a shorter series."
+        )
