@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Modules the Streamlit server process may load: none of them may pull in TensorFlow.
 UI_SIDE_MODULES = [
     "models.config", "models.errors", "models.results", "models.data", "models.limits",
+    "models.csvread", "models.timeparse", "models.series_clean",
     "models.windows", "models.baselines", "models.metrics", "models.store", "models.jobs",
     "models.settings", "models.numpy_rnn", "models.preprocess", "models.digits_data",
 ]
