@@ -1,0 +1,1 @@
+"""Benchmarks: each prints one line per figure with its ratio against the seed article's programs."""

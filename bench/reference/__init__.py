@@ -1,0 +1,1 @@
+"""The seed article's two Keras programs, changed only as far as current Keras requires."""
