@@ -1,6 +1,104 @@
-"""Forecast page."""
+"""Forecast page: bring a series → choose settings → train in the background → see the honest result.
+
+The page keeps only the id of its current run (a non-widget session key, mirrored in the ``run``
+query parameter). On a fresh session it shows the owner's latest forecast run, so a reload or a new
+tab with the same ``u`` token finds it; ``?run=<id>`` opens that run (the Runs page links here so).
+Training happens in the job engine's workers; this script never imports TensorFlow.
+"""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from app import runtime
+from app.components import data_input, forecast_results, forecast_settings, run_panel
+from app.components.data_input import escape_markdown
+from app.identity import current_owner
+from models.errors import LabError, RunNotFound
+from models.store import RunRecord
+
+RUN_KEY = "forecast_run_id"  # the page's current run (non-widget: survives page switches)
+RUN_PARAM = "run"
+
+
+def latest_forecast_run(owner: str) -> str | None:
+    """The id of the owner's newest forecast run, or None."""
+    for record in runtime.store().list_runs(owner, limit=50):
+        if record.kind == "forecast" and record.mine:
+            return record.id
+    return None
+
+
+def current_run(owner: str) -> RunRecord | None:
+    """The run this page shows: ``?run=`` first, then this session's, then the owner's latest."""
+    requested = st.query_params.get(RUN_PARAM)
+    if requested and requested != st.session_state.get(RUN_KEY):
+        st.session_state[RUN_KEY] = requested
+    if RUN_KEY not in st.session_state:
+        st.session_state[RUN_KEY] = latest_forecast_run(owner)
+    run_id = st.session_state[RUN_KEY]
+    if not run_id:
+        return None
+    try:
+        record = runtime.store().get_run(run_id, owner)
+    except RunNotFound as error:
+        if requested:  # a link that does not work (deleted, not shared): say so once
+            st.warning(escape_markdown(error), icon=":material/link_off:")
+            del st.query_params[RUN_PARAM]
+        st.session_state[RUN_KEY] = None
+        return None
+    if record.kind != "forecast":
+        st.warning("That run is not a forecast: open it from the Runs page.", icon=":material/link_off:")
+        st.session_state[RUN_KEY] = None
+        return None
+    return record
+
+
+def train(config, choice: data_input.DataChoice, owner: str) -> None:
+    """Queue a run and make it the page's current run; returns at once."""
+    try:
+        run_id = runtime.engine().submit(config, choice.data, choice.name, owner)
+    except LabError as error:
+        st.error(escape_markdown(error), icon=":material/block:")
+        return
+    st.session_state[RUN_KEY] = run_id
+    st.query_params[RUN_PARAM] = run_id
+
+
+owner = current_owner()
 st.title("Forecast")
-st.write("Coming together: this page is being built.")
+st.caption("Train a recurrent network (LSTM, GRU or simple RNN) on a time series and see, on data it "
+           "never saw, whether it beats simple forecasts such as repeating last year's value.")
+record = current_run(owner)
+
+st.header("1. Data", anchor=False)
+choice = data_input.show()
+
+st.header("2. Settings", anchor=False)
+config = forecast_settings.show(choice)
+
+st.header("3. Train", anchor=False)
+busy = record is not None and record.active and record.mine
+left, right = st.columns([1, 4], vertical_alignment="center")
+clicked = left.button(
+    "Train", type="primary", icon=":material/play_arrow:", disabled=config is None or busy,
+    key="forecast-train", width="stretch",
+    help="Start training in the background. You can leave the page: the run keeps going and is "
+         "shown again when you come back." if not busy else "A run is in progress: wait for it or cancel it.")
+with right:
+    st.page_link("app_pages/runs.py", label="All your runs", icon=":material/table_rows:",
+                 query_params={"u": owner})
+if clicked and config is not None and choice is not None and not busy:
+    train(config, choice, owner)
+    record = current_run(owner)
+engine_error = runtime.engine().error
+if engine_error:
+    st.error(escape_markdown(engine_error), icon=":material/error:")
+
+if record is not None:
+    if record.data_name and (choice is None or record.data_name != choice.name):
+        st.caption(escape_markdown(f"Showing the run on {record.data_name}."))
+    record = run_panel.show(record.id, owner, key="forecast-run")
+    if record is not None and record.state == "succeeded":
+        st.header("4. Result", anchor=False)
+        forecast_results.show(record, owner)

@@ -8,6 +8,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app import runtime
+
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "app" / "streamlit_app.py")
 
@@ -20,4 +22,30 @@ def app(tmp_path, monkeypatch):
     st.cache_data.clear()
     at = AppTest.from_file(ENTRY, default_timeout=60)
     yield at
+    runtime.shutdown()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def lab_app(lab_engine, monkeypatch):
+    """Open a page with the session's shared job engine (``lab_engine`` in tests/conftest.py).
+
+    ``runtime.engine()`` and ``runtime.store()`` are patched to return it and its store, so no second
+    Dask cluster starts and Streamlit's caches are left alone. Returns
+    ``open_page(page, owner, **query_params) -> AppTest``, already run once, directly on that page
+    (as a link such as ``/learn?run=<id>`` opens it: the default page never sees the parameters).
+    """
+    monkeypatch.setattr(runtime, "engine", lambda: lab_engine)
+    monkeypatch.setattr(runtime, "store", lambda: lab_engine.store)
+
+    def open_page(page: str, owner: str, **query_params: str) -> AppTest:
+        at = AppTest.from_file(ENTRY, default_timeout=60)
+        at.query_params["u"] = owner
+        for name, value in query_params.items():
+            at.query_params[name] = value
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return open_page

@@ -1,0 +1,1 @@
+"""Reusable widgets: each ``show(...)`` renders one piece of UI and returns a plain value."""

@@ -1,0 +1,125 @@
+"""Which digits run the page shows, its files, and its results (metrics, per class, confusion, mistakes).
+
+A finished run's files never change, so they are cached by run id (bounded). Weights are read with
+``models.numpy_rnn``: the app process never imports Keras.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import streamlit as st
+
+from app import digits_charts, runtime
+from models import numpy_rnn
+from models.errors import LabError
+from models.store import RunRecord
+
+RUN_PARAM = "run"  # ?run=<id> opens that run
+SESSION_RUN = "digits_run_id"  # the run this session is looking at (survives page switches)
+
+
+# ---------------------------------------------------------------- which run
+
+
+def remember(run_id: str) -> None:
+    """Make ``run_id`` the page's current run (session and URL, so a reload finds it)."""
+    st.session_state[SESSION_RUN] = run_id
+    st.query_params[RUN_PARAM] = run_id
+
+
+def current_run(owner: str) -> RunRecord | None:
+    """The run to show: ``?run=<id>``, else this session's run, else the owner's latest digits run."""
+    store = runtime.store()
+    for run_id in (st.query_params.get(RUN_PARAM), st.session_state.get(SESSION_RUN)):
+        if not run_id:
+            continue
+        try:
+            record = store.get_run(run_id, owner)
+        except LabError:
+            continue  # deleted, or someone else's unshared run: fall back quietly
+        if record.kind == "digits":
+            st.session_state[SESSION_RUN] = record.id
+            return record
+    for record in store.list_runs(owner, limit=100):  # newest first
+        if record.kind == "digits" and record.mine:
+            st.session_state[SESSION_RUN] = record.id
+            return record
+    return None
+
+
+# ---------------------------------------------------------------- files of a finished run
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def run_weights(run_id: str, owner: str) -> numpy_rnn.Weights:
+    """The run's network weights (``weights.npz``) for the NumPy forward pass."""
+    return numpy_rnn.load_weights(runtime.store().read_artifact(run_id, "weights.npz", owner))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def run_arrays(run_id: str, name: str, owner: str) -> dict[str, np.ndarray]:
+    """The arrays of one ``.npz`` file of the run (``mistakes.npz``, ``samples.npz``)."""
+    data = runtime.store().read_artifact(run_id, name, owner)
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+# ---------------------------------------------------------------- results
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def data_line(summary: dict) -> str:
+    """One line: which digits the run trained and was tested on."""
+    name = "full MNIST" if summary.get("source") == "keras" else "the bundled MNIST sample"
+    return (f"Trained on {summary.get('n_train', 0):,} digits of {name}, "
+            f"tested on {summary.get('n_test', 0):,} digits it never saw.")
+
+
+def show(record: RunRecord, owner: str, key: str) -> None:
+    """Results of a finished digits run: headline numbers, per-class accuracy, confusion, mistakes."""
+    metrics, summary = record.metrics or {}, record.summary or {}
+    st.caption(data_line(summary))
+    accuracy, loss, train, seconds = st.columns(4)
+    accuracy.metric("Test accuracy", _percent(metrics.get("test_accuracy")),
+                    help="Share of the test digits (never used for training) read correctly.")
+    loss.metric("Test loss", "—" if metrics.get("test_loss") is None else f"{metrics['test_loss']:.3f}",
+                help="Average cross-entropy on the test digits: lower means more confident right answers.")
+    train.metric("Training accuracy", _percent(metrics.get("train_accuracy")),
+                 help="The same on the training digits. Much higher than test accuracy means it "
+                      "memorised rather than learned.")
+    seconds.metric("Training time", f"{record.fit_seconds or 0:.0f} s",
+                   help=f"{summary.get('parameters', 0):,} numbers (weights) were learned.")
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(digits_charts.per_class_bars(metrics.get("per_class_accuracy") or [None] * 10),
+                        key=f"{key}-per-class")
+    with right:
+        if summary.get("confusion"):
+            st.plotly_chart(digits_charts.confusion_heatmap(summary["confusion"]), key=f"{key}-confusion")
+    show_mistakes(record, owner, key)
+
+
+def show_mistakes(record: RunRecord, owner: str, key: str) -> None:
+    """The wrong answers given with the most confidence, as images with both labels."""
+    if "mistakes.npz" not in record.artifacts:
+        return
+    try:
+        mistakes = run_arrays(record.id, "mistakes.npz", owner)
+    except LabError as error:
+        st.warning(str(error))
+        return
+    st.markdown("**Its most confident mistakes**")
+    if not len(mistakes["labels"]):
+        st.caption("It read every test digit correctly.")
+        return
+    captions = [f"said {said} · was {true}" for said, true in zip(mistakes["predicted"], mistakes["labels"],
+                                                                    strict=True)]
+    st.plotly_chart(digits_charts.digit_grid(mistakes["images"][:20], captions[:20], columns=10),
+                    key=f"{key}-mistakes")
+    st.caption("Above each digit: what the network answered, then the true label. Pick one under "
+               "*Watch it read* to see where it went wrong.")

@@ -1,0 +1,117 @@
+"""Settings of a digits run with plain-language help, starting from a preset.
+
+The chosen values live in a plain (non-widget) session dict, so they survive a switch to another
+page and back; the widgets are re-seeded from it whenever Streamlit has dropped their state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from models.config import CELLS, DIGITS_PRESETS, OPTIMIZERS, DigitsConfig
+from models.errors import ConfigError
+
+PRESETS = {"quick": "Quick demo (about 30 s)", "seed": "Seed article"}
+FIELDS = ("units", "epochs", "cell", "layers", "batch_size", "optimizer", "learning_rate", "limit", "source")
+CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Simple RNN"}
+OPTIMIZER_NAMES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD (plain gradient descent)"}
+LIMITS = (500, 1000, 2000, 4000, 10000, 30000, None)
+SOURCE_NAMES = {
+    "auto": "Full MNIST if it can be had, else the bundled digits",
+    "bundled": "Bundled 5,000 digits (offline)",
+    "keras": "Full MNIST (70,000 digits, downloaded once)",
+}
+
+
+def _values(config: DigitsConfig) -> dict:
+    return {name: getattr(config, name) for name in FIELDS}
+
+
+def limit_name(limit: int | None) -> str:
+    """'4,000' or 'All available'."""
+    return "All available" if limit is None else f"{limit:,}"
+
+
+def keras_mnist_cached() -> bool:
+    """Whether Keras already holds full MNIST on this machine (then "auto" needs no download)."""
+    homes = [os.environ.get("KERAS_HOME"), str(Path.home() / ".keras"), "/tmp/.keras"]
+    return any(home and (Path(home) / "datasets" / "mnist.npz").is_file() for home in homes)
+
+
+def source_line(source: str) -> str:
+    """Which digits training will use, in one plain sentence."""
+    if source == "bundled":
+        return "Training will use the 5,000 bundled digits: 4,000 to learn from, 1,000 to test on."
+    if keras_mnist_cached():
+        return ("Training will use full MNIST (60,000 digits to learn from, 10,000 to test on), "
+                "already downloaded on this server.")
+    if source == "keras":
+        return ("Training will download full MNIST once (about 11 MB); without internet access the "
+                "run fails with a message.")
+    return ("Training will try to download full MNIST once (a few seconds at most) and otherwise use "
+            "the 5,000 bundled digits.")
+
+
+def _apply_preset(key: str) -> None:
+    preset = DIGITS_PRESETS[st.session_state[f"{key}-preset"]]
+    st.session_state[f"{key}-values"] = _values(preset)
+    for name, value in _values(preset).items():
+        st.session_state[f"{key}-{name}"] = value
+
+
+def show(key: str = "digits") -> DigitsConfig | None:
+    """Render the settings; returns the configuration (None, with the reason shown, if invalid)."""
+    values = st.session_state.setdefault(f"{key}-values", _values(DIGITS_PRESETS["quick"]))
+    st.session_state.setdefault(f"{key}-preset", "quick")
+    for name in FIELDS:  # re-seed widgets whose state Streamlit dropped (e.g. after a page switch)
+        st.session_state.setdefault(f"{key}-{name}", values[name])
+    st.radio("Start from", list(PRESETS), format_func=PRESETS.get, key=f"{key}-preset", horizontal=True,
+             on_change=_apply_preset, args=(key,),
+             help="The seed article's program (30 LSTM units, 10 epochs on every digit) or a faster "
+                  "demo that reaches a better accuracy on fewer digits. Change anything below after.")
+    units, epochs = st.columns(2)
+    units.number_input("Units", min_value=1, max_value=512, step=8, key=f"{key}-units",
+                       help="How many numbers the network keeps in its memory while it reads a digit "
+                            "row by row. More units can learn more, but train slower.")
+    epochs.number_input("Epochs", min_value=1, max_value=200, step=1, key=f"{key}-epochs",
+                        help="How many times the network goes through all its training digits.")
+    with st.expander("More settings"):
+        left, right = st.columns(2)
+        left.selectbox("Cell type", CELLS, format_func=CELL_NAMES.get, key=f"{key}-cell",
+                       help="LSTM and GRU have gates that decide what to remember and forget; a simple "
+                            "RNN has none and tends to forget the top of the digit by the bottom.")
+        right.number_input("Layers", min_value=1, max_value=4, step=1, key=f"{key}-layers",
+                           help="Recurrent layers stacked on each other. One is enough for digits.")
+        left.number_input("Batch size", min_value=1, max_value=4096, step=32, key=f"{key}-batch_size",
+                          help="Digits looked at before each small correction of the weights. Bigger "
+                               "batches are faster per epoch but make fewer corrections.")
+        right.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_NAMES.get, key=f"{key}-optimizer",
+                        help="The rule that corrects the weights after each batch. The seed article "
+                             "uses RMSprop; Adam usually learns fastest.")
+        left.number_input("Learning rate", min_value=1e-6, max_value=1.0, step=0.001, format="%.4f",
+                          key=f"{key}-learning_rate",
+                          help="How big each correction is. Too big and training goes wild; too small "
+                               "and it learns slowly.")
+        right.selectbox("Training digits", LIMITS, key=f"{key}-limit",
+                        format_func=limit_name,
+                        help="How many digits it learns from. Fewer is faster; the test digits are "
+                             "always the full test set.")
+        st.selectbox("Digits source", list(SOURCE_NAMES), format_func=SOURCE_NAMES.get, key=f"{key}-source",
+                     help="Full MNIST has 60,000 training digits. The bundled 5,000 real MNIST digits "
+                          "work without internet access.")
+    chosen = {name: st.session_state[f"{key}-{name}"] for name in FIELDS}
+    st.session_state[f"{key}-values"] = chosen
+    st.caption(source_line(chosen["source"]))
+    try:
+        config = DigitsConfig(**chosen)
+    except ConfigError as error:
+        st.error(str(error))
+        return None
+    for name, preset in DIGITS_PRESETS.items():
+        if dataclasses.replace(config, preset=name) == preset:
+            return preset
+    return config

@@ -1,0 +1,181 @@
+"""Learn, part 1: the roommate's dinners (the seed article's example), trained in the background.
+
+Input (weather, random or typed) -> the rule's dinners -> a "learn" run on the job engine -> the
+network's answer for tomorrow next to the rule, its accuracy by weather, and its 3 x 2 table.
+The trained network is queried with models.numpy_rnn (never Keras in the server).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app import runtime
+from app.components import learn_live
+from models import numpy_rnn, toy_tasks
+from models.config import CELLS, LearnConfig
+from models.errors import LabError
+from models.store import RunRecord
+
+ICONS = {"sunny": "☀️ sunny", "rainy": "🌧️ rainy"}
+DEFAULT_PATTERN = "SRSSRRSRSSSRRSRSRRSS" * 4
+PREVIEW_DAYS = 10
+PRESET = toy_tasks.LEARN_PRESETS["roommate"]
+
+
+def show(owner: str, shared_run: RunRecord | None = None) -> None:
+    """The whole roommate section; ``shared_run``: a run opened by link (``?run=``)."""
+    st.markdown(
+        "Our roommate cooks three dishes in turn: **apple pie → burger → chicken → apple pie …**. "
+        "On a **sunny** day she spends the day on the balcony with a beer and doesn't cook, so we eat "
+        "the same as yesterday. On a **rainy** day she stays in and cooks the next dish. A small "
+        "recurrent network reads the last few days (yesterday's dinner and the day's weather) and "
+        "learns to predict the dinner — nobody tells it the rule.")
+    config = _settings()
+    if config is None:
+        return
+    if st.button("Train the roommate network", key="room-train", type="primary", icon=":material/school:"):
+        try:
+            st.session_state["room-run"] = runtime.engine().submit(config.to_dict(), None, "roommate dinners",
+                                                                   owner)
+            shared_run = None  # the new run replaces a run opened by link
+            if "run" in st.query_params:
+                del st.query_params["run"]
+        except LabError as error:
+            st.error(str(error))
+    record = shared_run or _current_run(owner)
+    if record is None:
+        st.caption("Train the network to see what it learned.")
+        return
+    record = learn_live.show(record.id, owner, key="room-live")
+    if record is not None and record.state == "succeeded":
+        _results(record, owner)
+
+
+def _settings() -> LearnConfig | None:
+    """Weather and network settings -> a validated configuration (None after showing an error)."""
+    mode = st.radio("Weather", ["Random", "Write my own"], horizontal=True, key="room-mode",
+                    help="Random: each day rains with the chance you choose. Your own: type S and R.")
+    seed = st.session_state.setdefault("room-seed", 7)
+    days, rain, text = 160, 0.5, ""
+    try:
+        if mode == "Random":
+            left, right, button = st.columns([3, 3, 2], vertical_alignment="bottom")
+            days = left.slider("Days", 20, 400, 160, step=10, key="room-days",
+                               help="How many days of dinners the network learns from.")
+            rain = right.slider("Chance of rain", 0.0, 1.0, 0.5, step=0.05, key="room-rain",
+                                help="Few rainy days: the network rarely sees her cook.")
+            if button.button("New weather", key="room-shuffle", icon=":material/casino:"):
+                st.session_state["room-seed"] = seed = seed + 1
+            weather = toy_tasks.random_weather(days, rain, seed)
+        else:
+            text = st.text_area("Weather, one letter per day: S sunny, R rainy", value=DEFAULT_PATTERN,
+                                key="room-weather", height=90)
+            weather = toy_tasks.parse_weather(text)
+            text = toy_tasks.weather_text(weather)
+        with st.expander("Network settings"):
+            cell_column, units_column, epochs_column, window_column = st.columns(4)
+            cell = cell_column.selectbox("Cell", CELLS, index=CELLS.index(PRESET.cell), key="room-cell",
+                                         help="lstm, gru or a plain rnn.")
+            units = units_column.slider("Units", 2, 32, PRESET.units, key="room-units")
+            epochs = epochs_column.slider("Epochs", 5, 100, PRESET.epochs, step=5, key="room-epochs")
+            window = window_column.slider("Days it reads", 1, 7, PRESET.window, key="room-window",
+                                          help="How many recent days make one input sequence.")
+        config = PRESET.replace(weather=text, days=days, rain_chance=rain, seed=seed, cell=cell, units=units,
+                                epochs=epochs, window=window)
+    except LabError as error:
+        st.error(str(error))
+        return None
+    dinners = toy_tasks.roommate_dinners(weather)
+    preview = _days_table(weather[:PREVIEW_DAYS], dinners[:PREVIEW_DAYS + 1])
+    st.dataframe(preview, hide_index=True, key="room-preview", height=35 * (len(preview) + 1) + 3)
+    st.caption(f"The first {min(PREVIEW_DAYS, len(weather))} of {len(weather)} days, following the rule. "
+               f"{int((weather == toy_tasks.RAINY).sum())} rainy days in all.")
+    return config
+
+
+def _days_table(weather: np.ndarray, dinners: np.ndarray) -> pd.DataFrame:
+    """Day, weather and dinner (day 0: the first dinner, before any weather)."""
+    return pd.DataFrame({
+        "day": range(len(dinners)),
+        "weather": ["—", *(ICONS[toy_tasks.WEATHERS[day]] for day in weather)],
+        "dinner": [toy_tasks.DISHES[dish] for dish in dinners],
+    })
+
+
+def _current_run(owner: str) -> RunRecord | None:
+    run_id = st.session_state.get("room-run")
+    if run_id:
+        try:
+            return runtime.store().get_run(run_id, owner)
+        except LabError:
+            st.session_state.pop("room-run", None)
+    return learn_live.latest_run(owner, "roommate")
+
+
+def _results(record: RunRecord, owner: str) -> None:
+    """Tomorrow's dinner (network vs rule), accuracy by weather and the yesterday x weather table."""
+    metrics, summary = record.metrics or {}, record.summary or {}
+    try:
+        weights = numpy_rnn.load_weights(runtime.store().read_artifact(record.id, "weights.npz", owner))
+    except LabError as error:
+        st.error(str(error))
+        return
+    st.markdown("#### What the network learned")
+    columns = st.columns(4)
+    columns[0].metric("Test accuracy", _percent(metrics.get("test_accuracy")),
+                      help=f"On the last {summary.get('n_test', '?')} days, which it never trained on.")
+    columns[1].metric("On sunny days", _percent(metrics.get("sunny_accuracy")),
+                      help=f"{summary.get('test_sunny_days', 0)} sunny test days.")
+    columns[2].metric("On rainy days", _percent(metrics.get("rainy_accuracy")),
+                      help=f"{summary.get('test_rainy_days', 0)} rainy test days.")
+    columns[3].metric("The rule", _percent(metrics.get("rule_accuracy")), help="Right by construction.")
+    if not summary.get("test_rainy_days"):
+        st.info("There were no rainy days in the test part, so we cannot tell whether it learned to "
+                "expect cooking on rainy days.")
+
+    dinners = np.array(summary.get("dinners", [0]))
+    weather = toy_tasks.parse_weather(summary.get("weather") or "S")
+    window = int(summary.get("window", 1))
+    today = int(dinners[-1])
+    tomorrow = st.radio("Tomorrow's weather", toy_tasks.WEATHERS, horizontal=True, key="room-tomorrow",
+                        format_func=ICONS.get)
+    tomorrow_weather = toy_tasks.WEATHERS.index(tomorrow)
+    # The last window-1 real days, then (today's dinner, tomorrow's weather): [window, 5].
+    steps = toy_tasks.encode_days(np.r_[dinners[len(dinners) - window:-1], today],
+                                  np.r_[weather[len(weather) - window + 1:], tomorrow_weather])
+    probabilities = numpy_rnn.predict(weights, steps)[0]  # [3]
+    guess = int(probabilities.argmax())
+    rule = toy_tasks.roommate_rule(today, tomorrow_weather)
+    left, right = st.columns(2)
+    left.metric(f"Today we ate {toy_tasks.DISHES[today]}. Network says tomorrow:",
+                f"{toy_tasks.DISHES[guess]} ({probabilities[guess]:.0%})")
+    right.metric("The rule says:", toy_tasks.DISHES[rule])
+    if guess == rule:
+        st.success("The network agrees with the rule.", icon=":material/check:")
+    else:
+        st.warning("The network disagrees with the rule here: it has not learned this case.")
+
+    st.markdown("**Its answer for every yesterday × weather pair** (✓ where it matches the rule)")
+    st.dataframe(pair_table(weights, window), key="room-table")
+
+
+def pair_table(weights: numpy_rnn.Weights, window: int) -> pd.DataFrame:
+    """3 x 2 table: rows yesterday's dish, columns the weather, cells "burger ✓ 98%"."""
+    rows = {}
+    for dish, name in enumerate(toy_tasks.DISHES):
+        windows = np.stack([toy_tasks.pair_window(dish, weather, window)
+                            for weather in range(len(toy_tasks.WEATHERS))])  # [2, window, 5]
+        probabilities = numpy_rnn.predict(weights, windows)  # [2, 3]
+        cells = []
+        for weather, row in enumerate(probabilities):
+            answer = int(row.argmax())
+            mark = "✓" if answer == toy_tasks.roommate_rule(dish, weather) else "✗"
+            cells.append(f"{toy_tasks.DISHES[answer]} {mark} {row[answer]:.0%}")
+        rows[f"yesterday {name}"] = cells
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[ICONS[name] for name in toy_tasks.WEATHERS])
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"

@@ -1,0 +1,179 @@
+"""Pure plotly builders of the Forecast page: data in, ``go.Figure`` out (no Streamlit).
+
+User-supplied names (columns, files) are HTML-escaped before they reach a figure: plotly renders a
+small subset of HTML in titles and legends, and a column may be called ``<b>Month</b>``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+ACTUAL_COLOR = "#3b3b3b"
+TRAIN_COLOR = "#1f77b4"
+TEST_COLOR = "#d62728"
+BASELINES = {  # metrics key -> legend name, colour, shown at first
+    "persistence": ("persistence (last value)", "#8c8c8c", True),
+    "seasonal_naive": ("seasonal naive (one season ago)", "#2ca02c", True),
+    "drift": ("drift (last value + average trend)", "#9467bd", False),
+    "mean": ("mean (training average)", "#bcbd22", False),
+}
+HEIGHT = 460
+MAX_POINTS = 5000  # per figure: more points make the page slow to send and draw, and add nothing visible
+MARGIN = {"l": 50, "r": 20, "t": 60, "b": 40}
+
+# Label style -> how the unified hover shows the time (the same way the labels are written).
+_DATE_FORMATS = (
+    (re.compile(r"^\d{4}-\d{2}$"), "%Y-%m"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"), "%Y-%m-%d %H:%M"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"), "%Y-%m-%d %H:%M:%S"),
+)
+_INTEGER = re.compile(r"^-?\d+$")
+
+
+def safe_text(text: object) -> str:
+    """A user-supplied string made inert for plotly's HTML-like text rendering."""
+    return html.escape(str(text), quote=False)
+
+
+def axis_kind(labels: Sequence[str]) -> tuple[str, str | None]:
+    """Plotly axis type for time labels ("date", "linear" or "category") and the date hover format.
+
+    Every label must fit one date style for a date axis; whole numbers (years, positions) make a
+    numeric axis; anything else ("1970 Q1", "+1") is shown as ordered categories.
+    """
+    labels = [str(label) for label in labels]
+    for pattern, hover_format in _DATE_FORMATS:
+        if labels and all(pattern.match(label) for label in labels):
+            return "date", hover_format
+    if labels and all(_INTEGER.match(label) for label in labels):
+        return "linear", None
+    return "category", None
+
+
+def _x_values(labels: Sequence[str], kind: str) -> list:
+    return [int(label) for label in labels] if kind == "linear" else [str(label) for label in labels]
+
+
+def _layout(figure: go.Figure, title: str, y_title: str, kind: str, hover_format: str | None) -> None:
+    figure.update_layout(
+        title=title, height=HEIGHT, margin=MARGIN, hovermode="x unified",
+        legend={"orientation": "h", "y": -0.14, "x": 0},
+        yaxis_title=y_title,
+    )
+    figure.update_xaxes(type=kind, hoverformat=hover_format)
+    if kind == "category":
+        figure.update_xaxes(nticks=12)
+
+
+def thinned(n_points: int, keep: np.ndarray | None = None, limit: int = MAX_POINTS) -> np.ndarray:
+    """Indices of at most about ``limit`` evenly spaced points (all when fewer), plus ``keep``."""
+    if n_points <= limit:
+        return np.arange(n_points)
+    chosen = np.linspace(0, n_points - 1, limit).round().astype(np.int64)
+    if keep is not None:
+        chosen = np.union1d(chosen, np.asarray(keep, dtype=np.int64))
+    return np.unique(chosen)
+
+
+def _thinning_note(shown: int, total: int) -> str:
+    return "" if shown >= total else f" ({shown:,} of {total:,} points shown)"
+
+
+def series_figure(time_labels: Sequence[str], values: np.ndarray, target: str, name: str) -> go.Figure:
+    """The uploaded series as one line, hover showing each time label and value (long series thinned)."""
+    rows = thinned(len(time_labels))
+    labels = [str(time_labels[row]) for row in rows]
+    kind, hover_format = axis_kind(labels)
+    figure = go.Figure(go.Scatter(
+        x=_x_values(labels, kind), y=np.asarray(values, dtype=np.float64)[rows], mode="lines",
+        name=safe_text(target), line={"color": ACTUAL_COLOR, "width": 2},
+        hovertemplate="%{y:,.6~g}<extra></extra>",
+    ))
+    title = f"{safe_text(name)}: {safe_text(target)}{_thinning_note(len(rows), len(time_labels))}"
+    _layout(figure, title, safe_text(target), kind, hover_format)
+    figure.update_layout(height=340, showlegend=False)
+    return figure
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+
+
+def forecast_figure(frame: pd.DataFrame, target: str, model_name: str = "LSTM") -> go.Figure:
+    """Actual series, network on the training and test parts, baselines, and the forecast past the end.
+
+    ``frame``: the run's predictions table (columns time, actual, part, lstm, persistence,
+    seasonal_naive, drift, mean; part is train / test / forecast; empty cells are NaN). Each line
+    can be toggled in the legend; the test part and the forecast are shaded. A long series is thinned
+    evenly (keeping the first test point and the whole forecast).
+    """
+    total = len(frame)
+    part_all = frame["part"].astype(str).to_numpy()
+    keep = np.r_[np.flatnonzero(part_all == "test")[:1], np.flatnonzero(part_all == "forecast")]
+    rows = thinned(total, keep)
+    frame = frame.iloc[rows]
+    labels = [str(label) for label in frame["time"]]
+    kind, hover_format = axis_kind(labels)
+    x = np.array(_x_values(labels, kind), dtype=object)
+    part = frame["part"].astype(str).to_numpy()
+    actual = _column(frame, "actual")
+    network = _column(frame, "lstm")
+    is_train, is_test, is_future = part == "train", part == "test", part == "forecast"
+    value_hover = "%{y:,.6~g}"
+    figure = go.Figure()
+
+    known = ~is_future
+    figure.add_trace(go.Scatter(x=x[known], y=actual[known], mode="lines", name=f"actual {safe_text(target)}",
+                                line={"color": ACTUAL_COLOR, "width": 2.5}, hovertemplate=value_hover))
+    figure.add_trace(go.Scatter(x=x[is_train], y=network[is_train], mode="lines",
+                                name=f"{model_name} on the training part", line={"color": TRAIN_COLOR},
+                                hovertemplate=value_hover))
+    figure.add_trace(go.Scatter(x=x[is_test], y=network[is_test], mode="lines",
+                                name=f"{model_name} on the test part",
+                                line={"color": TEST_COLOR, "width": 2.5},
+                                hovertemplate=value_hover))
+    if is_future.any() and known.any():
+        # Start the forecast line at the last actual value so it visibly continues the series.
+        last = int(np.flatnonzero(known)[-1])
+        future_x = np.r_[x[last:last + 1], x[is_future]]
+        future_y = np.r_[actual[last], network[is_future]]
+        figure.add_trace(go.Scatter(x=future_x, y=future_y, mode="lines+markers",
+                                    name=f"{model_name} forecast", marker={"size": 5},
+                                    line={"color": TEST_COLOR, "dash": "dash", "width": 2.5},
+                                    hovertemplate=value_hover))
+    scored = is_test | is_future
+    for key, (legend, color, shown) in BASELINES.items():
+        if key not in frame.columns:
+            continue
+        values = _column(frame, key)
+        if not np.isfinite(values[scored]).any():
+            continue  # skipped baseline (e.g. no season known)
+        figure.add_trace(go.Scatter(x=x[scored], y=values[scored], mode="lines", name=legend,
+                                    line={"color": color, "dash": "dot", "width": 1.5},
+                                    visible=True if shown else "legendonly", hovertemplate=value_hover))
+
+    _mark_parts(figure, x, is_test, is_future)
+    title = (f"{safe_text(target)}: actual values, {model_name} predictions and baselines"
+             f"{_thinning_note(len(rows), total)}")
+    _layout(figure, title, safe_text(target), kind, hover_format)
+    return figure
+
+
+def _mark_parts(figure: go.Figure, x: np.ndarray, is_test: np.ndarray, is_future: np.ndarray) -> None:
+    """Shade the test part and the forecast; a line at the train/test boundary."""
+    if is_test.any():
+        first, last = x[is_test][0], x[is_test][-1]
+        figure.add_vrect(x0=first, x1=last, fillcolor=TEST_COLOR, opacity=0.07, line_width=0, layer="below",
+                         annotation_text="test part", annotation_position="top left")
+        figure.add_vline(x=first, line={"color": TEST_COLOR, "width": 1, "dash": "dot"})
+    if is_future.any():
+        figure.add_vrect(x0=x[is_future][0], x1=x[is_future][-1], fillcolor="#ff7f0e", opacity=0.08,
+                         line_width=0, layer="below", annotation_text="forecast",
+                         annotation_position="top left")

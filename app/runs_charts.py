@@ -1,0 +1,64 @@
+"""Plotly figures of the Runs page: several runs on one chart (no Streamlit, no Keras)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from models.results import EpochReport
+
+_LAYOUT = {"height": 380, "margin": {"l": 40, "r": 10, "t": 50, "b": 40},
+           "legend": {"orientation": "h", "y": -0.3}}
+
+
+def predictions_overlay(predictions: Mapping[str, pd.DataFrame]) -> go.Figure:
+    """The actual series once and each run's network predictions (``lstm`` column) over time.
+
+    ``predictions``: run label -> its predictions.csv table (time, actual, part, lstm, ...).
+    """
+    figure = go.Figure()
+    for index, (label, frame) in enumerate(predictions.items()):
+        if index == 0 or not frame["time"].equals(next(iter(predictions.values()))["time"]):
+            known = frame[frame["actual"].notna()]
+            name = "actual" if index == 0 else f"actual ({label})"
+            figure.add_trace(go.Scatter(x=known["time"], y=known["actual"], mode="lines", name=name,
+                                        line={"color": "black", "width": 2}))
+        figure.add_trace(go.Scatter(x=frame["time"], y=frame["lstm"], mode="lines", name=label))
+    test = next(iter(predictions.values()))
+    test = test[test["part"] == "test"]["time"] if "part" in test else []
+    if len(test):
+        figure.add_vrect(x0=test.iloc[0], x1=test.iloc[-1], fillcolor="grey", opacity=0.08, line_width=0,
+                         annotation_text="test part", annotation_position="top left")
+    figure.update_layout(title="Predictions of the chosen runs", xaxis_title="time", yaxis_title="value",
+                         **_LAYOUT)
+    return figure
+
+
+def loss_overlay(histories: Mapping[str, Sequence[EpochReport]]) -> go.Figure:
+    """Training loss per epoch of several runs (validation loss dotted, same colour order)."""
+    figure = go.Figure()
+    for label, history in histories.items():
+        epochs = [report.epoch for report in history]
+        figure.add_trace(go.Scatter(x=epochs, y=[report.loss for report in history], mode="lines",
+                                    name=f"{label} · training", legendgroup=label))
+        if any(report.val_loss is not None for report in history):
+            figure.add_trace(go.Scatter(x=epochs, y=[report.val_loss for report in history], mode="lines",
+                                        line={"dash": "dot"}, name=f"{label} · validation",
+                                        legendgroup=label))
+    figure.update_layout(title="Loss per epoch", xaxis_title="epoch", yaxis_title="loss", yaxis_type="log",
+                         **_LAYOUT)
+    return figure
+
+
+def leaderboard_bars(labels: Sequence[str], ratios: Sequence[float], reference: str) -> go.Figure:
+    """Each configuration's test RMSE as a share of the reference baseline's (below 1 = better)."""
+    colours = ["#2ca02c" if ratio < 1 else "#d62728" for ratio in ratios]
+    figure = go.Figure(go.Bar(x=list(ratios), y=list(labels), orientation="h", marker_color=colours,
+                              hovertemplate="%{y}: %{x:.2f}<extra></extra>"))
+    figure.add_vline(x=1.0, line_dash="dash", annotation_text=reference, annotation_position="top")
+    figure.update_layout(title=f"Test RMSE relative to {reference} (left of the line = better)",
+                         xaxis_title="network RMSE / baseline RMSE", yaxis={"autorange": "reversed"},
+                         height=120 + 28 * len(labels), margin={"l": 40, "r": 10, "t": 50, "b": 40})
+    return figure

@@ -1,0 +1,147 @@
+"""Naive forecasters every network must beat, with the same contract as the network (NumPy only).
+
+Contract: ``fit(train_values)`` learns from the training part only; ``predict(values, targets)``
+gives the one-step-ahead forecast of each target index ``t`` from the actual values before it
+(``values[:t]``, known when the forecast is made), exactly like the network's test predictions;
+``forecast(values, steps)`` continues past the end of ``values`` without any new actual values.
+Where a baseline is not defined (a target too early for its lag) ``predict`` returns NaN there;
+callers score only the defined targets and never store NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BASELINE_NAMES = ("persistence", "seasonal_naive", "drift", "mean")
+
+
+class Baseline:
+    """Base class: ``name`` (metrics key), ``title`` (short display name), ``lag`` (values needed)."""
+
+    name = ""
+    title = ""
+    lag = 1
+
+    def fit(self, train_values: np.ndarray) -> Baseline:
+        """Learn parameters from the training part only; returns self."""
+        return self
+
+    def predict(self, values: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """One-step-ahead forecasts [M] of ``values[targets]`` from earlier actual values."""
+        raise NotImplementedError
+
+    def forecast(self, values: np.ndarray, steps: int) -> np.ndarray:
+        """Forecasts [steps] for the points after the end of ``values``."""
+        raise NotImplementedError
+
+    def _lagged(self, values: np.ndarray, targets: np.ndarray, lag: int) -> np.ndarray:
+        values = np.asarray(values, dtype=np.float64)
+        targets = np.asarray(targets, dtype=np.int64)
+        result = np.full(targets.shape, np.nan)
+        defined = targets >= lag
+        result[defined] = values[targets[defined] - lag]
+        return result
+
+
+class Persistence(Baseline):
+    """Tomorrow equals today: the last known value."""
+
+    name = "persistence"
+    title = "persistence (last value)"
+
+    def predict(self, values, targets):
+        return self._lagged(values, targets, 1)
+
+    def forecast(self, values, steps):
+        return np.full(steps, float(np.asarray(values)[-1]))
+
+
+class SeasonalNaive(Baseline):
+    """The value one season earlier (same month last year for monthly data)."""
+
+    name = "seasonal_naive"
+    title = "seasonal naive (one season ago)"
+
+    def __init__(self, season_length: int) -> None:
+        if season_length < 2:
+            raise ValueError("A seasonal naive forecast needs a season of at least 2 steps.")
+        self.lag = int(season_length)
+
+    def predict(self, values, targets):
+        return self._lagged(values, targets, self.lag)
+
+    def forecast(self, values, steps):
+        values = np.asarray(values, dtype=np.float64)
+        last_season = values[-self.lag :]  # [lag]
+        return last_season[np.arange(steps) % self.lag]
+
+
+class Drift(Baseline):
+    """The last value plus the average step of the training part (a straight trend line)."""
+
+    name = "drift"
+    title = "drift (last value + average trend)"
+
+    def __init__(self) -> None:
+        self.slope = 0.0
+
+    def fit(self, train_values):
+        train_values = np.asarray(train_values, dtype=np.float64)
+        if train_values.size >= 2:
+            self.slope = float((train_values[-1] - train_values[0]) / (train_values.size - 1))
+        return self
+
+    def predict(self, values, targets):
+        return self._lagged(values, targets, 1) + self.slope
+
+    def forecast(self, values, steps):
+        return float(np.asarray(values)[-1]) + self.slope * np.arange(1, steps + 1)
+
+
+class Mean(Baseline):
+    """The average of the training part, always."""
+
+    name = "mean"
+    title = "mean (training average)"
+    lag = 0
+
+    def __init__(self) -> None:
+        self.level = 0.0
+
+    def fit(self, train_values):
+        self.level = float(np.mean(np.asarray(train_values, dtype=np.float64)))
+        return self
+
+    def predict(self, values, targets):
+        return np.full(np.asarray(targets).shape, self.level)
+
+    def forecast(self, values, steps):
+        return np.full(steps, self.level)
+
+
+def make_baselines(
+    train_values: np.ndarray, season_length: int | None
+) -> tuple[dict[str, Baseline], list[str]]:
+    """The four baselines fitted on ``train_values``, keyed by name, plus notes on any skipped.
+
+    Seasonal naive needs a season length of at least 2 and a training part longer than one season;
+    otherwise it is left out and a note says why.
+    """
+    train_values = np.asarray(train_values, dtype=np.float64)
+    notes: list[str] = []
+    baselines: dict[str, Baseline] = {"persistence": Persistence().fit(train_values)}
+    if season_length is None or season_length < 2:
+        notes.append(
+            "No seasonal pattern is known for this series, so the seasonal naive baseline was skipped "
+            "(set a season length to use it)."
+        )
+    elif train_values.size <= season_length:
+        notes.append(
+            f"The training part ({train_values.size} points) is not longer than one season "
+            f"({season_length}), so the seasonal naive baseline was skipped."
+        )
+    else:
+        baselines["seasonal_naive"] = SeasonalNaive(season_length).fit(train_values)
+    baselines["drift"] = Drift().fit(train_values)
+    baselines["mean"] = Mean().fit(train_values)
+    return baselines, notes

@@ -1,0 +1,102 @@
+"""One sentence a non-programmer understands: is the network better than the best naive forecast?
+
+The comparison is test RMSE against the baseline with the lowest test RMSE (all scored on the same
+test targets), so "better" always means better than every baseline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "simple RNN"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    text: str
+    kind: str  # "better" or "worse"
+    best_baseline: str | None  # metrics key of the baseline compared against
+    percent: float | None  # how much better (positive) or worse (negative), in percent of its RMSE
+
+
+def baseline_phrase(name: str, season_length: int | None = None, frequency: str | None = None) -> str:
+    """Plain words for a baseline, e.g. "repeating last year's value (seasonal naive)"."""
+    if name == "persistence":
+        return "repeating the last value (persistence)"
+    if name == "seasonal_naive":
+        return f"repeating {_season_words(season_length, frequency)} (seasonal naive)"
+    if name == "drift":
+        return "continuing the average trend of the training part (drift)"
+    if name == "mean":
+        return "always predicting the training average (mean)"
+    return name
+
+
+def _season_words(season_length: int | None, frequency: str | None) -> str:
+    frequency = (frequency or "").lower()
+    yearly_seasons = {("monthly", 12), ("quarterly", 4), ("weekly", 52)}
+    if (frequency, season_length) in yearly_seasons:
+        return "last year's value"
+    if frequency == "daily" and season_length == 7:
+        return "last week's value"
+    if frequency == "hourly" and season_length == 24:
+        return "yesterday's value at the same hour"
+    return f"the value one season ({season_length} steps) earlier"
+
+
+def make_verdict(
+    model_rmse: float | None,
+    baseline_rmses: dict[str, float | None],
+    *,
+    cell: str = "lstm",
+    look_back: int | None = None,
+    transform: str | None = None,
+    epochs: int | None = None,
+    season_length: int | None = None,
+    frequency: str | None = None,
+) -> Verdict:
+    """Compare the network's test RMSE with the best baseline's and explain it in one or two sentences.
+
+    When the network loses, the sentence ends with the most likely fix for its settings.
+    """
+    model_name = CELL_NAMES.get(cell, cell.upper())
+    scored = {name: value for name, value in baseline_rmses.items() if value is not None}
+    if not scored:
+        return Verdict(f"There is no baseline to compare the {model_name} with.", "worse", None, None)
+    best = min(scored, key=scored.get)
+    best_rmse = scored[best]
+    phrase = baseline_phrase(best, season_length, frequency)
+    if model_rmse is None:
+        return Verdict(
+            f"The {model_name}'s forecasts are not usable (its training diverged): try a smaller learning "
+            f"rate. The best simple method is {phrase}.",
+            "worse",
+            best,
+            None,
+        )
+    if best_rmse <= 0:  # a perfect baseline cannot be beaten
+        percent = 0.0 if model_rmse <= 0 else -100.0
+    else:
+        percent = (best_rmse - model_rmse) / best_rmse * 100.0
+    if model_rmse < best_rmse:
+        return Verdict(
+            f"The {model_name} is {_amount(percent)} better than {phrase}.", "better", best, percent
+        )
+    hint = _hint(look_back, transform, epochs, season_length)
+    return Verdict(
+        f"The {model_name} is {_amount(-percent)} worse than {phrase}: {hint}", "worse", best, percent
+    )
+
+
+def _amount(percent: float) -> str:
+    return "less than 1%" if percent < 1 else f"{percent:.0f}%"
+
+
+def _hint(look_back: int | None, transform: str | None, epochs: int | None, season_length: int | None) -> str:
+    if season_length and look_back is not None and look_back < season_length:
+        return f"try a look-back of at least one season ({season_length} steps)."
+    if transform == "none":
+        return "try the log_diff transform, which removes trend and growing swings."
+    if epochs is not None and epochs < 100:
+        return "try more epochs."
+    return "try a different look-back or more units; some series are hard to beat."

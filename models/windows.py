@@ -1,0 +1,148 @@
+"""Chronological split, look-back windows and a train-only scaler (NumPy only, no leakage).
+
+Index conventions (all functions use them):
+
+* The series has ``n_points`` values; the first ``n_train`` are the training part, the rest the test
+  part (``train_size``: 144 points with test fraction 0.33 -> 96 + 48, like the seed program).
+* A *target* is an index ``t``; its input window is the ``look_back`` values just before it,
+  ``values[t - look_back : t]``. Training targets all lie in the training part, so no training
+  window ever sees a test value. Test targets are *all* test points; their windows may reach back
+  into the training part, which is fine: those past values are known when the forecast is made.
+* The scaler is fitted on the training part only, so the test range never leaks into training.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.data import MIN_TEST_TARGETS, MIN_TRAIN_WINDOWS, check_enough_points, train_size_for
+from models.errors import DataError
+
+
+def train_size(n_points: int, test_fraction: float) -> int:
+    """Points in the training part: int(round(n * (1 - test_fraction), 6)) (144, 0.33 -> 96)."""
+    return train_size_for(n_points, test_fraction)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Which indices are training and test targets for a given look-back.
+
+    ``first_target``: the first index whose whole window exists (``offset + look_back``), where
+    ``offset`` is the number of leading points a transform consumes (1 for differencing).
+    """
+
+    n_points: int
+    n_train: int
+    look_back: int
+    offset: int = 0
+
+    @property
+    def n_test(self) -> int:
+        return self.n_points - self.n_train
+
+    @property
+    def first_target(self) -> int:
+        return self.offset + self.look_back
+
+    @property
+    def train_targets(self) -> np.ndarray:
+        """Indices of the training targets [n_train - first_target] (inputs and target in train)."""
+        return np.arange(self.first_target, self.n_train)
+
+    @property
+    def test_targets(self) -> np.ndarray:
+        """Indices of the test targets: every test point [n_test]."""
+        return np.arange(self.n_train, self.n_points)
+
+
+def plan_split(
+    n_points: int, test_fraction: float, look_back: int, offset: int = 0, transform_name: str | None = None
+) -> Split:
+    """The chronological split for ``look_back``; DataError when too few windows or test targets.
+
+    ``offset`` points at the start are used up by the transform (differencing), so they cannot be
+    targets or window inputs.
+    """
+    check_enough_points(n_points, look_back, test_fraction)
+    split = Split(
+        n_points=n_points, n_train=train_size(n_points, test_fraction), look_back=look_back, offset=offset
+    )
+    windows = split.n_train - split.first_target
+    if windows < MIN_TRAIN_WINDOWS:
+        what = f"the {transform_name} transform" if transform_name else "the transform"
+        raise DataError(
+            f"Only {n_points} points: with a look-back of {look_back} and {what} (which uses up "
+            f"{offset} point) the network would have {max(windows, 0)} training windows; use a shorter "
+            f"look-back, no differencing, or more data."
+        )
+    if split.n_test < MIN_TEST_TARGETS:  # pragma: no cover - check_enough_points already refuses this
+        raise DataError(f"Only {n_points} points: the test part is too small to score a forecast.")
+    return split
+
+
+def make_windows(values: np.ndarray, targets: np.ndarray, look_back: int) -> tuple[np.ndarray, np.ndarray]:
+    """Input windows and targets for the given target indices.
+
+    ``values`` [N] or [N, F]; returns X [M, look_back, F] (F = 1 for a 1-D series) and y [M].
+    Each row is ``values[t - look_back : t]`` -> ``values[t]`` (the first feature for y).
+    """
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 1:
+        array = array[:, None]  # [N, 1]
+    targets = np.asarray(targets, dtype=np.int64)
+    if targets.size and (targets.min() < look_back or targets.max() >= array.shape[0]):
+        raise ValueError("A target index has no complete look-back window inside the series.")
+    offsets = np.arange(-look_back, 0)  # [look_back]
+    x = array[targets[:, None] + offsets[None, :]]  # [M, look_back, F]
+    y = array[targets, 0]  # [M]
+    return x, y
+
+
+class MinMaxScaler:
+    """Scale to [0, 1] with the minimum and maximum of the data it was fitted on (the training part).
+
+    Test values outside the training range map outside [0, 1]; that is the honest situation of a
+    forecaster meeting new levels. A constant training part gets a scale of 1 instead of 0.
+    """
+
+    def __init__(self) -> None:
+        self.minimum: float | None = None
+        self.maximum: float | None = None
+
+    def fit(self, train_values: np.ndarray) -> MinMaxScaler:
+        """Learn min and max from ``train_values`` only; returns self."""
+        train_values = np.asarray(train_values, dtype=np.float64)
+        if train_values.size == 0:
+            raise ValueError("The scaler needs at least one training value.")
+        self.minimum = float(np.min(train_values))
+        self.maximum = float(np.max(train_values))
+        return self
+
+    @property
+    def scale(self) -> float:
+        if self.minimum is None or self.maximum is None:
+            raise ValueError("The scaler has not been fitted.")
+        spread = self.maximum - self.minimum
+        return spread if spread > 0 else 1.0
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        """(values - min) / (max - min), same shape."""
+        return (np.asarray(values, dtype=np.float64) - self.minimum) / self.scale
+
+    def inverse_transform(self, scaled: np.ndarray) -> np.ndarray:
+        """Back to the original units, same shape."""
+        return np.asarray(scaled, dtype=np.float64) * self.scale + self.minimum
+
+
+__all__ = [
+    "MIN_TEST_TARGETS",
+    "MIN_TRAIN_WINDOWS",
+    "MinMaxScaler",
+    "Split",
+    "make_windows",
+    "plan_split",
+    "train_size",
+]
