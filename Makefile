@@ -33,8 +33,10 @@ test: $(STAMP) $(CHROMIUM) lint
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -m "not slow"
 
+# Benchmarks print ratios against the seed article's programs; not part of `make test`.
 bench: $(STAMP)
-	$(BIN)/python -m bench.all
+	$(BIN)/python bench/forecast_speed.py
+	$(BIN)/python bench/jobs_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
