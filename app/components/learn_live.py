@@ -27,6 +27,17 @@ def latest_run(owner: str, task: str) -> RunRecord | None:
     return None
 
 
+def current_run(owner: str, session_key: str, task: str) -> RunRecord | None:
+    """The run kept under ``session_key`` if still visible, else the owner's latest ``task`` run."""
+    run_id = st.session_state.get(session_key)
+    if run_id:
+        try:
+            return runtime.store().get_run(run_id, owner)
+        except LabError:
+            st.session_state.pop(session_key, None)
+    return latest_run(owner, task)
+
+
 def show(run_id: str, owner: str, key: str, live_view: LiveView | None = None) -> RunRecord | None:
     """Render the panel; ``live_view(record, history)`` draws extra content on every tick."""
     try:

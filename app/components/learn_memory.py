@@ -40,7 +40,7 @@ def show(owner: str, shared_run: RunRecord | None = None) -> None:
                 del st.query_params["run"]
         except LabError as error:
             st.error(str(error))
-    record = shared_run or _current_run(owner)
+    record = shared_run or learn_live.current_run(owner, "memory-run", "memory")
     if record is None:
         st.caption(f"One run trains {len(PRESET.cells) * len(PRESET.lengths)} small networks; "
                    "about 30-60 seconds with the default settings.")
@@ -79,16 +79,6 @@ def _settings() -> LearnConfig | None:
     except LabError as error:
         st.error(str(error))
         return None
-
-
-def _current_run(owner: str) -> RunRecord | None:
-    run_id = st.session_state.get("memory-run")
-    if run_id:
-        try:
-            return runtime.store().get_run(run_id, owner)
-        except LabError:
-            st.session_state.pop("memory-run", None)
-    return learn_live.latest_run(owner, "memory")
 
 
 def accuracy_so_far(record: RunRecord, history: list[EpochReport]) -> dict[str, dict[str, float]]:

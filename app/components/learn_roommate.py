@@ -44,7 +44,7 @@ def show(owner: str, shared_run: RunRecord | None = None) -> None:
                 del st.query_params["run"]
         except LabError as error:
             st.error(str(error))
-    record = shared_run or _current_run(owner)
+    record = shared_run or learn_live.current_run(owner, "room-run", "roommate")
     if record is None:
         st.caption("Train the network to see what it learned.")
         return
@@ -102,16 +102,6 @@ def _days_table(weather: np.ndarray, dinners: np.ndarray) -> pd.DataFrame:
         "weather": ["—", *(ICONS[toy_tasks.WEATHERS[day]] for day in weather)],
         "dinner": [toy_tasks.DISHES[dish] for dish in dinners],
     })
-
-
-def _current_run(owner: str) -> RunRecord | None:
-    run_id = st.session_state.get("room-run")
-    if run_id:
-        try:
-            return runtime.store().get_run(run_id, owner)
-        except LabError:
-            st.session_state.pop("room-run", None)
-    return learn_live.latest_run(owner, "roommate")
 
 
 def _results(record: RunRecord, owner: str) -> None:
