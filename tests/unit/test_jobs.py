@@ -64,8 +64,8 @@ def test_a_run_goes_queued_running_succeeded_with_progress_in_order(lab_engine, 
 def test_three_runs_on_one_worker_wait_in_line_and_all_finish(lab_engine, lab_owner, airline_csv):
     ids = [lab_engine.submit(TINY.replace(seed=seed), airline_csv, "airline", lab_owner)
            for seed in (1, 2, 3)]
-    records = [lab_engine.status(run_id, lab_owner) for run_id in ids]
-    waiting = [record for record in records if record.state == "queued"]
+    snapshot = {record.id: record for record in lab_engine.list_runs(lab_owner)}  # one consistent read
+    waiting = [snapshot[run_id] for run_id in ids if snapshot[run_id].state == "queued"]
     assert len(waiting) >= 2  # one worker: at most the first may have started already
     assert [record.queue_position for record in waiting] == list(range(1, len(waiting) + 1))
     assert [record.id for record in waiting] == ids[-len(waiting):]
