@@ -29,6 +29,7 @@ _OVERRIDES = {
     "learning_rate": "learning_rate",
     "test_fraction": "test_fraction",
     "transform": "transform",
+    "headroom": "headroom",
     "season_length": "season_length",
     "forecast_steps": "forecast_steps",
     "seed": "seed",
@@ -129,6 +130,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         choices=TRANSFORMS,
         help=f"transform before scaling: none, log, diff, log_diff (default {defaults.transform}); "
         "log needs positive values",
+    )
+    evaluation.add_argument(
+        "--headroom",
+        type=float,
+        metavar="H",
+        help=f"the training part fills 1/H of the scaled range, leaving room for higher test levels "
+        f"(default {defaults.headroom:g}; the seed preset uses 2)",
     )
     evaluation.add_argument(
         "--season-length",

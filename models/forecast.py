@@ -67,7 +67,7 @@ def prepare(config: ForecastConfig, values: np.ndarray, season_length: int | Non
         transform_name=config.transform,
     )
     transformed = transforms.forward(config.transform, values)  # [N]
-    scaler = MinMaxScaler().fit(transformed[split.offset : split.n_train])  # training part only
+    scaler = MinMaxScaler(config.headroom).fit(transformed[split.offset : split.n_train])  # training part
     scaled = scaler.transform(transformed)  # [N]
     x_train, y_train = make_windows(scaled, split.train_targets, config.look_back)  # [M, L, 1], [M]
     x_test, y_test = make_windows(scaled, split.test_targets, config.look_back)  # [T, L, 1], [T]
@@ -77,6 +77,9 @@ def prepare(config: ForecastConfig, values: np.ndarray, season_length: int | Non
         f"Trained on the first {split.n_train} points and tested on the last {split.n_test}; "
         f"the scaler saw the training part only.",
     ]
+    if config.headroom > 1:
+        notes.append(f"The training values fill the first {100 / config.headroom:.0f}% of the scaled range, "
+                     "leaving room for higher levels in the test part.")
     if config.transform != "none":
         notes.append(f"The network learned {transforms.DESCRIPTIONS[config.transform]}.")
     return Prepared(

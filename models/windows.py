@@ -105,10 +105,15 @@ class MinMaxScaler:
     """Scale to [0, 1] with the minimum and maximum of the data it was fitted on (the training part).
 
     Test values outside the training range map outside [0, 1]; that is the honest situation of a
-    forecaster meeting new levels. A constant training part gets a scale of 1 instead of 0.
+    forecaster meeting new levels. ``headroom`` > 1 maps the training part to [0, 1/headroom] instead,
+    so a series that keeps growing stays nearer the range the network trained on. A constant training
+    part gets a spread of 1 instead of 0.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, headroom: float = 1.0) -> None:
+        if not headroom >= 1.0:
+            raise ValueError("The scaler's headroom must be at least 1.")
+        self.headroom = float(headroom)
         self.minimum: float | None = None
         self.maximum: float | None = None
 
@@ -126,7 +131,7 @@ class MinMaxScaler:
         if self.minimum is None or self.maximum is None:
             raise ValueError("The scaler has not been fitted.")
         spread = self.maximum - self.minimum
-        return spread if spread > 0 else 1.0
+        return (spread if spread > 0 else 1.0) * self.headroom
 
     def transform(self, values: np.ndarray) -> np.ndarray:
         """(values - min) / (max - min), same shape."""

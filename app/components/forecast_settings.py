@@ -24,7 +24,7 @@ from models.windows import plan_split
 SETTINGS_KEY = "forecast_settings"
 WIDGET_PREFIX = "forecast-setting-"
 FIELDS = ("look_back", "units", "epochs", "cell", "layers", "dropout", "batch_size", "learning_rate",
-          "optimizer", "test_percent", "transform", "season_length", "forecast_steps", "seed")
+          "optimizer", "test_percent", "transform", "headroom", "season_length", "forecast_steps", "seed")
 LEARNING_RATES = (0.0001, 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1)
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "simple RNN"}
 TRANSFORM_NAMES = {
@@ -147,6 +147,11 @@ def _more_controls(settings: dict[str, Any], season: int | None) -> None:
         sticky(settings, "seed", WIDGET_PREFIX + "seed", st.number_input, "Seed", min_value=0,
                max_value=2**31 - 1, step=1,
                help="Starting point of the randomness. The same seed and settings give the same result.")
+    with rows[2][3]:
+        sticky(settings, "headroom", WIDGET_PREFIX + "headroom", st.number_input, "Scale headroom",
+               min_value=1.0, max_value=10.0, step=0.5,
+               help="The scaler is fitted on the training part only. With headroom 2 the training values "
+                    "fill half of the scaled range, leaving room for a series that keeps growing.")
 
 
 def show(choice: DataChoice | None) -> ForecastConfig | None:

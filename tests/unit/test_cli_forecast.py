@@ -32,6 +32,7 @@ OPTIONS = [
     "--seed",
     "--test-fraction",
     "--transform",
+    "--headroom",
     "--season-length",
     "--forecast-steps",
     "--json",
@@ -159,29 +160,24 @@ def test_background_submits_through_the_job_engine(monkeypatch, capsys):
     assert data_name == "nile-flow"
 
 
-def test_stdout_is_exactly_one_json_object_in_a_real_process():
+@pytest.mark.slow
+def test_seed_preset_in_a_real_process_prints_one_json_object(capsys):
+    """The seed article's configuration on its data, exactly as a user would run it."""
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "models",
-            "forecast",
-            "--sample",
-            "nile",
-            "--json",
-            "--epochs",
-            "1",
-            "--units",
-            "2",
-            "--look-back",
-            "2",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [sys.executable, "-m", "models", "forecast", "--csv", "data/airline-passengers.csv",
+         "--preset", "seed", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.strip().splitlines()
     assert len(lines) == 1
-    assert json.loads(lines[0])["n_points"] == 100
+    document = json.loads(lines[0])
+    metrics = document["metrics"]
+    with capsys.disabled():
+        print(f"\nseed preset: LSTM test RMSE {metrics['lstm']['test_rmse']:.2f} (the seed program's range: "
+              f"about 47-52), persistence {metrics['persistence']['test_rmse']:.2f}, seasonal naive "
+              f"{metrics['seasonal_naive']['test_rmse']:.2f}, fit {document['fit_seconds']:.1f} s")
+    assert (document["n_test"], document["epochs"]) == (48, 100)
+    assert metrics["persistence"]["test_rmse"] == pytest.approx(48.04, abs=0.005)
+    assert metrics["seasonal_naive"]["test_rmse"] == pytest.approx(41.85, abs=0.005)
+    assert 45 <= metrics["lstm"]["test_rmse"] <= 54

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.config import FORECAST_PRESETS, ForecastConfig
+from models.config import ForecastConfig
 from models.data import load_series
 from models.errors import ConfigError, TrainingCancelled
 from models.results import EpochReport
@@ -164,18 +164,3 @@ def test_a_series_without_season_skips_seasonal_naive_with_a_note():
     assert all(value is None for value in result.metrics["seasonal_naive"].values())
     assert any("seasonal naive" in note for note in result.summary["notes"])
     assert [row["time"] for row in _rows(result)[-2:]] == ["1971", "1972"]
-
-
-@pytest.mark.slow
-def test_seed_preset_full_run(airline, capsys):
-    result = train_forecaster(FORECAST_PRESETS["seed"], airline)
-    lstm = result.metrics["lstm"]["test_rmse"]
-    with capsys.disabled():
-        print(
-            f"\nseed preset: LSTM test RMSE {lstm:.2f} (seed program 47-52 with its leaky scaler), "
-            f"persistence {result.metrics['persistence']['test_rmse']:.2f}, "
-            f"seasonal naive {result.metrics['seasonal_naive']['test_rmse']:.2f}, "
-            f"fit {result.fit_seconds:.1f} s"
-        )
-    assert len(result.history) == 100
-    assert math.isfinite(lstm) and lstm < result.metrics["mean"]["test_rmse"]

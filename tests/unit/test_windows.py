@@ -82,6 +82,14 @@ def test_min_max_scaler_round_trips_and_handles_constants():
     np.testing.assert_allclose(constant.transform([5.0, 6.0]), [0.0, 1.0])
 
 
+def test_headroom_maps_the_training_part_to_a_fraction_of_the_range():
+    scaler = MinMaxScaler(headroom=2.0).fit(np.array([2.0, 4.0, 6.0]))
+    np.testing.assert_allclose(scaler.transform([2.0, 6.0, 10.0]), [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(scaler.inverse_transform([0.25, 1.5]), [4.0, 14.0])
+    with pytest.raises(ValueError, match="at least 1"):
+        MinMaxScaler(headroom=0.5)
+
+
 def test_too_long_look_back_is_a_plain_data_error():
     with pytest.raises(DataError, match="look-back"):
         plan_split(30, 0.33, look_back=19)
