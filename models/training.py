@@ -142,6 +142,7 @@ def train_forecaster(
 
     summary = {
         "target": series.target,
+        "time_column": series.time_column,  # the reproduction script names both columns
         "name": series.name,
         "n_points": split.n_points,
         "n_train": split.n_train,

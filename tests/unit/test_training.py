@@ -56,6 +56,7 @@ def test_a_short_fit_gives_finite_metrics_for_every_model(tiny_result):
         assert scores["test_rmse"] is not None, name
     summary = result.summary
     assert (summary["n_points"], summary["n_train"], summary["n_test"]) == (144, 96, 48)
+    assert (summary["target"], summary["time_column"]) == ("Passengers", "Month")
     assert summary["season_length"] == 12 and summary["verdict_kind"] in ("better", "worse")
     assert summary["verdict"].startswith("The LSTM is ") and summary["best_baseline"] in result.metrics
     assert summary["fingerprint"] == load_series(DATA / "airline-passengers.csv").fingerprint
