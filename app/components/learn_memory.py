@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import learn_charts, runtime
-from app.components import learn_live
+from app import learn_charts
+from app.components import learn_live, run_panel
 from models import toy_tasks
 from models.config import CELLS, LearnConfig
 from models.errors import LabError
@@ -30,22 +30,16 @@ def show(owner: str, shared_run: RunRecord | None = None) -> None:
         "through the same weights at every step and loses it as N grows; an LSTM can keep it on its "
         "conveyor belt, closing the input gate to the noise and keeping the forget gate open.")
     config = _settings()
-    if config is not None and st.button("Train them side by side", key="memory-train", type="primary",
-                                        icon=":material/compare_arrows:"):
-        try:
-            st.session_state["memory-run"] = runtime.engine().submit(config.to_dict(), None,
-                                                                     "long-memory task", owner)
-            shared_run = None  # the new run replaces a run opened by link
-            if "run" in st.query_params:
-                del st.query_params["run"]
-        except LabError as error:
-            st.error(str(error))
+    clicked = config is not None and st.button("Train them side by side", key="memory-train", type="primary",
+                                               icon=":material/compare_arrows:")
+    if clicked and learn_live.start_run(config, "long-memory task", owner, "memory-run"):
+        shared_run = None  # the new run replaces a run opened by link
     record = shared_run or learn_live.current_run(owner, "memory-run", "memory")
     if record is None:
         st.caption(f"One run trains {len(PRESET.cells) * len(PRESET.lengths)} small networks; "
                    "about 30-60 seconds with the default settings.")
         return
-    record = learn_live.show(record.id, owner, key="memory-live", live_view=_live_chart)
+    record = run_panel.show(record.id, owner, key="memory-live", live_view=_live_chart, loss_chart=False)
     if record is not None and record.state == "succeeded":
         _results(record)
 

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app import runtime
-from app.components import learn_live
+from app.components import learn_live, run_panel
 from models import numpy_rnn, toy_tasks
 from models.config import CELLS, LearnConfig
 from models.errors import LabError
@@ -35,20 +35,15 @@ def show(owner: str, shared_run: RunRecord | None = None) -> None:
     config = _settings()
     if config is None:
         return
-    if st.button("Train the roommate network", key="room-train", type="primary", icon=":material/school:"):
-        try:
-            st.session_state["room-run"] = runtime.engine().submit(config.to_dict(), None, "roommate dinners",
-                                                                   owner)
-            shared_run = None  # the new run replaces a run opened by link
-            if "run" in st.query_params:
-                del st.query_params["run"]
-        except LabError as error:
-            st.error(str(error))
+    clicked = st.button("Train the roommate network", key="room-train", type="primary",
+                        icon=":material/school:")
+    if clicked and learn_live.start_run(config, "roommate dinners", owner, "room-run"):
+        shared_run = None  # the new run replaces a run opened by link
     record = shared_run or learn_live.current_run(owner, "room-run", "roommate")
     if record is None:
         st.caption("Train the network to see what it learned.")
         return
-    record = learn_live.show(record.id, owner, key="room-live")
+    record = run_panel.show(record.id, owner, key="room-live", loss_chart=False)
     if record is not None and record.state == "succeeded":
         _results(record, owner)
 

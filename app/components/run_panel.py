@@ -6,11 +6,16 @@ then reruns the whole page once so the page can show the result. It never waits 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from app import charts, runtime
 from models.errors import LabError
+from models.results import EpochReport
 from models.store import RunRecord
+
+LiveView = Callable[[RunRecord, list[EpochReport]], None]
 
 POLL_SECONDS = 1.0
 
@@ -51,8 +56,13 @@ def progress_line(record: RunRecord) -> tuple[float, str]:
     return fraction, line
 
 
-def show(run_id: str, owner: str, key: str) -> RunRecord | None:
-    """Render the live panel for ``run_id``; returns the latest record (None if not visible)."""
+def show(run_id: str, owner: str, key: str, live_view: LiveView | None = None, *,
+         loss_chart: bool = True) -> RunRecord | None:
+    """Render the live panel for ``run_id``; returns the latest record (None if not visible).
+
+    ``live_view(record, history)`` draws extra content on every tick until the run has succeeded;
+    ``loss_chart`` adds the training and test loss curves.
+    """
     try:
         record = runtime.store().get_run(run_id, owner)
     except LabError as error:
@@ -69,7 +79,7 @@ def show(run_id: str, owner: str, key: str) -> RunRecord | None:
         fraction, line = progress_line(current)
         st.progress(fraction, text=f"**{STATE_WORDS.get(current.state, current.state)}** — {line}")
         history = runtime.store().history(run_id, owner)
-        if history:
+        if history and loss_chart:
             st.plotly_chart(charts.loss_curves(history), key=f"{key}-loss")
         if current.active and current.mine:
             if st.button("Cancel", key=f"{key}-cancel", icon=":material/stop_circle:",
@@ -87,6 +97,8 @@ def show(run_id: str, owner: str, key: str) -> RunRecord | None:
         if not current.active and record.active:
             # The run just ended: rerun the whole page once so it shows the result.
             st.rerun()
+        if live_view is not None and current.state != "succeeded":
+            live_view(current, history)
         if current.state in ("failed", "interrupted") and current.error:
             st.error(current.error)
         elif current.state == "cancelled":
