@@ -13,6 +13,7 @@ import os
 import sys
 from typing import Any
 
+from models import workload
 from models.config import CELLS, DIGIT_SOURCES, DIGITS_PRESETS, OPTIMIZERS, DigitsConfig
 from models.errors import ConfigError
 
@@ -84,6 +85,7 @@ def config_from_args(args: argparse.Namespace) -> DigitsConfig:
 def run(args: argparse.Namespace) -> int:
     """Train (or queue with --background) and print the result; returns the exit code."""
     config = config_from_args(args)
+    workload.check_digits(config)  # before TensorFlow or a download: refuse over-limit runs at once
     if args.background:
         return _submit_background(config, args.json)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from models import workload
 from models.config import CELLS, FORECAST_PRESETS, TRANSFORMS, ForecastConfig
 from models.errors import ConfigError, DataError
 
@@ -205,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
     from models.data import load_series
 
     series = load_series(data, time_column=config.time_column, target_column=config.target_column, name=name)
+    workload.check_forecast(config, len(series.values))  # before TensorFlow: refuse over-limit runs at once
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported
     from models.training import train_forecaster  # heavy: imported only when training
 

@@ -21,5 +21,9 @@ class LimitError(LabError):
     """A configured limit (queue, size, work) would be exceeded."""
 
 
+class WorkLimitError(LimitError):
+    """One run asks for more training than the server allows (waiting does not help)."""
+
+
 class TrainingCancelled(Exception):
     """Raised inside a training loop when the user asked it to stop."""

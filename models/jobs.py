@@ -32,6 +32,7 @@ import dask
 from distributed import Client, Event, LocalCluster
 from distributed.scheduler import KilledWorker
 
+from models import workload
 from models.config import DigitsConfig, ForecastConfig, config_from_dict
 from models.errors import DataError, LabError
 from models.limits import max_queued_per_owner
@@ -122,11 +123,13 @@ class JobEngine:
     def submit(self, config: ForecastConfig | DigitsConfig | dict[str, Any], data_bytes: bytes | None,
                data_name: str | None, owner: str) -> str:
         """Queue a run and return its id at once. LimitError when ``owner`` has too many runs
-        waiting or running; DataError when a forecast has no data.
+        waiting or running, WorkLimitError when the run asks for more training than the server
+        allows (models/workload.py); DataError when a forecast has no usable data.
         """
         config = as_config(config)
         if isinstance(config, ForecastConfig) and not data_bytes:
             raise DataError("Choose a data file before starting a forecast run.")
+        workload.check_run(config, data_bytes, data_name)
         self._check_usable()
         run_id = self.store.create_run(
             config=config.to_dict(), owner=owner, data_name=data_name, data_bytes=data_bytes,
@@ -358,6 +361,11 @@ class JobEngine:
             return
         try:
             self._store_outcome(run_id, future, asked)
+        except Exception as error:  # e.g. the disk is full: the run must not stay "running"
+            logger.exception("Could not store the outcome of run %s", run_id)
+            message = (f"The run finished but its results could not be saved. {error}"
+                       if isinstance(error, LabError) else unexpected_error_message(error))
+            self._guarded(self.store.finish, run_id, FAILED, message)
         finally:
             future.release()
             for name in (cancel_event_name(run_id), attempt_event_name(run_id)):
@@ -462,6 +470,7 @@ def submit_from_cli(config: ForecastConfig | DigitsConfig | dict[str, Any], data
     config = as_config(config)
     if isinstance(config, ForecastConfig) and not data_bytes:
         raise DataError("A forecast run needs a data file.")
+    workload.check_run(config, data_bytes, data_name)
     store = RunStore(settings.data_dir)
     run_id = store.create_run(config=config.to_dict(), owner=owner, data_name=data_name,
                               data_bytes=data_bytes, runner=process_identity(),

@@ -7,22 +7,29 @@ can change it without restarting Python) and falls back to a default. Plain ints
 |-------------------------------|------------|--------------------------------------------------------|
 | LSTMLAB_MAX_UPLOAD_MB         | 20         | size of one data file (same as .streamlit/config.toml)  |
 | LSTMLAB_MAX_ROWS              | 100_000    | data rows in one file                                  |
-| LSTMLAB_MAX_WORK              | 20_000_000 | epochs x training windows of one run                   |
+| LSTMLAB_MAX_WORK              | 20_000_000 | epochs x training windows of one forecast run          |
+| LSTMLAB_MAX_DIGITS_WORK       | 3_000_000  | epochs x training digits of one digits run             |
 | LSTMLAB_MAX_QUEUED_PER_OWNER  | 3          | runs one owner may have queued or running at a time    |
 
 A value that is not a whole number >= 1 is a ConfigError naming the variable: a silent fallback would
 hide an operator's typo.
+
+The work limits are enforced where runs enter the core (the job engine's submit, the command line),
+through models/workload.py, which counts a run's windows or digits; the pages check the same earlier.
 """
 
 from __future__ import annotations
 
 import os
 
-from models.errors import ConfigError, LimitError
+from models.errors import ConfigError, WorkLimitError
 
 DEFAULT_MAX_UPLOAD_MB = 20  # keep equal to maxUploadSize in .streamlit/config.toml
 DEFAULT_MAX_ROWS = 100_000
 DEFAULT_MAX_WORK = 20_000_000
+# 50 epochs over full MNIST's 60,000 training digits; the seed preset (10 x 60,000) and the quick
+# preset (10 x 4,000) stay well within.
+DEFAULT_MAX_DIGITS_WORK = 3_000_000
 DEFAULT_MAX_QUEUED_PER_OWNER = 3
 
 
@@ -60,17 +67,33 @@ def max_work() -> int:
     return _env_int("LSTMLAB_MAX_WORK", DEFAULT_MAX_WORK)
 
 
+def max_digits_work() -> int:
+    """Most epochs x training digits one digits run may ask for."""
+    return _env_int("LSTMLAB_MAX_DIGITS_WORK", DEFAULT_MAX_DIGITS_WORK)
+
+
 def max_queued_per_owner() -> int:
     """Most runs one owner may have waiting or running at the same time."""
     return _env_int("LSTMLAB_MAX_QUEUED_PER_OWNER", DEFAULT_MAX_QUEUED_PER_OWNER)
 
 
 def check_work(epochs: int, training_windows: int) -> None:
-    """Raise LimitError when ``epochs * training_windows`` exceeds ``max_work()``."""
+    """Raise WorkLimitError (a LimitError) when ``epochs * training_windows`` exceeds ``max_work()``."""
     work = int(epochs) * int(training_windows)
     limit = max_work()
     if work > limit:
-        raise LimitError(
+        raise WorkLimitError(
             f"{epochs:,} epochs x {training_windows:,} training windows is {work:,} steps of work, "
             f"above this server's limit of {limit:,}: use fewer epochs or a shorter series."
+        )
+
+
+def check_digits_work(epochs: int, training_digits: int) -> None:
+    """Raise WorkLimitError (a LimitError) when ``epochs * training_digits`` exceeds ``max_digits_work()``."""
+    work = int(epochs) * int(training_digits)
+    limit = max_digits_work()
+    if work > limit:
+        raise WorkLimitError(
+            f"{epochs:,} epochs x {training_digits:,} training digits is {work:,} digit readings, "
+            f"above this server's limit of {limit:,}: use fewer epochs or fewer training digits."
         )

@@ -59,11 +59,17 @@ def load_weights(source: bytes | str | Path | Weights) -> Weights:
         weights = dict(source)
     else:
         handle = io.BytesIO(source) if isinstance(source, bytes) else source
+        unreadable = "The weights file cannot be read: it is not a NumPy .npz archive."
         try:
-            with np.load(handle, allow_pickle=False) as archive:
+            loaded = np.load(handle, allow_pickle=False)  # arrays only: never unpickles
+            if not isinstance(loaded, np.lib.npyio.NpzFile):  # a single .npy array
+                raise DataError(unreadable)
+            with loaded as archive:
                 weights = {name: archive[name] for name in archive.files}
-        except (OSError, ValueError) as error:
-            raise DataError("The weights file cannot be read: it is not a NumPy .npz archive.") from error
+        except (OSError, ValueError, EOFError) as error:
+            raise DataError(unreadable) from error
+        if not all(isinstance(value, np.ndarray) for value in weights.values()):
+            raise DataError(unreadable)  # another zip file (a .keras model ...): members are not arrays
     validate_weights(weights)
     return weights
 

@@ -15,7 +15,8 @@ Guarantees:
 - State changes are compare-and-set (``queued -> running -> succeeded|failed|cancelled``,
   ``queued|running -> interrupted``), so several processes (the server, a CLI runner, a CLI
   ``runs cancel``) can share the store without overwriting each other's decisions.
-- A folder that cannot be written gives one plain LabError, never a corrupt store.
+- A folder that cannot be written, or a full disk, gives one plain LabError, never a corrupt store
+  or a half-stored run.
 
 No TensorFlow here: the app process reads the store on every progress tick.
 """
@@ -100,6 +101,10 @@ CREATE TABLE IF NOT EXISTS epochs (
 
 def cannot_write_message(folder: Path) -> str:
     return f"Cannot write to the data folder {folder}: check its permissions and free space."
+
+
+def disk_full_message(folder: Path) -> str:
+    return f"The disk holding the data folder {folder} is full: free some space and try again."
 
 
 # ---------------------------------------------------------------- plain JSON values
@@ -261,14 +266,17 @@ class RunStore:
             text = str(error).lower()
             if "locked" in text or "busy" in text:
                 raise LabError("The run store is busy; try again in a moment.") from error
-            if any(word in text for word in ("readonly", "read-only", "unable to open", "disk", "full",
+            if "full" in text:  # "database or disk is full"
+                raise LabError(disk_full_message(self.data_dir)) from error
+            if any(word in text for word in ("readonly", "read-only", "unable to open", "disk",
                                               "i/o", "permission", "authori")):
                 raise LabError(cannot_write_message(self.data_dir)) from error
             raise
         except OSError as error:
-            if isinstance(error, OSError) and error.errno not in (
-                    errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOENT,
-                    errno.ENOTDIR, errno.EIO):
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise LabError(disk_full_message(self.data_dir)) from error
+            if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR,
+                                   errno.EIO):
                 raise
             raise LabError(cannot_write_message(self.data_dir)) from error
 
@@ -405,11 +413,11 @@ class RunStore:
         artifacts = [DATA_ARTIFACT] if data_bytes is not None else []
         now = time.time()
         with self._writing():
-            # The dataset goes first: a queued row always has its data (a crash here leaves only an
-            # orphan folder, removed by ``recover_interrupted``).
-            if data_bytes is not None:
-                self._write_file(self._run_dir(run_id) / DATA_ARTIFACT, data_bytes)
             try:
+                # The dataset goes first: a queued row always has its data (a crash here leaves only an
+                # orphan folder, removed by ``recover_interrupted``).
+                if data_bytes is not None:
+                    self._write_file(self._run_dir(run_id) / DATA_ARTIFACT, data_bytes)
                 with self._connect(immediate=True) as connection:
                     if max_active is not None:
                         (active,) = connection.execute(
@@ -537,7 +545,8 @@ class RunStore:
     def finish_success(self, run_id: str, result: RunResult) -> bool:
         """Store a finished run: artifacts first (atomic files), then one transaction with the
         metrics, summary, full history and state ``succeeded``. False (and no files) if the run
-        had already ended, e.g. cancelled while its last epoch was computing.
+        had already ended, e.g. cancelled while its last epoch was computing; LabError (and no
+        files, the run still active) when they cannot be written, e.g. the disk is full.
         """
         for name in result.artifacts:
             if not _ARTIFACT_NAME.match(name) or name == DATA_ARTIFACT:
@@ -548,35 +557,44 @@ class RunStore:
             return False
         run_dir = self._run_dir(run_id)
         names = list(_loads(row["artifacts"], []))
-        with self._writing():
-            for name, data in result.artifacts.items():
-                self._write_file(run_dir / name, bytes(data))
-                if name not in names:
-                    names.append(name)
-            history = [plain(report) for report in result.history]
-            last = history[-1] if history else None
-            with self._connect(immediate=True) as connection:
-                cursor = connection.execute(
-                    "UPDATE runs SET state = ?, error = NULL, metrics = ?, summary = ?, artifacts = ?, "
-                    "progress = COALESCE(?, progress), epochs_done = COALESCE(?, epochs_done), "
-                    "finished = ?, fit_seconds = ? WHERE id = ? AND state IN (?, ?)",
-                    (SUCCEEDED, _dumps(result.metrics), _dumps(result.summary), _dumps(names),
-                     None if last is None else _dumps(last), None if last is None else last["epoch"],
-                     time.time(), plain(float(result.fit_seconds)), run_id, *ACTIVE_STATES))
-                if cursor.rowcount == 1 and history:
-                    connection.execute("DELETE FROM epochs WHERE run_id = ?", (run_id,))
-                    connection.executemany(
-                        "INSERT INTO epochs (run_id, epoch, epochs, loss, val_loss, metrics, elapsed, "
-                        "eta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(run_id, item["epoch"], item["epochs"], item["loss"], item.get("val_loss"),
-                          _dumps(item.get("metrics") or {}), item.get("elapsed"), item.get("eta"))
-                         for item in history])
-            if cursor.rowcount != 1:
-                for name in result.artifacts:  # ended meanwhile: keep no results of a stopped run
-                    with contextlib.suppress(FileNotFoundError):
+        written: list[str] = []
+        stored = False
+        try:
+            with self._writing():
+                for name, data in result.artifacts.items():
+                    self._write_file(run_dir / name, bytes(data))
+                    written.append(name)
+                    if name not in names:
+                        names.append(name)
+                stored = self._store_success(run_id, result, names)
+        finally:
+            if not stored:  # ended meanwhile, or could not be saved (disk full): no half-stored results
+                for name in written:
+                    with contextlib.suppress(OSError):
                         (run_dir / name).unlink()
-                return False
-        return True
+        return stored
+
+    def _store_success(self, run_id: str, result: RunResult, names: list[str]) -> bool:
+        """The one transaction of ``finish_success``; False if the run had ended meanwhile."""
+        history = [plain(report) for report in result.history]
+        last = history[-1] if history else None
+        with self._connect(immediate=True) as connection:
+            cursor = connection.execute(
+                "UPDATE runs SET state = ?, error = NULL, metrics = ?, summary = ?, artifacts = ?, "
+                "progress = COALESCE(?, progress), epochs_done = COALESCE(?, epochs_done), "
+                "finished = ?, fit_seconds = ? WHERE id = ? AND state IN (?, ?)",
+                (SUCCEEDED, _dumps(result.metrics), _dumps(result.summary), _dumps(names),
+                 None if last is None else _dumps(last), None if last is None else last["epoch"],
+                 time.time(), plain(float(result.fit_seconds)), run_id, *ACTIVE_STATES))
+            if cursor.rowcount == 1 and history:
+                connection.execute("DELETE FROM epochs WHERE run_id = ?", (run_id,))
+                connection.executemany(
+                    "INSERT INTO epochs (run_id, epoch, epochs, loss, val_loss, metrics, elapsed, "
+                    "eta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(run_id, item["epoch"], item["epochs"], item["loss"], item.get("val_loss"),
+                      _dumps(item.get("metrics") or {}), item.get("elapsed"), item.get("eta"))
+                     for item in history])
+            return cursor.rowcount == 1
 
     def cancel_requested(self, run_ids: list[str]) -> set[str]:
         """Which of these runs someone asked to stop (from any process)."""

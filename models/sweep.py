@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from models.config import CELLS, TRANSFORMS, ForecastConfig
-from models.errors import ConfigError, LabError, LimitError, RunNotFound
+from models.errors import ConfigError, LabError, LimitError, RunNotFound, WorkLimitError
 from models.store import SUCCEEDED, RunRecord
 
 MAX_GRID = 24  # configurations in one sweep
@@ -221,8 +221,9 @@ def advance(book: SweepBook, sweep_id: str, owner: str,
     """Submit the sweep's pending configurations in order until the owner's queue is full.
 
     ``submit(config_dict, data) -> run_id`` (the page passes the job engine's submit). A LimitError
-    stops for now (the next call continues); any other LabError marks that one configuration as
-    failed to submit, with its message. Returns how many were submitted.
+    (the owner's queue is full) stops for now (the next call continues); any other LabError, and a
+    WorkLimitError (that configuration alone is too big), marks that one configuration as failed
+    to submit, with its message. Returns how many were submitted.
     """
     with _LOCK:
         sweep = book.get(sweep_id, owner)
@@ -235,7 +236,9 @@ def advance(book: SweepBook, sweep_id: str, owner: str,
                 try:
                     item.run_id = submit(item.config, data)
                     submitted += 1
-                except LimitError:
+                except WorkLimitError as error:  # this configuration alone is too big: skip it
+                    item.error = str(error)
+                except LimitError:  # the owner's queue is full: continue on the next call
                     break
                 except LabError as error:
                     item.error = str(error)

@@ -81,7 +81,8 @@ def _input(record: RunRecord, owner: str, name: str, facts: dict) -> tuple[np.nd
     """One input sequence for this run [T, F], step labels, and a sentence saying what it is."""
     store = runtime.store()
     if record.kind == "digits":
-        with np.load(io.BytesIO(store.read_artifact(record.id, "samples.npz", owner))) as samples:
+        data = store.read_artifact(record.id, "samples.npz", owner)
+        with np.load(io.BytesIO(data), allow_pickle=False) as samples:
             images, labels = samples["images"], samples["labels"]
         index = st.selectbox("Digit", range(len(images)), key="cell-digit",
                              format_func=lambda i: f"a test image of a {int(labels[i])} (#{i + 1})")

@@ -19,7 +19,7 @@ UI_SIDE_MODULES = [
     "models.csvread", "models.timeparse", "models.series_clean", "models.forecast", "models.verdict",
     "models.transforms", "models.toy_tasks", "models.sweep", "models.export",
     "models.windows", "models.baselines", "models.metrics", "models.store", "models.jobs",
-    "models.settings", "models.numpy_rnn", "models.preprocess", "models.digits_data",
+    "models.settings", "models.numpy_rnn", "models.preprocess", "models.digits_data", "models.workload",
 ]
 
 
