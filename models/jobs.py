@@ -113,6 +113,7 @@ class JobEngine:
         self._cluster: LocalCluster | None = None
         # Owned by the engine thread only:
         self._futures: dict[str, Any] = {}  # run_id -> distributed.Future
+        self._submitted = 0  # runs handed to Dask so far: earlier ones get a higher priority
         self._workers: dict[str, str] = {}  # run_id -> worker address, once started
         self._cancel_sent: dict[str, float] = {}  # run_id -> monotonic time the Event was set
         self._thread = threading.Thread(target=self._main, name="lstmlab-job-engine", daemon=True)
@@ -336,7 +337,10 @@ class JobEngine:
             return
         spec = {"run_id": run_id, "config": config, "data": data, "data_name": data_name}
         try:
-            future = self._client.submit(run_job, spec, key=_key_of(run_id), pure=False, retries=0)
+            self._submitted += 1
+            # Higher priority starts first: first come, first served, as the queue positions promise.
+            future = self._client.submit(run_job, spec, key=_key_of(run_id), pure=False, retries=0,
+                                         priority=-self._submitted)
         except Exception:
             logger.exception("Could not submit run %s", run_id)
             self.store.finish(run_id, FAILED, LOST_SCHEDULER)
