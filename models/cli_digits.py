@@ -10,12 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from typing import Any
 
-from models import workload
+from models import cli_common, workload
 from models.config import CELLS, DIGIT_SOURCES, DIGITS_PRESETS, OPTIMIZERS, DigitsConfig
-from models.errors import ConfigError
 
 # argparse destination -> DigitsConfig field, for the options that override the preset.
 _OVERRIDES = ("units", "epochs", "batch_size", "limit", "source", "cell", "layers", "optimizer",
@@ -77,9 +75,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> DigitsConfig:
     """The preset (or the defaults) with every explicitly given option applied; ConfigError if invalid."""
     base = DIGITS_PRESETS[args.preset] if args.preset else DigitsConfig()
-    changes: dict[str, Any] = {name: getattr(args, name) for name in _OVERRIDES
-                               if getattr(args, name, None) is not None}
-    return base.replace(**changes) if changes else base
+    return cli_common.config_from_args(args, base, {name: name for name in _OVERRIDES})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     workload.check_digits(config)  # before TensorFlow or a download: refuse over-limit runs at once
     if args.background:
-        return _submit_background(config, args.json)
+        return cli_common.submit_background(config, None, "mnist", args.json)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported
     from models.digits_training import train_classifier  # heavy: imported only when training
 
@@ -142,17 +138,3 @@ def _print_epoch(report) -> None:
     val_accuracy = report.metrics.get("val_accuracy")
     print(f"epoch {report.epoch}/{report.epochs}: loss {report.loss:.4f}, accuracy {_percent(accuracy)}, "
           f"test accuracy {_percent(val_accuracy)} ({report.elapsed:.1f} s)", flush=True)
-
-
-def _submit_background(config: DigitsConfig, as_json: bool) -> int:
-    try:
-        from models.jobs import submit_from_cli
-    except ImportError as error:
-        raise ConfigError("Background runs are not available in this installation.") from error
-    run_id = submit_from_cli(config, None, "mnist")
-    if as_json:
-        print(json.dumps({"run_id": run_id, "state": "queued"}))
-    else:
-        print(f"Queued run {run_id}: follow it with `python -m models runs show {run_id}`.")
-    sys.stdout.flush()
-    return 0

@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
-from models import workload
+from models import cli_common, workload
 from models.config import CELLS, FORECAST_PRESETS, TRANSFORMS, ForecastConfig
 from models.errors import ConfigError, DataError
 
@@ -170,12 +169,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def config_from_args(args: argparse.Namespace) -> ForecastConfig:
     """The preset (or the defaults) with every explicitly given option applied; ConfigError if invalid."""
     base = FORECAST_PRESETS[args.preset] if args.preset else ForecastConfig()
-    changes: dict[str, Any] = {}
-    for option, field_name in _OVERRIDES.items():
-        value = getattr(args, option, None)
-        if value is not None:
-            changes[field_name] = value
-    return base.replace(**changes) if changes else base
+    return cli_common.config_from_args(args, base, _OVERRIDES)
 
 
 def read_source(args: argparse.Namespace) -> tuple[bytes, str]:
@@ -201,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     data, name = read_source(args)
     if args.background:
-        return _submit_background(config, data, name, args.json)
+        return cli_common.submit_background(config, data, name, args.json)
 
     from models.data import load_series
 
@@ -300,17 +294,3 @@ def format_table(document: dict[str, Any]) -> str:
 
 def _number(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
-
-
-def _submit_background(config: ForecastConfig, data: bytes, name: str, as_json: bool) -> int:
-    try:
-        from models.jobs import submit_from_cli
-    except ImportError as error:
-        raise ConfigError("Background runs are not available in this installation.") from error
-    run_id = submit_from_cli(config, data, name)
-    if as_json:
-        print(json.dumps({"run_id": run_id, "state": "queued"}))
-    else:
-        print(f"Queued run {run_id}: follow it with `python -m models runs show {run_id}`.")
-    sys.stdout.flush()
-    return 0

@@ -7,6 +7,8 @@
   unique owner per test (``lab_owner``) and wait for your runs to end: one worker means runs queue.
 - ``lab_owner``: a unique owner name, so per-owner limits and listings do not mix between tests.
 - ``airline_csv``: bytes of the bundled airline-passengers sample (what an upload would send).
+- ``background_calls``: replaces the CLI's ``--background`` submission with a recorder; the list of
+  ``(config, data_bytes, data_name)`` it was called with (each call returns run id ``run-123``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,20 @@ def lab_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "lab-data"
     monkeypatch.setenv("LSTMLAB_DATA_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def background_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    import models.jobs
+
+    calls: list[tuple] = []
+
+    def fake_submit(config, data_bytes, data_name):
+        calls.append((config, data_bytes, data_name))
+        return "run-123"
+
+    monkeypatch.setattr(models.jobs, "submit_from_cli", fake_submit)
+    return calls
 
 
 @pytest.fixture

@@ -68,19 +68,10 @@ def test_bad_choices_exit_2_with_one_line(capsys):
     assert err.startswith("error: argument --source: invalid choice") and "\n" not in err
 
 
-def test_background_queues_the_run_through_the_job_engine(monkeypatch, capsys):
-    import models.jobs
-
-    calls = []
-
-    def fake_submit(config, data_bytes, data_name):
-        calls.append((config, data_bytes, data_name))
-        return "run-123"
-
-    monkeypatch.setattr(models.jobs, "submit_from_cli", fake_submit)
+def test_background_queues_the_run_through_the_job_engine(background_calls, capsys):
     assert main(["digits", "--preset", "quick", "--epochs", "3", "--background", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"run_id": "run-123", "state": "queued"}
-    assert calls == [(DIGITS_PRESETS["quick"].replace(epochs=3), None, "mnist")]
+    assert background_calls == [(DIGITS_PRESETS["quick"].replace(epochs=3), None, "mnist")]
 
 
 @pytest.mark.slow

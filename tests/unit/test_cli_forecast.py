@@ -143,19 +143,10 @@ def test_log_transform_on_negative_values_is_an_error(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error: The log transform needs values above zero")
 
 
-def test_background_submits_through_the_job_engine(monkeypatch, capsys):
-    import models.jobs
-
-    calls = []
-
-    def fake_submit(config, data_bytes, data_name):
-        calls.append((config, data_bytes, data_name))
-        return "run-123"
-
-    monkeypatch.setattr(models.jobs, "submit_from_cli", fake_submit)
+def test_background_submits_through_the_job_engine(background_calls, capsys):
     assert run_cli(["forecast", "--sample", "nile", "--epochs", "7", "--background", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["run_id"] == "run-123"
-    config, data_bytes, data_name = calls[0]
+    config, data_bytes, data_name = background_calls[0]
     assert config.epochs == 7 and data_bytes == (ROOT / "data" / "nile-flow.csv").read_bytes()
     assert data_name == "nile-flow"
 
