@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import math
 import os
 import re
 import subprocess
@@ -692,3 +694,24 @@ def test_data_and_limits_import_neither_keras_nor_streamlit():
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("file_name", sorted(CORPUS))
+def test_corpus_file_through_the_cli(file_name, capsys):
+    """The command line gives the same outcome: a refused file is one ``error:`` line and exit 2; a
+    parsed one trains (tiny) and reports finite metrics on the same number of points."""
+    from models.__main__ import main
+
+    expected = CORPUS[file_name]
+    code = main(["forecast", "--csv", str(CORPUS_DIR / file_name), "--json", "--epochs", "1", "--units", "2",
+                 "--look-back", "1", "--forecast-steps", "1"])
+    captured = capsys.readouterr()
+    if isinstance(expected, Refused):
+        assert (code, captured.out, captured.err) == (2, "", f"error: {expected.message}\n")
+        return
+    assert code == 0 and captured.err == "", captured.err
+    document = json.loads(captured.out)
+    assert document["n_points"] == expected.n
+    for model, scores in document["metrics"].items():
+        assert all(value is None or math.isfinite(value) for value in scores.values()), model
+    assert math.isfinite(document["metrics"]["lstm"]["test_rmse"])
