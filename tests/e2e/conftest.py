@@ -65,11 +65,16 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def server_data_dir(tmp_path_factory) -> Path:
+    """The data folder (run store and artifacts) of the ``server`` fixture's server."""
+    return tmp_path_factory.mktemp("lab-data")
+
+
+@pytest.fixture(scope="session")
+def server(server_data_dir, tmp_path_factory):
     """A real LSTM Lab server on a free loopback port with its own data folder; yields its URL."""
     port = _free_port()
-    data_dir = tmp_path_factory.mktemp("lab-data")
-    env = {**os.environ, "LSTMLAB_DATA_DIR": str(data_dir), "LSTMLAB_WORKERS": "1"}
+    env = {**os.environ, "LSTMLAB_DATA_DIR": str(server_data_dir), "LSTMLAB_WORKERS": "1"}
     log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py", "--server.port", str(port),
