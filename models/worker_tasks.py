@@ -74,8 +74,9 @@ class StopCheck:
             self._next_check = now + self._interval
             try:
                 self._stopped = self._event.is_set()
-            except Exception:  # scheduler briefly unreachable: keep training, look again later
-                logger.warning("Could not read the cancel flag", exc_info=True)
+            except Exception as error:  # scheduler briefly unreachable (or shutting down): look again later
+                logger.warning("Could not read the cancel flag (%s: %s); training goes on",
+                               type(error).__name__, error)
         return self._stopped
 
 

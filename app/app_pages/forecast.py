@@ -75,6 +75,9 @@ st.header("1. Data", anchor=False)
 choice = data_input.show()
 
 st.header("2. Settings", anchor=False)
+if record is not None and record.mine and forecast_settings.SETTINGS_KEY not in st.session_state:
+    # A reload or a new tab starts a new session: show the settings of the run it shows, not the defaults.
+    forecast_settings.apply(record.config)
 config = forecast_settings.show(choice)
 
 st.header("3. Train", anchor=False)

@@ -312,6 +312,9 @@ def test_reload_mid_run_finds_the_run_and_cancel_stops_it(engine):
     assert reloaded.session_state["forecast_run_id"] == run_id
     assert reloaded.get("progress"), "the live panel of the running run is shown"
     assert train_button(reloaded).disabled
+    shown = {field: next(w for w in reloaded.main.get(_widget_type(field)) if w.key == SETTING + field).value
+             for field in ("epochs", "units", "batch_size")}
+    assert shown == {"epochs": 2000, "units": 64, "batch_size": 1}  # the run's settings, not the defaults
 
     deadline = time.monotonic() + TRAIN_TIMEOUT
     while engine.store.get_run(run_id, owner).state == "queued" and time.monotonic() < deadline:
