@@ -18,8 +18,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from e2e_widgets import choose, set_number
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from models.store import RunStore
 
@@ -50,27 +50,6 @@ def open_forecast(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.get_by_role("heading", name="Forecast", exact=True)).to_be_visible(timeout=60_000)
     expect(train_button(page)).to_be_enabled(timeout=90_000)
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox ``label`` (a rerun in flight can close the list: retry)."""
-    box = page.get_by_role("combobox", name=label, exact=True)
-    for _ in range(3):
-        box.click()
-        try:
-            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
-            expect(box).to_have_value(option, timeout=5_000)
-            return
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-    raise AssertionError(f"could not choose {option!r} in {label!r}")
-
-
-def set_number(page: Page, label: str, value: int) -> None:
-    field = page.get_by_label(label, exact=True)
-    field.fill(str(value))
-    field.press("Enter")
-    expect(field).to_have_value(str(value))
 
 
 def start_run(page: Page, **numbers: int) -> tuple[str, str]:

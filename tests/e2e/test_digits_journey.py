@@ -3,33 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from e2e_widgets import choose, set_number
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 TRAIN_TIMEOUT_MS = 300_000  # a cold worker imports TensorFlow before the first epoch
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit selectbox labelled ``label``.
-
-    A rerun still in flight from the previous change can close the list as it opens: try again.
-    """
-    box = page.get_by_role("combobox", name=label, exact=True)
-    for _ in range(3):
-        box.click()
-        try:
-            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
-            expect(box).to_have_value(option, timeout=5_000)
-            return
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-    raise AssertionError(f"could not choose {option!r} in {label!r}")
-
-
-def set_number(page: Page, label: str, value: int) -> None:
-    field = page.get_by_label(label, exact=True)
-    field.fill(str(value))
-    field.press("Enter")
 
 
 def draw_stroke(page: Page, points: list[tuple[float, float]]) -> None:
