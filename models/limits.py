@@ -79,21 +79,18 @@ def max_queued_per_owner() -> int:
 
 def check_work(epochs: int, training_windows: int) -> None:
     """Raise WorkLimitError (a LimitError) when ``epochs * training_windows`` exceeds ``max_work()``."""
-    work = int(epochs) * int(training_windows)
-    limit = max_work()
-    if work > limit:
-        raise WorkLimitError(
-            f"{epochs:,} epochs x {training_windows:,} training windows is {work:,} steps of work, "
-            f"above this server's limit of {limit:,}: use fewer epochs or a shorter series."
-        )
+    _check_product(epochs, training_windows, max_work(), "training windows", "steps of work",
+                   "use fewer epochs or a shorter series")
 
 
 def check_digits_work(epochs: int, training_digits: int) -> None:
     """Raise WorkLimitError (a LimitError) when ``epochs * training_digits`` exceeds ``max_digits_work()``."""
-    work = int(epochs) * int(training_digits)
-    limit = max_digits_work()
+    _check_product(epochs, training_digits, max_digits_work(), "training digits", "digit readings",
+                   "use fewer epochs or fewer training digits")
+
+
+def _check_product(epochs: int, items: int, limit: int, what: str, unit: str, advice: str) -> None:
+    work = int(epochs) * int(items)
     if work > limit:
-        raise WorkLimitError(
-            f"{epochs:,} epochs x {training_digits:,} training digits is {work:,} digit readings, "
-            f"above this server's limit of {limit:,}: use fewer epochs or fewer training digits."
-        )
+        raise WorkLimitError(f"{epochs:,} epochs x {items:,} {what} is {work:,} {unit}, "
+                             f"above this server's limit of {limit:,}: {advice}.")
