@@ -33,9 +33,12 @@ test: $(STAMP) $(CHROMIUM) lint
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -m "not slow"
 
-# Benchmarks print ratios against the seed article's programs; not part of `make test`.
+# Benchmarks print one line per figure with its ratio against the seed article's programs (or its
+# target); 5-10 minutes in all. Not part of `make test`. See README "Benchmarks".
 bench: $(STAMP)
-	$(BIN)/python bench/forecast_speed.py
+	$(BIN)/python bench/airline_vs_reference.py
+	$(BIN)/python bench/digits_vs_reference.py
+	$(BIN)/python bench/app_speed.py
 	$(BIN)/python bench/jobs_bench.py
 
 clean:

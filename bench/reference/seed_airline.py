@@ -1,7 +1,9 @@
 # The seed article's airline-passengers forecaster, changed only as far as current Keras requires:
 # an Input layer instead of input_shape=, the bundled CSV instead of the wget'ed file (which had three
-# footer lines, hence skipfooter=3 there), and no plotting. Prints fit seconds and the RMSEs.
+# footer lines, hence skipfooter=3 there), and no plotting. Prints fit seconds and the RMSEs, then the
+# same figures as one JSON line for bench/airline_vs_reference.py.
 # Usage: python bench/reference/seed_airline.py [epochs]
+import json
 import math
 import sys
 import time
@@ -71,6 +73,8 @@ def main():
     testScore = math.sqrt(mean_squared_error(testY[0], testPredict[:, 0]))
     print('Test Score: %.2f RMSE' % (testScore))
     print('Fit seconds: %.3f' % fit_seconds)
+    print(json.dumps({'fit_seconds': fit_seconds, 'train_rmse': trainScore, 'test_rmse': testScore,
+                      'n_test_targets': int(testY.shape[1]), 'epochs': EPOCHS}))
     return fit_seconds, trainScore, testScore
 
 
