@@ -173,12 +173,16 @@ def fit_fast(
     x_val_t = _as_tensor(x_val) if has_val else None
     y_val_t = _as_tensor(y_val) if has_val else None
 
-    @tf.function(reduce_retracing=True)
     def evaluate(x, y):
         y_pred = model(x, training=False)
         values = [tf.cast(loss(y, y_pred), tf.float32)]
         values += [tf.reduce_sum(tf.cast(metric(y, y_pred), tf.float32)) for metric in metrics.values()]
         return tf.stack(values)
+
+    if has_val:  # one graph for every chunk size (the last chunk is usually shorter): traced once
+        evaluate = tf.function(evaluate, input_signature=[
+            tf.TensorSpec([None, *x_val_t.shape[1:]], x_val_t.dtype),
+            tf.TensorSpec([None, *y_val_t.shape[1:]], y_val_t.dtype)])
 
     history: dict[str, list[float]] = {"loss": []}
     if has_val:
