@@ -26,6 +26,25 @@ def app(tmp_path, monkeypatch):
     st.cache_resource.clear()
 
 
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory, request):
+    """One job engine for the test module (its own data folder, one worker), closed at the end.
+
+    It is the same cached engine the page's script runs use (``runtime.engine()``).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+        patch.setenv("LSTMLAB_DATA_DIR", str(folder))
+        patch.setenv("LSTMLAB_WORKERS", "1")
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        job_engine = runtime.engine()
+        yield job_engine
+        job_engine.close()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+
 @pytest.fixture
 def lab_app(lab_engine, monkeypatch):
     """Open a page with the session's shared job engine (``lab_engine`` in tests/conftest.py).

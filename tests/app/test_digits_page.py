@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -36,23 +35,6 @@ CANVAS_KEY = "digits-draw-canvas-0"
 
 
 # ---------------------------------------------------------------- fixtures and helpers
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    """One job engine for the module (its own data folder, one worker), closed at the end."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LSTMLAB_DATA_DIR", str(tmp_path_factory.mktemp("digits-lab")))
-        patch.setenv("LSTMLAB_WORKERS", "1")
-        st.cache_resource.clear()
-        st.cache_data.clear()
-        from app import runtime
-
-        job_engine = runtime.engine()  # the same cached engine the page's script runs will use
-        yield job_engine
-        job_engine.close()
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 def new_owner() -> str:

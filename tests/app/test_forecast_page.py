@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app.components.data_input import escape_markdown
@@ -43,23 +42,6 @@ BAD_FILES = {
 
 
 # ---------------------------------------------------------------- fixtures and helpers
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    """One job engine for the module (its own data folder, one worker), closed at the end."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LSTMLAB_DATA_DIR", str(tmp_path_factory.mktemp("forecast-lab")))
-        patch.setenv("LSTMLAB_WORKERS", "1")
-        st.cache_resource.clear()
-        st.cache_data.clear()
-        from app import runtime
-
-        job_engine = runtime.engine()  # the same cached engine the page's script runs use
-        yield job_engine
-        job_engine.close()
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 def new_owner() -> str:
