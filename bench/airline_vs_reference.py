@@ -31,7 +31,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REFERENCE, figure, median, paired_ratio, per_round, python, run_child  # noqa: E402
+from bench.common import REFERENCE, alternating_rounds, figure, median, paired_ratio, per_round, python  # noqa: E402
 
 TARGET = 0.1  # ours / reference fit seconds
 
@@ -68,17 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ours_command = python(str(Path(__file__).resolve()), "--child")
     reference_command = python(str(REFERENCE / "seed_airline.py"))
-    ours: list[dict] = []
-    reference: list[dict] = []
-    for round_index in range(args.rounds):
-        order = [("ours", ours_command, ours), ("reference", reference_command, reference)]
-        if round_index % 2:
-            order.reverse()
-        for _, command, results in order:
-            results.append(run_child(command))
-        print(f"# round {round_index + 1}/{args.rounds} ({order[0][0]} first): "
-              f"ours {ours[-1]['fit_seconds']:.2f} s, reference {reference[-1]['fit_seconds']:.2f} s",
-              flush=True)
+    ours, reference = alternating_rounds(args.rounds, ours_command, reference_command, "fit_seconds", "s")
 
     ours_fit = median([run["fit_seconds"] for run in ours])
     reference_fit = median([run["fit_seconds"] for run in reference])

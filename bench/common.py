@@ -77,3 +77,20 @@ def run_child(command: list[str], timeout: float = 900.0) -> dict:
 def python(*arguments: str) -> list[str]:
     """A command line running this interpreter (the project's virtualenv) with ``arguments``."""
     return [sys.executable, *arguments]
+
+
+def alternating_rounds(rounds: int, ours_command: list[str], reference_command: list[str], key: str,
+                       unit: str) -> tuple[list[dict], list[dict]]:
+    """Run ours and the reference ``rounds`` times each, in fresh processes, swapping which goes first
+    every round so the machine's load hits both alike; prints one ``#`` line per round (``key``)."""
+    ours: list[dict] = []
+    reference: list[dict] = []
+    for round_index in range(rounds):
+        order = [("ours", ours_command, ours), ("reference", reference_command, reference)]
+        if round_index % 2:
+            order.reverse()
+        for _, command, results in order:
+            results.append(run_child(command))
+        print(f"# round {round_index + 1}/{rounds} ({order[0][0]} first): "
+              f"ours {ours[-1][key]:.2f} {unit}, reference {reference[-1][key]:.2f} {unit}", flush=True)
+    return ours, reference

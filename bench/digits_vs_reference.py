@@ -32,7 +32,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REFERENCE, figure, median, paired_ratio, per_round, python, run_child  # noqa: E402
+from bench.common import REFERENCE, alternating_rounds, figure, median, paired_ratio, per_round, python  # noqa: E402
 
 TARGET = 0.7  # ours / reference seconds per epoch
 
@@ -75,17 +75,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ours_command = python(str(Path(__file__).resolve()), "--child", "--epochs", str(args.epochs))
     reference_command = python(str(REFERENCE / "seed_mnist.py"), str(args.epochs))
-    ours: list[dict] = []
-    reference: list[dict] = []
-    for round_index in range(args.rounds):
-        order = [("ours", ours_command, ours), ("reference", reference_command, reference)]
-        if round_index % 2:
-            order.reverse()
-        for _, command, results in order:
-            results.append(run_child(command))
-        print(f"# round {round_index + 1}/{args.rounds} ({order[0][0]} first): "
-              f"ours {ours[-1]['seconds_per_epoch']:.2f} s/epoch, "
-              f"reference {reference[-1]['seconds_per_epoch']:.2f} s/epoch", flush=True)
+    ours, reference = alternating_rounds(args.rounds, ours_command, reference_command,
+                                         "seconds_per_epoch", "s/epoch")
 
     size = f"{ours[0]['n_train']:,} digits"
     rounds = f"median of {args.rounds} rounds of {args.epochs} epochs"
