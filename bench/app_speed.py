@@ -25,7 +25,9 @@ cached job engine (one worker) on a temporary data folder; the Forecast page sho
 is rerun ``--reruns`` times (AppTest adds its own overhead: a new script runner and bytecode per
 run). Then: whether ``tensorflow`` is in this process's ``sys.modules``.
 
-There is no reference program for these figures: each line states its target instead.
+Bare page: the same websocket client against ``bench/reference/bare_page.py`` (one ``st.write``) on
+a real server: what any Streamlit rerun costs on this machine. The real-server rerun medians print
+their ratio to it ("vs reference"); every line also states its target.
 """
 
 from __future__ import annotations
@@ -49,9 +51,10 @@ if __package__ in (None, ""):
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # inherited by the Dask workers started here
 
-from bench.common import ROOT, figure, median, percentile  # noqa: E402
+from bench.common import REFERENCE, ROOT, figure, median, percentile  # noqa: E402
 
 ENTRY = ROOT / "app" / "streamlit_app.py"
+BARE_PAGE = REFERENCE / "bare_page.py"  # one st.write: the floor of any rerun on this machine
 COLD_TARGET = 5.0  # seconds
 RERUN_P95_TARGET = 150.0  # milliseconds
 WARM_TIMEOUT = 180.0  # seconds for the workers to import TensorFlow on a busy machine
@@ -89,14 +92,14 @@ def _get(url: str) -> tuple[int, bytes]:
 class Server:
     """``streamlit run app/streamlit_app.py`` on a free loopback port with its own data folder."""
 
-    def __init__(self, data_dir: str):
+    def __init__(self, data_dir: str, entry: Path = ENTRY):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         self._log = open(Path(data_dir) / "streamlit.log", "w")  # noqa: SIM115 (closed in stop)
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ENTRY), "--server.port", str(self.port),
+            [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=ROOT, env={**os.environ, "LSTMLAB_DATA_DIR": data_dir}, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
@@ -227,6 +230,27 @@ def cold_start() -> dict[str, float]:
 
 
 # ---------------------------------------------------------------- live server
+
+
+def bare_page_reruns(reruns: int) -> list[float]:
+    """Milliseconds per rerun of a one-element Streamlit page through the same websocket client."""
+    with tempfile.TemporaryDirectory(prefix="app-bench-") as folder:
+        server = Server(folder, BARE_PAGE)
+        try:
+            server.wait_healthy()
+
+            async def drive() -> list[float]:
+                session = await Session.open(server, OWNER)
+                try:
+                    for _ in range(3):
+                        await session.run()
+                    return [(await session.run())[0] for _ in range(reruns)]
+                finally:
+                    session.close()
+
+            return asyncio.run(drive())
+        finally:
+            server.stop()
 
 
 def live_server(reruns: int) -> dict[str, object]:
@@ -381,10 +405,13 @@ def apptest_reruns(reruns: int) -> dict[str, object]:
 # ---------------------------------------------------------------- main
 
 
-def rerun_figures(name: str, timings: list[float], note: str, p95_note: str | None = None) -> None:
-    """Two lines: the median of ``timings`` (ms) and its p95 against the rerun target."""
+def rerun_figures(name: str, timings: list[float], note: str, p95_note: str | None = None,
+                  floor: float | None = None) -> None:
+    """Two lines: the median of ``timings`` (ms, with its ratio to the bare page's) and the p95
+    against the rerun target."""
     p95 = percentile(timings, 0.95)
-    figure(f"{name}, median", median(timings), "ms", note=note)
+    figure(f"{name}, median", median(timings), "ms", note=note,
+           ratio=None if floor is None else median(timings) / floor)
     figure(f"{name}, p95", p95, "ms", target=f"< {RERUN_P95_TARGET:.0f} ms", met=p95 < RERUN_P95_TARGET,
            note=p95_note)
 
@@ -404,13 +431,18 @@ def main(argv: list[str] | None = None) -> int:
         figure(name, median(values), "s", target=f"< {COLD_TARGET:.0f} s", met=max(values) < COLD_TARGET,
                note=f"median of {len(values)}; worst {max(values):.2f} s")
 
+    bare = bare_page_reruns(args.reruns)
+    floor = median(bare)
+    figure("bare Streamlit page rerun (one element), real server, median", floor, "ms",
+           note=f"{len(bare)} reruns; p95 {percentile(bare, 0.95):.0f} ms; the floor of any page here")
     live = live_server(args.reruns)
     rerun_figures("Forecast page rerun while a run trains, real server", live["timings"],
                   f"{len(live['timings'])} reruns; {live['epochs_stored']} epochs in the chart",
-                  "request to script_finished over the websocket")
+                  "request to script_finished over the websocket", floor)
     rerun_figures("live run panel refresh (its fragment's timed rerun) while a run trains",
                   live["fragment_timings"],
-                  f"{len(live['fragment_timings'])} refreshes; what the open page does every second")
+                  f"{len(live['fragment_timings'])} refreshes; what the open page does every second",
+                  floor=floor)
     idle = live["idle_timings"]
     figure("Forecast page rerun with nothing training, real server, median", median(idle), "ms",
            note=f"{len(idle)} reruns; p95 {percentile(idle, 0.95):.0f} ms; workers warm and idle")
