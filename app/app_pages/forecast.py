@@ -82,13 +82,13 @@ config = forecast_settings.show(choice)
 
 st.header("3. Train", anchor=False)
 busy = record is not None and record.active and record.mine
-left, right = st.columns([1, 4], vertical_alignment="center")
-clicked = left.button(
+train_row = st.container(horizontal=True, vertical_alignment="center")
+clicked = train_row.button(
     "Train", type="primary", icon=":material/play_arrow:", disabled=config is None or busy,
-    key="forecast-train", width="stretch",
+    key="forecast-train",
     help="Start training in the background. You can leave the page: the run keeps going and is "
          "shown again when you come back." if not busy else "A run is in progress: wait for it or cancel it.")
-with right:
+with train_row:
     st.page_link("app_pages/runs.py", label="All your runs", icon=":material/table_rows:",
                  query_params={"u": owner})
 if clicked and config is not None and choice is not None and not busy:

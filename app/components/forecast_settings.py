@@ -94,60 +94,62 @@ def _main_controls(settings: dict[str, Any], season: int | None) -> None:
 
 def _more_controls(settings: dict[str, Any], season: int | None) -> None:
     rates = sorted({*LEARNING_RATES, float(settings["learning_rate"])})
-    rows = [st.columns(4), st.columns(4), st.columns(4)]
-    with rows[0][0]:
+    # One row of four columns, each holding three settings: the same grid as three rows of four, with
+    # a third of the layout elements (each costs the page a message on every rerun).
+    columns = st.columns(4)
+    with columns[0]:
         sticky(settings, "cell", WIDGET_PREFIX + "cell", st.selectbox, "Cell type", options=list(CELLS),
                format_func=CELL_NAMES.get,
                help="The recurrent building block. LSTM (the seed article's) and GRU remember longer "
                     "patterns; a simple RNN is the plainest and fastest.")
-    with rows[0][1]:
+    with columns[1]:
         sticky(settings, "layers", WIDGET_PREFIX + "layers", st.number_input, "Layers", min_value=1,
                max_value=4, step=1,
                help="Recurrent layers stacked on each other. One is usually enough for a single series.")
-    with rows[0][2]:
+    with columns[2]:
         sticky(settings, "dropout", WIDGET_PREFIX + "dropout", st.slider, "Dropout", min_value=0.0,
                max_value=0.9, step=0.05,
                help="Share of the signals switched off at random while training, to stop the network "
                     "memorising. 0 switches nothing off.")
-    with rows[0][3]:
+    with columns[3]:
         sticky(settings, "batch_size", WIDGET_PREFIX + "batch_size", st.number_input, "Batch size",
                min_value=1, max_value=4096, step=1,
                help="How many windows the network looks at before each adjustment of its weights. "
                     "Small batches learn in more, noisier steps (the seed article used 1).")
-    with rows[1][0]:
+    with columns[0]:
         sticky(settings, "learning_rate", WIDGET_PREFIX + "learning_rate", st.select_slider, "Learning rate",
                options=rates,
                help="How big each adjustment of the weights is. Too big and training jumps around; "
                     "too small and it learns slowly.")
-    with rows[1][1]:
+    with columns[1]:
         sticky(settings, "optimizer", WIDGET_PREFIX + "optimizer", st.selectbox, "Optimizer",
                options=list(OPTIMIZERS), help="The rule that adjusts the weights. Adam is a safe choice.")
-    with rows[1][2]:
+    with columns[2]:
         sticky(settings, "test_percent", WIDGET_PREFIX + "test_percent", st.slider, "Test part (%)",
                min_value=5, max_value=80, step=1,
                help="The share of the series, at its end, kept hidden from training and used to score "
                     "the network and the baselines.")
-    with rows[1][3]:
+    with columns[3]:
         sticky(settings, "transform", WIDGET_PREFIX + "transform", st.selectbox, "Transform",
                options=list(TRANSFORMS), format_func=TRANSFORM_NAMES.get,
                help="How the values are changed before the network sees them (and changed back after). "
                     "Differences remove a trend, the log evens out swings that grow with the level.")
-    with rows[2][0]:
+    with columns[0]:
         sticky(settings, "season_length", WIDGET_PREFIX + "season_length", st.number_input, "Season length",
                min_value=1, max_value=1000, step=1, value=None,
                placeholder=f"detected: {season}" if season else "none detected",
                help="Steps in one season (12 for monthly data with a yearly pattern). Used by the seasonal "
                     "naive baseline and MASE. Leave empty to use the detected one.")
-    with rows[2][1]:
+    with columns[1]:
         sticky(settings, "forecast_steps", WIDGET_PREFIX + "forecast_steps", st.number_input,
                "Forecast steps", min_value=0, max_value=1000, step=1,
                help="How many steps past the end of the data to forecast, each one built on the "
                     "network's previous forecasts.")
-    with rows[2][2]:
+    with columns[2]:
         sticky(settings, "seed", WIDGET_PREFIX + "seed", st.number_input, "Seed", min_value=0,
                max_value=2**31 - 1, step=1,
                help="Starting point of the randomness. The same seed and settings give the same result.")
-    with rows[2][3]:
+    with columns[3]:
         sticky(settings, "headroom", WIDGET_PREFIX + "headroom", st.number_input, "Scale headroom",
                min_value=1.0, max_value=10.0, step=0.5,
                help="The scaler is fitted on the training part only. With headroom 2 the training values "
@@ -158,14 +160,15 @@ def show(choice: DataChoice | None) -> ForecastConfig | None:
     """Draw the settings; return a valid configuration for ``choice`` or None (a message was shown)."""
     settings = remembered(SETTINGS_KEY, store_values(ForecastConfig()))
     season = choice.series.season_length if choice else None
-    left, right, _ = st.columns([1, 1, 3])
-    left.button("Seed article settings", on_click=apply, args=(FORECAST_PRESETS["seed"],),
-                icon=":material/article:", key="forecast-preset-seed",
-                help="The seed article's program: look-back 1, 4 LSTM units, 100 epochs, batch size 1, "
-                     "no transform. Slower and usually worse than the defaults: a useful comparison.")
-    right.button("Reset to defaults", on_click=apply, args=(ForecastConfig(),), icon=":material/restart_alt:",
-                 key="forecast-preset-reset",
-                 help="Settings that beat the seasonal naive baseline on the airline data in a few seconds.")
+    presets = st.container(horizontal=True)
+    presets.button("Seed article settings", on_click=apply, args=(FORECAST_PRESETS["seed"],),
+                   icon=":material/article:", key="forecast-preset-seed",
+                   help="The seed article's program: look-back 1, 4 LSTM units, 100 epochs, batch size 1, "
+                        "no transform. Slower and usually worse than the defaults: a useful comparison.")
+    presets.button("Reset to defaults", on_click=apply, args=(ForecastConfig(),),
+                   icon=":material/restart_alt:", key="forecast-preset-reset",
+                   help="Settings that beat the seasonal naive baseline on the airline data in a few "
+                        "seconds.")
     _main_controls(settings, season)
     with st.expander("More settings"):
         _more_controls(settings, season)
