@@ -45,12 +45,14 @@ def what_is_mnist() -> None:
     st.plotly_chart(digits_charts.rows_as_steps(images[7]), key="mnist-rows")
 
 
-def train_section(owner: str) -> None:
+def train_section(owner: str, busy: bool) -> None:
+    """Settings and the Train button (disabled while this person's shown run is still going)."""
     st.subheader("2 · Train a digit reader")
     config = digits_settings.show("digits")
     if st.button("Train", key="digits-train", type="primary", icon=":material/play_arrow:",
-                 disabled=config is None,
-                 help="Starts training in the background: you can switch pages or reload meanwhile."):
+                 disabled=config is None or busy,
+                 help="Starts training in the background: you can switch pages or reload meanwhile."
+                 if not busy else "A run is in progress: wait for it or cancel it."):
         try:
             run_id = runtime.engine().submit(config, None, "mnist", owner)
         except LabError as error:
@@ -103,8 +105,9 @@ st.title("Digits")
 st.caption("Teach a recurrent network to read handwritten digits row by row, as in the seed article, "
            "then test it on your own handwriting.")
 what_is_mnist()
-train_section(owner)
-record = digits_results.current_run(owner)
+shown = digits_results.current_run(owner)
+train_section(owner, busy=shown is not None and shown.active and shown.mine)
+record = digits_results.current_run(owner)  # the new run, if Train was just clicked
 if record is not None:
     record = progress_section(record, owner)
     if record.state == "succeeded":

@@ -105,6 +105,9 @@ def trained(engine):
     at.run()
     assert not at.exception, at.exception
     run_id = at.session_state["digits_run_id"]
+    at.run()
+    if engine.store.get_run(run_id, owner).state == "queued":  # surely still going during that rerun
+        assert at.button(key="digits-train").disabled, "one run at a time from the page"
     deadline = time.monotonic() + TRAIN_TIMEOUT
     while engine.store.get_run(run_id, owner).active:  # AppTest does not tick run_every fragments
         assert time.monotonic() < deadline, "the tiny run did not finish in time"
@@ -113,6 +116,7 @@ def trained(engine):
         assert not at.exception, at.exception
     at.run()
     assert not at.exception, at.exception
+    assert not at.button(key="digits-train").disabled
     return owner, run_id, at
 
 
