@@ -7,6 +7,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,12 @@ def test_ci_runs_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
-@pytest.mark.parametrize("option", ["maxUploadSize", "headless", "gatherUsageStats",
-                                    "enforceSerializableSessionState"])
-def test_streamlit_config_sets(option):
-    assert option in (ROOT / ".streamlit" / "config.toml").read_text()
+@pytest.mark.parametrize(("section", "option", "value"), [
+    ("server", "maxUploadSize", 20), ("server", "headless", True), ("server", "address", "localhost"),
+    ("server", "fileWatcherType", "none"), ("browser", "gatherUsageStats", False),
+    ("runner", "enforceSerializableSessionState", False),
+    ("runner", "postScriptGC", False),  # a full collection after each rerun doubled rerun times
+])
+def test_streamlit_config_sets(section, option, value):
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config[section][option] == value
