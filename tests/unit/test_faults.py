@@ -8,34 +8,19 @@ import errno
 import os
 import socket
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
 from distributed import Event
+from engine_runs import LONG, TINY, wait_for
 
 import models.store
-from models.config import ForecastConfig
 from models.errors import LabError
 from models.jobs import JobEngine
 from models.results import EpochReport, RunResult
 from models.settings import Settings
 from models.store import INTERRUPTED_MESSAGE, RunStore
 from models.worker_tasks import cancel_event_name
-
-TINY = ForecastConfig(epochs=6, units=4, look_back=4, batch_size=16)
-# Thousands of small steps: runs for a minute unless stopped.
-LONG = ForecastConfig(epochs=2000, units=4, look_back=4, batch_size=1)
-
-
-def _wait_for(engine, run_id, owner, condition, timeout=90.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        record = engine.status(run_id, owner)
-        if condition(record):
-            return record
-        assert time.monotonic() < deadline, f"timed out: {record.state}, {record.epochs_done} epochs"
-        time.sleep(0.02)
 
 
 def _integrity(data_dir: Path) -> str:
@@ -62,11 +47,11 @@ def test_cancelling_twice_is_harmless_and_a_cancelled_queued_run_never_starts(la
     assert (first.state, second.state, second.error) == ("cancelled", "cancelled", None)
     assert second.finished == first.finished  # the second request changed nothing
     # A running run: two requests in a row, then one after it has stopped.
-    _wait_for(lab_engine, running, lab_owner, lambda record: record.epochs_done >= 1)
+    wait_for(lab_engine, running, lab_owner, lambda record: record.epochs_done >= 1)
     lab_engine.cancel(running, lab_owner)
     again = lab_engine.cancel(running, lab_owner)
     assert again.state in ("running", "cancelled") and again.cancel_requested
-    stopped = _wait_for(lab_engine, running, lab_owner, lambda record: not record.active, timeout=30)
+    stopped = wait_for(lab_engine, running, lab_owner, lambda record: not record.active, timeout=30)
     assert (stopped.state, stopped.error) == ("cancelled", None)
     assert stopped.epochs_done < LONG.epochs
     late = lab_engine.cancel(running, lab_owner)
@@ -114,7 +99,7 @@ def test_a_server_restart_mid_run_leaves_an_interrupted_run_and_intact_finished_
 
     # 1. The server stops (engine closed) while a run is running.
     stopped = first.submit(LONG, airline_csv, "airline", lab_owner)
-    _wait_for(first, stopped, lab_owner, lambda record: record.epochs_done >= 1)
+    wait_for(first, stopped, lab_owner, lambda record: record.epochs_done >= 1)
     first.close()
     _stop_abandoned(lab_engine, stopped)
 
@@ -123,7 +108,7 @@ def test_a_server_restart_mid_run_leaves_an_interrupted_run_and_intact_finished_
     second = _engine_on(lab_engine, data_dir, recover=False)
     second.identity = f"{socket.gethostname()}|{os.getpid()}|1.00"
     crashed = second.submit(LONG, airline_csv, "airline", lab_owner)
-    _wait_for(second, crashed, lab_owner, lambda record: record.epochs_done >= 1)
+    wait_for(second, crashed, lab_owner, lambda record: record.epochs_done >= 1)
     monkeypatch.setattr(second, "_shutdown", lambda: second.client.close())  # writes nothing
     second.close()
     _stop_abandoned(lab_engine, crashed)

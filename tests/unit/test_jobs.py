@@ -9,8 +9,8 @@ import sys
 import time
 
 import pytest
+from engine_runs import LONG, TINY, wait_for
 
-from models.config import ForecastConfig
 from models.errors import DataError, LabError, LimitError, RunNotFound
 from models.jobs import JobEngine
 from models.settings import Settings
@@ -18,19 +18,6 @@ from models.worker_tasks import WORKER_LOST
 
 pytestmark = pytest.mark.slow
 
-TINY = ForecastConfig(epochs=6, units=4, look_back=4, batch_size=16)
-# Thousands of small steps: runs for a minute unless stopped (the tests stop it after a few epochs).
-LONG = ForecastConfig(epochs=2000, units=4, look_back=4, batch_size=1)
-
-
-def _wait_for(engine, run_id, owner, condition, timeout=90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        record = engine.status(run_id, owner)
-        if condition(record):
-            return record
-        time.sleep(0.02)
-    raise AssertionError(f"timed out; last state {record.state}, epochs {record.epochs_done}")
 
 
 def test_a_run_goes_queued_running_succeeded_with_progress_in_order(lab_engine, lab_owner, airline_csv):
@@ -69,7 +56,7 @@ def test_three_runs_on_one_worker_wait_in_line_and_all_finish(lab_engine, lab_ow
     assert len(waiting) >= 2  # one worker: at most the first may have started already
     assert [record.queue_position for record in waiting] == list(range(1, len(waiting) + 1))
     assert [record.id for record in waiting] == ids[-len(waiting):]
-    _wait_for(lab_engine, ids[0], lab_owner, lambda record: record.state == "running")
+    wait_for(lab_engine, ids[0], lab_owner, lambda record: record.state == "running")
     assert [lab_engine.status(run_id, lab_owner).queue_position for run_id in ids[1:]] == [1, 2]
     finished = [lab_engine.wait(run_id, lab_owner, timeout=120) for run_id in ids]
     assert [record.state for record in finished] == ["succeeded"] * 3
@@ -84,10 +71,10 @@ def test_cancel_stops_a_running_fit_within_two_seconds_and_frees_the_worker(
     waiting = lab_engine.submit(TINY, airline_csv, "airline", lab_owner)
     never = lab_engine.submit(LONG, airline_csv, "airline", lab_owner)
     assert lab_engine.cancel(never, lab_owner).state == "cancelled"  # queued: at once
-    _wait_for(lab_engine, run_id, lab_owner, lambda record: record.epochs_done >= 2)
+    wait_for(lab_engine, run_id, lab_owner, lambda record: record.epochs_done >= 2)
     started = time.monotonic()
     lab_engine.cancel(run_id, lab_owner)
-    record = _wait_for(lab_engine, run_id, lab_owner, lambda record: not record.active, timeout=30)
+    record = wait_for(lab_engine, run_id, lab_owner, lambda record: not record.active, timeout=30)
     took = time.monotonic() - started
     print(f"cancel -> cancelled in {took:.2f} s after {record.epochs_done} of {LONG.epochs} epochs")
     assert record.state == "cancelled" and record.epochs_done < LONG.epochs
@@ -121,7 +108,7 @@ def test_owner_limit_and_ownership(lab_engine, lab_owner, airline_csv, monkeypat
 
 def test_a_killed_worker_gives_a_failed_run_with_a_plain_message(lab_engine, lab_owner, airline_csv):
     run_id = lab_engine.submit(LONG, airline_csv, "airline", lab_owner)
-    record = _wait_for(lab_engine, run_id, lab_owner, lambda record: record.epochs_done >= 1)
+    record = wait_for(lab_engine, run_id, lab_owner, lambda record: record.epochs_done >= 1)
     pids = lab_engine.client.run(os.getpid, workers=[record.worker])
     os.kill(pids[record.worker], signal.SIGKILL)
     record = lab_engine.wait(run_id, lab_owner, timeout=60)
