@@ -45,8 +45,9 @@ def what_is_mnist() -> None:
     st.plotly_chart(digits_charts.rows_as_steps(images[7]), key="mnist-rows")
 
 
-def train_section(owner: str, busy: bool) -> None:
-    """Settings and the Train button (disabled while this person's shown run is still going)."""
+def train_section(owner: str, busy: bool) -> bool:
+    """Settings and the Train button (disabled while this person's shown run is still going);
+    True when a run was just queued."""
     st.subheader("2 · Train a digit reader")
     config = digits_settings.show("digits")
     if st.button("Train", key="digits-train", type="primary", icon=":material/play_arrow:",
@@ -59,6 +60,8 @@ def train_section(owner: str, busy: bool) -> None:
             st.error(str(error))
         else:
             digits_results.remember(run_id)
+            return True
+    return False
 
 
 def progress_section(record: RunRecord, owner: str) -> RunRecord:
@@ -105,9 +108,9 @@ st.title("Digits")
 st.caption("Teach a recurrent network to read handwritten digits row by row, as in the seed article, "
            "then test it on your own handwriting.")
 what_is_mnist()
-shown = digits_results.current_run(owner)
-train_section(owner, busy=shown is not None and shown.active and shown.mine)
-record = digits_results.current_run(owner)  # the new run, if Train was just clicked
+record = digits_results.current_run(owner)
+if train_section(owner, busy=record is not None and record.active and record.mine):
+    record = digits_results.current_run(owner)  # the run just queued
 if record is not None:
     record = progress_section(record, owner)
     if record.state == "succeeded":
