@@ -51,6 +51,13 @@ def resolve_season(config: ForecastConfig, detected: int | None) -> int | None:
     return season if season is not None and season >= 2 else None
 
 
+def split_for(config: ForecastConfig, n_points: int) -> Split:
+    """How a run with ``config`` splits a series of ``n_points`` into training and test targets
+    (DataError when it is too short for the look-back and test part)."""
+    return plan_split(n_points, config.test_fraction, config.look_back,
+                      offset=transforms.offset(config.transform), transform_name=config.transform)
+
+
 def prepare(config: ForecastConfig, values: np.ndarray, season_length: int | None) -> Prepared:
     """Split, transform and scale ``values`` [N] for ``config``; windows never straddle the split.
 
@@ -59,13 +66,7 @@ def prepare(config: ForecastConfig, values: np.ndarray, season_length: int | Non
     """
     values = np.asarray(values, dtype=np.float64)
     transforms.check_values(config.transform, values)
-    split = plan_split(
-        values.size,
-        config.test_fraction,
-        config.look_back,
-        offset=transforms.offset(config.transform),
-        transform_name=config.transform,
-    )
+    split = split_for(config, values.size)
     transformed = transforms.forward(config.transform, values)  # [N]
     scaler = MinMaxScaler(config.headroom).fit(transformed[split.offset : split.n_train])  # training part
     scaled = scaler.transform(transformed)  # [N]

@@ -134,7 +134,7 @@ class MinMaxScaler:
         return (spread if spread > 0 else 1.0) * self.headroom
 
     def transform(self, values: np.ndarray) -> np.ndarray:
-        """(values - min) / (max - min), same shape."""
+        """(values - min) / scale (scale: (max - min) x headroom), same shape."""
         return (np.asarray(values, dtype=np.float64) - self.minimum) / self.scale
 
     def inverse_transform(self, scaled: np.ndarray) -> np.ndarray:

@@ -20,9 +20,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from models import limits, transforms
+from models import forecast, limits
 from models.config import DigitsConfig, ForecastConfig
-from models.windows import plan_split
 
 FULL_MNIST_TRAIN_DIGITS = 60_000
 BUNDLED_TRAIN_DIGITS = 4_000  # 5,000 bundled digits less the 20% kept for testing (models/digits_data.py)
@@ -34,8 +33,7 @@ _LENGTHS_KEPT = 64
 
 def training_windows(config: ForecastConfig, n_points: int) -> int:
     """Training windows of a forecast run on a series of ``n_points`` (DataError if too short)."""
-    split = plan_split(n_points, config.test_fraction, config.look_back,
-                       offset=transforms.offset(config.transform), transform_name=config.transform)
+    split = forecast.split_for(config, n_points)
     return split.n_train - split.first_target
 
 

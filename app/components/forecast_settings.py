@@ -15,11 +15,10 @@ import streamlit as st
 
 from app.components.data_input import DataChoice, escape_markdown
 from app.components.sticky import forget_widgets, remembered, sticky
-from models import limits, transforms
+from models import forecast, limits, transforms
 from models.config import CELLS, FORECAST_PRESETS, OPTIMIZERS, TRANSFORMS, ForecastConfig
 from models.data import SplitSizes
 from models.errors import LabError
-from models.windows import plan_split
 
 SETTINGS_KEY = "forecast_settings"
 WIDGET_PREFIX = "forecast-setting-"
@@ -66,10 +65,9 @@ def check(config: ForecastConfig, choice: DataChoice) -> SplitSizes:
     """Raise a LabError (one plain sentence) if the run cannot work on this series; else its split."""
     series = choice.series
     transforms.check_values(config.transform, series.values)
-    split = plan_split(len(series), config.test_fraction, config.look_back,
-                       offset=transforms.offset(config.transform), transform_name=config.transform)
+    split = forecast.split_for(config, len(series))
     windows = split.n_train - split.first_target
-    limits.check_work(config.epochs, windows)
+    limits.check_work(config.epochs, windows)  # the same check the job engine makes on submit
     return SplitSizes(split.n_train, split.n_test, windows, split.n_test)
 
 
