@@ -11,9 +11,9 @@ import atexit
 
 import streamlit as st
 
-from models.jobs import JobEngine
+from models.engine.engine import JobEngine
+from models.engine.store import RunStore, process_identity
 from models.settings import load_settings
-from models.store import RunStore, process_identity
 
 _engines: list[JobEngine] = []
 

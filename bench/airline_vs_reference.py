@@ -7,7 +7,7 @@ The seed configuration: look-back 1, LSTM(4), Dense(1), Adam(0.001), MSE, batch 
 95 training windows. Each round runs, each in a fresh Python process (so both pay the same cold
 start: TensorFlow start-up, graph tracing and, for ours, the XLA compile of the step loop):
 
-* ours: ``models.training.train_forecaster(FORECAST_PRESETS["seed"], series)``, the lab's fast
+* ours: ``models.train.forecaster.train_forecaster(FORECAST_PRESETS["seed"], series)``, the lab's fast
   path (``fit_fast``), fit seconds as the core measures them; then a second fit in the same process
   (what a warm worker pays for its next run), reported for information;
 * reference: ``bench/reference/seed_airline.py``, its ``model.fit`` seconds.
@@ -40,7 +40,7 @@ def child() -> int:
     """Train the seed preset twice in this (fresh) process; print one JSON line."""
     from models.config import FORECAST_PRESETS
     from models.data import bundled_samples, load_series
-    from models.training import train_forecaster
+    from models.train.forecaster import train_forecaster
 
     series = load_series(bundled_samples()["airline-passengers"].path)
     started = time.perf_counter()

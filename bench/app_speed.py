@@ -257,7 +257,7 @@ def live_server(reruns: int) -> dict[str, object]:
     """Train through the real server's page, rerun it while the run trains, read memory."""
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-    from models.store import RunStore
+    from models.engine.store import RunStore
 
     figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="app-bench-") as folder:
@@ -343,7 +343,7 @@ def apptest_reruns(reruns: int) -> dict[str, object]:
     from streamlit.testing.v1 import AppTest
 
     from models.config import ForecastConfig
-    from models.worker_tasks import is_warm
+    from models.engine.worker import is_warm
 
     # Using the app's cached engine outside a script run is expected here: keep Streamlit quiet about it.
     for name in ("streamlit.runtime.caching.cache_data_api",

@@ -10,7 +10,7 @@ every epoch. Offline, both sides train on the same data: the 5,000 bundled real 
 ``bench/reference/seed_mnist.py``'s ``load_data``, so an epoch does the work of a full-MNIST epoch.
 Each round runs, each in a fresh Python process:
 
-* ours: ``models.digits_training.train_classifier(DIGITS_PRESETS["seed"], digits=...)`` (the path
+* ours: ``models.train.digits.train_classifier(DIGITS_PRESETS["seed"], digits=...)`` (the path
   a Digits run takes on a worker: ``fit_fast`` with per-epoch accuracy and validation), seconds per
   epoch = the core's fit seconds / epochs;
 * reference: ``bench/reference/seed_mnist.py EPOCHS``, ``model.fit`` seconds / epochs.
@@ -42,8 +42,8 @@ def child(epochs: int) -> int:
     del sys.argv[1:]  # the reference module reads its epochs from sys.argv when imported
     from bench.reference.seed_mnist import load_data
     from models.config import DIGITS_PRESETS
-    from models.digits_data import Digits
-    from models.digits_training import train_classifier
+    from models.digits.data import Digits
+    from models.train.digits import train_classifier
 
     (x_train, y_train), (x_test, y_test) = load_data()  # the reference's tiled 60,000 / 10,000
     digits = Digits(x_train, y_train, x_test, y_test, "bundled",

@@ -56,7 +56,7 @@ SWEEP: dict[str, dict] = {
 
 
 def run_one(series, config: ForecastConfig) -> dict:
-    from models.training import train_forecaster
+    from models.train.forecaster import train_forecaster
 
     started = time.perf_counter()
     result = train_forecaster(config, series)

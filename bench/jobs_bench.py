@@ -49,9 +49,9 @@ def _wait(engine, run_id: str, condition, timeout: float = 300.0, poll: float = 
 
 def main() -> int:
     from models.config import ForecastConfig
-    from models.jobs import JobEngine
+    from models.engine.engine import JobEngine
+    from models.engine.worker import is_warm
     from models.settings import load_settings
-    from models.worker_tasks import is_warm
 
     data = (ROOT / "data" / "airline-passengers.csv").read_bytes()
     tiny = ForecastConfig(epochs=10, units=8, look_back=12, batch_size=16)

@@ -159,7 +159,7 @@ class LearnConfig(_Config):
     memory: one network per cell in ``cells`` and sequence length in ``lengths``; each must answer
     the first of ``symbols`` symbols after the rest of the sequence. ``gate_bias`` b starts the
     gated cells remembering (LSTM forget gate +b and input gate -b, GRU update gate +b; see
-    models/toy_training.py); None keeps Keras' defaults.
+    models/train/lessons.py); None keeps Keras' defaults.
     """
 
     kind = "learn"

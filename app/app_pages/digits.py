@@ -14,9 +14,9 @@ import streamlit as st
 from app import digits_charts, runtime
 from app.components import digit_canvas, digits_results, digits_settings, run_panel, watch_it_read
 from app.identity import current_owner
-from models.digits_data import bundled_arrays
+from models.digits.data import bundled_arrays
+from models.engine.store import RunRecord
 from models.errors import LabError
-from models.store import RunRecord
 
 SAMPLES_PER_DIGIT = 2
 

@@ -14,8 +14,8 @@ from app import runtime
 from app.components import data_input, forecast_results, forecast_settings, run_panel
 from app.components.data_input import escape_markdown
 from app.identity import current_owner
+from models.engine.store import RunRecord
 from models.errors import LabError, RunNotFound
-from models.store import RunRecord
 
 RUN_KEY = "forecast_run_id"  # the page's current run (non-widget: survives page switches)
 RUN_PARAM = "run"

@@ -5,7 +5,7 @@
 3. Inside the cell — gates and the conveyor belt of a trained network, step by step.
 
 Training runs in the background on the job engine (run kind "learn"); trained networks are queried
-with the NumPy forward pass (models.numpy_rnn), never with Keras in this process.
+with the NumPy forward pass (models.networks.numpy_rnn), never with Keras in this process.
 ``/learn?run=<id>`` opens a shared Learn run in its section.
 """
 
@@ -16,8 +16,8 @@ import streamlit as st
 from app import runtime
 from app.components import learn_cell, learn_memory, learn_roommate
 from app.identity import current_owner
+from models.engine.store import RunRecord
 from models.errors import LabError
-from models.store import RunRecord
 
 
 def shared_learn_run(owner: str) -> RunRecord | None:

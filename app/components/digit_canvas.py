@@ -2,7 +2,7 @@
 
 The canvas (streamlit-drawable-canvas 0.13, a Streamlit custom component) sends its pixels back
 (``return_image_data=True``) at the end of every stroke. ``classify_drawing`` turns those pixels into
-an MNIST-style 28x28 digit (models.preprocess) and runs the NumPy forward pass (models.numpy_rnn) in
+an MNIST-style 28x28 digit (models.digits.preprocess) and runs the NumPy forward pass (models.networks.numpy_rnn) in
 this process: no Keras in the server (DESIGN.md section 6). ``show_prediction`` renders the answer
 for any image data, so tests can drive the whole path without a browser.
 """
@@ -15,9 +15,9 @@ import numpy as np
 import streamlit as st
 
 from app import digits_charts
-from models import numpy_rnn
+from models.digits.preprocess import EMPTY_MESSAGE, preprocess_digit
 from models.errors import DataError
-from models.preprocess import EMPTY_MESSAGE, preprocess_digit
+from models.networks import numpy_rnn
 
 CANVAS_PIXELS = 280  # 10 screen pixels per MNIST pixel
 STROKE_WIDTH = 18  # about 2 MNIST pixels once scaled down: MNIST strokes are 2-3 pixels wide

@@ -1,7 +1,7 @@
 """Which digits run the page shows, its files, and its results (metrics, per class, confusion, mistakes).
 
 A finished run's files never change, so they are cached by run id (bounded). Weights are read with
-``models.numpy_rnn``: the app process never imports Keras.
+``models.networks.numpy_rnn``: the app process never imports Keras.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import numpy as np
 import streamlit as st
 
 from app import digits_charts, runtime
-from models import numpy_rnn
+from models.engine.store import RunRecord
 from models.errors import LabError
-from models.store import RunRecord
+from models.networks import numpy_rnn
 
 RUN_PARAM = "run"  # ?run=<id> opens that run
 SESSION_RUN = "digits_run_id"  # the run this session is looking at (survives page switches)

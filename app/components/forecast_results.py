@@ -16,8 +16,8 @@ import streamlit as st
 from app import forecast_charts, runtime
 from app.components import forecast_settings
 from app.components.data_input import escape_markdown
-from models.repro import reproduction_script, script_file_name
-from models.store import RunRecord
+from models.engine.store import RunRecord
+from models.forecast.repro import reproduction_script, script_file_name
 
 PREDICTIONS = "predictions.csv"
 MODEL = "model.keras"

@@ -15,10 +15,12 @@ import streamlit as st
 
 from app.components.data_input import DataChoice, escape_markdown
 from app.components.sticky import forget_widgets, remembered, sticky
-from models import forecast, limits, transforms
+from models import limits
 from models.config import CELLS, FORECAST_PRESETS, OPTIMIZERS, TRANSFORMS, ForecastConfig
 from models.data import SplitSizes
 from models.errors import LabError
+from models.forecast import pipeline as forecast
+from models.forecast import transforms
 
 SETTINGS_KEY = "forecast_settings"
 WIDGET_PREFIX = "forecast-setting-"

@@ -2,7 +2,7 @@
 
 Pick one of your finished runs that kept its weights (digits, forecast, or a Learn run), pick one
 input, and see the LSTM's input, forget and output gates and its cell state step by step, computed
-with models.numpy_rnn from the exported weights (no Keras in the server).
+with models.networks.numpy_rnn from the exported weights (no Keras in the server).
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import numpy as np
 import streamlit as st
 
 from app import learn_charts, runtime
-from models import numpy_rnn, toy_tasks
+from models.engine.store import RunRecord
 from models.errors import LabError
-from models.store import RunRecord
+from models.lessons import tasks as toy_tasks
+from models.networks import numpy_rnn
 
 WEIGHTS = "weights.npz"
 _MEMORY_WEIGHTS = re.compile(r"^weights-(lstm|gru|rnn)-(\d+)\.npz$")
@@ -111,10 +112,12 @@ def _input(record: RunRecord, owner: str, name: str, facts: dict) -> tuple[np.nd
 
 
 def _forecast_window(record: RunRecord, owner: str) -> tuple[np.ndarray, list[str], str]:
-    """The last test window of a forecast run, scaled exactly as in training (models.forecast)."""
-    from models import forecast  # pandas-based, imported only when a forecast run is chosen
+    """The last test window of a forecast run, scaled exactly as in training (models.forecast.pipeline)."""
     from models.config import ForecastConfig
     from models.data import load_series
+    from models.forecast import (
+        pipeline as forecast,  # pandas-based, imported only when a forecast run is chosen
+    )
 
     config = ForecastConfig.from_dict(record.config)
     data = runtime.store().read_artifact(record.id, "data.csv", owner)

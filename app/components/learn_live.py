@@ -9,8 +9,8 @@ import streamlit as st
 
 from app import runtime
 from models.config import LearnConfig
+from models.engine.store import RunRecord
 from models.errors import LabError
-from models.store import RunRecord
 
 
 def latest_run(owner: str, task: str) -> RunRecord | None:

@@ -10,11 +10,11 @@ import streamlit as st
 
 from app import learn_charts
 from app.components import learn_live, run_panel
-from models import toy_tasks
 from models.config import CELLS, LearnConfig
+from models.engine.store import RunRecord
 from models.errors import LabError
+from models.lessons import tasks as toy_tasks
 from models.results import EpochReport
-from models.store import RunRecord
 
 LENGTH_CHOICES = (2, 5, 10, 15, 20, 25, 30, 40, 50, 60, 80, 100)
 PRESET = toy_tasks.LEARN_PRESETS["memory"]

@@ -2,7 +2,7 @@
 
 Input (weather, random or typed) -> the rule's dinners -> a "learn" run on the job engine -> the
 network's answer for tomorrow next to the rule, its accuracy by weather, and its 3 x 2 table.
-The trained network is queried with models.numpy_rnn (never Keras in the server).
+The trained network is queried with models.networks.numpy_rnn (never Keras in the server).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import streamlit as st
 
 from app import runtime
 from app.components import learn_live, run_panel
-from models import numpy_rnn, toy_tasks
 from models.config import CELLS, LearnConfig
+from models.engine.store import RunRecord
 from models.errors import LabError
-from models.store import RunRecord
+from models.lessons import tasks as toy_tasks
+from models.networks import numpy_rnn
 
 ICONS = {"sunny": "☀️ sunny", "rainy": "🌧️ rainy"}
 DEFAULT_PATTERN = "SRSSRRSRSSSRRSRSRRSS" * 4

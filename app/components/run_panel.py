@@ -11,9 +11,9 @@ from collections.abc import Callable
 import streamlit as st
 
 from app import charts, runtime
+from models.engine.store import RunRecord
 from models.errors import LabError
 from models.results import EpochReport
-from models.store import RunRecord
 
 LiveView = Callable[[RunRecord, list[EpochReport]], None]
 

@@ -8,9 +8,9 @@ import streamlit as st
 
 from app import runtime
 from app.components.runs_table import run_label
+from models.engine.export import export_file_name, export_run
+from models.engine.store import RunRecord
 from models.errors import LabError
-from models.export import export_file_name, export_run
-from models.store import RunRecord
 
 RESULT_PAGES = {"forecast": "forecast", "digits": "digits", "learn": "learn"}
 

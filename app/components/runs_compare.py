@@ -10,8 +10,8 @@ import streamlit as st
 
 from app import runs_charts, runtime
 from app.components.runs_table import run_label
+from models.engine.store import RunRecord
 from models.errors import LabError
-from models.store import RunRecord
 
 DIFFERENT = "background-color: #fff3b0"  # rows whose values differ between the runs
 

@@ -1,9 +1,9 @@
 """Sweep: vary one or two forecast settings on a bundled sample; a leaderboard ranks the results
 against the seasonal-naive baseline as they finish.
 
-The grid is saved next to the run store (models.sweep.SweepBook) and submitted progressively: the
+The grid is saved next to the run store (models.engine.sweep.SweepBook) and submitted progressively: the
 job engine lets one owner have only a few runs waiting or running, so each tick submits what fits
-(``models.sweep.advance``) and the rest follows as runs finish — while this page is open.
+(``models.engine.sweep.advance``) and the rest follows as runs finish — while this page is open.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import streamlit as st
 
 from app import runs_charts, runtime
 from app.components.run_panel import POLL_SECONDS
-from models import sweep as sweeps
 from models.config import FORECAST_PRESETS
 from models.data import bundled_samples
+from models.engine import sweep as sweeps
+from models.engine.store import ACTIVE_STATES
 from models.errors import LabError, RunNotFound
-from models.store import ACTIVE_STATES
 
 BASE = FORECAST_PRESETS["quick"]  # each configuration is a quick forecast run; the sweep varies the rest
 NONE = "(none)"

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from models.store import RunRecord
+from models.engine.store import RunRecord
 
 KINDS = ("forecast", "digits", "learn")
 STATES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")

@@ -1,6 +1,6 @@
 """Watch it read: the network's answer after each of the 28 rows of one digit.
 
-The probabilities come from ``models.numpy_rnn.probabilities_by_row`` (NumPy, in this process); the
+The probabilities come from ``models.networks.numpy_rnn.probabilities_by_row`` (NumPy, in this process); the
 slider and the Play button are plotly frames, so moving through the rows needs no server round trip.
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from app import digits_charts
-from models import numpy_rnn
+from models.networks import numpy_rnn
 
 DRAWING = "Your drawing"
 

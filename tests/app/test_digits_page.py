@@ -21,10 +21,10 @@ from streamlit.testing.v1 import AppTest
 
 from app.components.digit_canvas import classify_drawing
 from app.components.watch_it_read import story
-from models import numpy_rnn
 from models.config import DIGITS_PRESETS, DigitsConfig
+from models.digits.preprocess import ALL_INK_MESSAGE, EMPTY_MESSAGE
 from models.errors import DataError
-from models.preprocess import ALL_INK_MESSAGE, EMPTY_MESSAGE
+from models.networks import numpy_rnn
 
 ENTRY = str(Path(__file__).resolve().parents[2] / "app" / "streamlit_app.py")
 PAGE = "app_pages/digits.py"

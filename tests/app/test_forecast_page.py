@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from app.components.data_input import escape_markdown
 from models.config import ForecastConfig
 from models.data import load_series
-from models.store import FINAL_STATES
+from models.engine.store import FINAL_STATES
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "app" / "streamlit_app.py")

@@ -13,10 +13,11 @@ import uuid
 import numpy as np
 import pytest
 
-from models import numpy_rnn, toy_tasks
 from models.config import DigitsConfig, ForecastConfig
+from models.engine.store import FINAL_STATES
+from models.lessons import tasks as toy_tasks
+from models.networks import numpy_rnn
 from models.results import RunResult
-from models.store import FINAL_STATES
 
 pytestmark = pytest.mark.slow
 
@@ -122,7 +123,7 @@ def test_long_memory_side_by_side_then_inside_the_cell(lab_app, lab_engine):
 
 
 def _random_weights(cell: str, features: int, units: int, outputs: int, head: str) -> bytes:
-    """A valid models.numpy_rnn weights file with random values (the page only needs the format)."""
+    """A valid models.networks.numpy_rnn weights file with random values (the page only needs the format)."""
     rng = np.random.default_rng(0)
     blocks = numpy_rnn.GATE_BLOCKS[cell]
     return numpy_rnn.weights_to_bytes({

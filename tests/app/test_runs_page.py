@@ -9,10 +9,10 @@ import uuid
 
 import pytest
 
-from models import sweep as sweeps
 from models.config import ForecastConfig
+from models.engine import sweep as sweeps
+from models.engine.store import FINAL_STATES
 from models.errors import RunNotFound
-from models.store import FINAL_STATES
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ import pytest
 from e2e_widgets import choose, set_number
 from playwright.sync_api import Page, expect
 
-from models.store import RunStore
+from models.engine.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data"

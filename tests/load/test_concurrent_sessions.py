@@ -29,7 +29,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import runtime
-from models.store import FINAL_STATES
+from models.engine.store import FINAL_STATES
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "app" / "streamlit_app.py")
@@ -49,7 +49,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     """A JobEngine with two workers and its own data folder, started cold (as a server starts)."""
-    from models.jobs import JobEngine
+    from models.engine.engine import JobEngine
     from models.settings import Settings
 
     job_engine = JobEngine(Settings(data_dir=tmp_path_factory.mktemp("load-lab"), workers=WORKERS))

@@ -11,15 +11,16 @@ from pathlib import Path
 import psutil
 import pytest
 
-from models import limits, sweep, workload
-from models.__main__ import main
+from models import limits
+from models.cli import main
 from models.config import DIGITS_PRESETS, FORECAST_PRESETS, DigitsConfig, ForecastConfig
 from models.data import bundled_samples, load_series
-from models.digits_data import load_digits
+from models.digits.data import load_digits
+from models.engine import sweep, workload
+from models.engine.engine import submit_from_cli
+from models.engine.store import RunStore
 from models.errors import ConfigError, LimitError, WorkLimitError
-from models.jobs import submit_from_cli
 from models.settings import CLI_OWNER
-from models.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 # Airline (144 points), look-back 4, diff, a third for testing: 91 training windows.

@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import numpy_rnn
 from models.data import load_series
+from models.engine.export import export_run
+from models.engine.store import RunStore
 from models.errors import DataError, RunNotFound
-from models.export import export_run
+from models.networks import numpy_rnn
 from models.results import EpochReport, RunResult
-from models.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE_FOLDERS = ("app", "models")

@@ -1,0 +1,297 @@
+"""``python -m models forecast``: train a forecaster on a CSV file or a bundled sample, headless.
+
+Settings start from the default configuration (or ``--preset``); every option given explicitly
+overrides it. ``--json`` prints one JSON object on stdout; otherwise a short table. TensorFlow is
+imported only when a run actually trains, and its logging never reaches stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from models.cli import common as cli_common
+from models.config import CELLS, FORECAST_PRESETS, TRANSFORMS, ForecastConfig
+from models.engine import workload
+from models.errors import ConfigError, DataError
+
+# argparse destination -> ForecastConfig field, for the options that override the preset.
+_OVERRIDES = {
+    "look_back": "look_back",
+    "units": "units",
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "cell": "cell",
+    "layers": "layers",
+    "dropout": "dropout",
+    "learning_rate": "learning_rate",
+    "test_fraction": "test_fraction",
+    "transform": "transform",
+    "headroom": "headroom",
+    "season_length": "season_length",
+    "forecast_steps": "forecast_steps",
+    "seed": "seed",
+    "time": "time_column",
+    "target": "target_column",
+}
+_METRIC_ROWS = (
+    ("lstm", None),
+    ("persistence", "persistence"),
+    ("seasonal_naive", "seasonal naive"),
+    ("drift", "drift"),
+    ("mean", "mean"),
+)
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register the ``forecast`` subcommand."""
+    defaults = ForecastConfig()
+    parser = subparsers.add_parser(
+        "forecast",
+        help="train a recurrent forecaster on a time series and compare it with naive baselines",
+        description=(
+            "Train an LSTM/GRU/RNN forecaster on one column of a CSV file (or a bundled sample), test it on "
+            "the last part of the series, and compare it with naive baselines scored on the same points. "
+            "Settings start from the defaults (or --preset); options given explicitly override them."
+        ),
+    )
+    source = parser.add_argument_group("data")
+    source.add_argument("--csv", metavar="PATH", help="CSV file with a time column and a numeric column")
+    source.add_argument(
+        "--sample",
+        metavar="NAME",
+        help="a bundled series instead of --csv: airline-passengers, sunspots-yearly, "
+        "nile-flow, electrical-equipment (a unique prefix is enough)",
+    )
+    source.add_argument("--target", metavar="COL", help="column to forecast (default: the first numeric one)")
+    source.add_argument("--time", metavar="COL", help="time column (default: detected)")
+
+    model = parser.add_argument_group("network")
+    model.add_argument(
+        "--preset",
+        choices=sorted(FORECAST_PRESETS),
+        help="start from a named configuration: 'seed' is the seed article's program "
+        "(look-back 1, LSTM(4), 100 epochs, batch 1, no transform); 'quick' trains briefly",
+    )
+    model.add_argument("--cell", choices=CELLS, help=f"recurrent cell (default {defaults.cell})")
+    model.add_argument(
+        "--look-back",
+        type=int,
+        metavar="N",
+        help=f"past values the network sees for each forecast (default {defaults.look_back})",
+    )
+    model.add_argument(
+        "--units", type=int, metavar="N", help=f"units per recurrent layer (default {defaults.units})"
+    )
+    model.add_argument(
+        "--layers", type=int, metavar="N", help=f"stacked recurrent layers (default {defaults.layers})"
+    )
+    model.add_argument(
+        "--dropout",
+        type=float,
+        metavar="F",
+        help=f"dropout rate between layers, 0 to 0.9 (default {defaults.dropout})",
+    )
+
+    training = parser.add_argument_group("training")
+    training.add_argument(
+        "--epochs", type=int, metavar="N", help=f"passes over the training data (default {defaults.epochs})"
+    )
+    training.add_argument(
+        "--batch-size",
+        type=int,
+        metavar="N",
+        help=f"windows per optimizer step (default {defaults.batch_size})",
+    )
+    training.add_argument(
+        "--learning-rate",
+        type=float,
+        metavar="F",
+        help=f"optimizer learning rate (default {defaults.learning_rate})",
+    )
+    training.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        help=f"random seed; the same seed and settings give the same numbers (default {defaults.seed})",
+    )
+
+    evaluation = parser.add_argument_group("evaluation")
+    evaluation.add_argument(
+        "--test-fraction",
+        type=float,
+        metavar="F",
+        help=f"share of the series, at its end, kept for testing (default {defaults.test_fraction})",
+    )
+    evaluation.add_argument(
+        "--transform",
+        choices=TRANSFORMS,
+        help=f"transform before scaling: none, log, diff, log_diff (default {defaults.transform}); "
+        "log needs positive values",
+    )
+    evaluation.add_argument(
+        "--headroom",
+        type=float,
+        metavar="H",
+        help=f"the training part fills 1/H of the scaled range, leaving room for higher test levels "
+        f"(default {defaults.headroom:g}; the seed preset uses 2)",
+    )
+    evaluation.add_argument(
+        "--season-length",
+        type=int,
+        metavar="N",
+        help="steps per season for the seasonal naive baseline and MASE "
+        "(default: detected, e.g. 12 for monthly data)",
+    )
+    evaluation.add_argument(
+        "--forecast-steps",
+        type=int,
+        metavar="N",
+        help=f"steps to forecast past the end of the data (default {defaults.forecast_steps})",
+    )
+
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--json", action="store_true", help="print one JSON object on stdout instead of a table"
+    )
+    output.add_argument(
+        "--background",
+        action="store_true",
+        help="queue the run in the run store and return its id at once "
+        "(follow it with `python -m models runs show ID`)",
+    )
+    parser.set_defaults(func=run)
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> ForecastConfig:
+    """The preset (or the defaults) with every explicitly given option applied; ConfigError if invalid."""
+    base = FORECAST_PRESETS[args.preset] if args.preset else ForecastConfig()
+    return cli_common.config_from_args(args, base, _OVERRIDES)
+
+
+def read_source(args: argparse.Namespace) -> tuple[bytes, str]:
+    """The data file's bytes and a display name, from --csv or --sample (exactly one of them)."""
+    if bool(args.csv) == bool(args.sample):
+        raise ConfigError("Give exactly one data source: --csv PATH or --sample NAME.")
+    if args.sample:
+        from models.data import sample_path
+
+        path = sample_path(args.sample)
+        return path.read_bytes(), path.stem
+    path = Path(args.csv)
+    if not path.is_file():
+        raise DataError(f"There is no file at {args.csv}: check the path.")
+    try:
+        return path.read_bytes(), path.name
+    except OSError as error:
+        raise DataError(f"The file {args.csv} cannot be read ({error.strerror}).") from error
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train (or queue with --background) and print the result; returns the exit code."""
+    config = config_from_args(args)
+    data, name = read_source(args)
+    if args.background:
+        return cli_common.submit_background(config, data, name, args.json)
+
+    from models.data import load_series
+
+    series = load_series(data, time_column=config.time_column, target_column=config.target_column, name=name)
+    workload.check_forecast(config, len(series.values))  # before TensorFlow: refuse over-limit runs at once
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported
+    from models.train.forecaster import train_forecaster  # heavy: imported only when training
+
+    result = train_forecaster(config, series)
+    report = result_document(result, config)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(format_table(report))
+    return 0
+
+
+def result_document(result, config: ForecastConfig) -> dict[str, Any]:
+    """The JSON the CLI prints: summary facts, every model's metrics, the verdict and the forecast."""
+    summary = result.summary
+    document = {
+        key: summary.get(key)
+        for key in (
+            "name",
+            "target",
+            "n_points",
+            "n_train",
+            "n_test",
+            "season_length",
+            "frequency",
+            "look_back",
+            "cell",
+            "transform",
+            "verdict",
+            "verdict_kind",
+            "best_baseline",
+            "improvement_percent",
+            "notes",
+        )
+    }
+    document["metrics"] = result.metrics
+    document["fit_seconds"] = result.fit_seconds
+    document["epochs"] = len(result.history)
+    document["final_loss"] = result.history[-1]["loss"] if result.history else None
+    document["forecast"] = _forecast_rows(result.artifacts.get("predictions.csv", b""))
+    document["config"] = config.to_dict()
+    return document
+
+
+def _forecast_rows(csv_bytes: bytes) -> list[dict[str, Any]]:
+    import csv
+    import io
+
+    rows = csv.DictReader(io.StringIO(csv_bytes.decode("utf-8")))
+    return [
+        {"time": row["time"], "lstm": float(row["lstm"]) if row["lstm"] else None}
+        for row in rows
+        if row["part"] == "forecast"
+    ]
+
+
+def format_table(document: dict[str, Any]) -> str:
+    """A short human-readable report: data facts, a metrics table, the verdict, the time taken."""
+    season = document["season_length"]
+    frequency = f" ({document['frequency']})" if document["frequency"] else ""
+    lines = [
+        f"{document['name']} ({document['target']}): {document['n_points']} points, "
+        f"{document['n_train']} train / {document['n_test']} test, "
+        f"season {season if season else 'none'}{frequency}",
+        "",
+        f"{'model':<16}{'train RMSE':>12}{'test RMSE':>12}{'test MAE':>12}{'test MAPE %':>13}"
+        f"{'test MASE':>11}",
+    ]
+    model_name = {"lstm": "LSTM", "gru": "GRU", "rnn": "simple RNN"}.get(document["cell"], "network")
+    for key, title in _METRIC_ROWS:
+        scores = document["metrics"].get(key, {})
+        lines.append(
+            f"{title or model_name:<16}{_number(scores.get('train_rmse')):>12}"
+            f"{_number(scores.get('test_rmse')):>12}"
+            f"{_number(scores.get('test_mae')):>12}{_number(scores.get('test_mape')):>13}"
+            f"{_number(scores.get('test_mase'), 3):>11}"
+        )
+    lines += [
+        "",
+        document["verdict"],
+        f"Trained {document['epochs']} epochs in {document['fit_seconds']:.1f} s.",
+    ]
+    if document["forecast"]:
+        first, last = document["forecast"][0], document["forecast"][-1]
+        lines.append(
+            f"Forecast {first['time']} .. {last['time']}: "
+            + ", ".join(_number(row["lstm"]) for row in document["forecast"])
+        )
+    return "\n".join(lines)
+
+
+def _number(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"

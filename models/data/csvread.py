@@ -1,0 +1,456 @@
+"""Bytes of a CSV file to a table of strings and the numbers in its columns.
+
+One job: read the file's layout, not its meaning. ``parse_table`` refuses binary formats by their
+signature, decodes the text (BOM, UTF-8, UTF-16/32, Latin-1), sniffs the delimiter, skips title lines,
+finds the header and pads short rows; ``read_all_numbers`` reads every column as numbers with the
+file's decimal mark (decimal comma, thousands separators, currency and percent signs). Which column
+holds the times or the values is decided elsewhere (models/data/timeparse.py, models/data.py).
+
+The plain-words helpers at the end (``count_phrase``, ``lines_phrase``, ...) are shared by the other
+data modules so every message counts and lists things the same way.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from models import limits
+from models.errors import DataError
+
+SPREADSHEET_MESSAGE = "This looks like a spreadsheet (Excel), not a CSV: save it as CSV and upload again."
+NO_NUMBERS_MESSAGE = (
+    "No column holds numbers: pick a file with a numeric column such as sales or passengers."
+)
+_BINARY_MESSAGE = (
+    "This file holds binary data, not text: upload a CSV file (plain text, one row per line)."
+)
+_EMPTY_MESSAGE = "The file is empty: pick a CSV file with a header row and rows of numbers below it."
+
+_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes (|)"}
+_MISSING_TOKENS = frozenset(
+    {"", "na", "n/a", "n.a.", "nan", "null", "none", "nil", "-", "--", "?", ".", "missing",
+     "#n/a", "#na", "#div/0!", "#value!", "#num!", "#ref!", "#null!"}
+)
+_BOOLEAN_TOKENS = frozenset({"true", "false", "yes", "no"})
+_MONTH_WORDS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+# Parts of a date written in letters; a cell that is only these plus digits and punctuation is a time.
+_DATE_WORDS = re.compile(
+    rf"\b(({_MONTH_WORDS})[a-z]*\.?|q[1-4]|t|z|utc|gmt|am|pm)\b|(?<=\d)(t|z|q)(?=\d|$)|\bq(?=[1-4])",
+    re.IGNORECASE,
+)
+_LETTER = re.compile(r"[^\W\d_]")
+# Thousands separators: spaces, no-break spaces, apostrophes between digit groups of three.
+_SPACE_THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f'’](?=\d{3}(?!\d))")
+_COMMA_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_POINT_THOUSANDS = re.compile(r"(?<=\d)\.(?=\d{3}(?!\d))")
+_ANY_THOUSANDS = re.compile(r"\d[ ,'’\u00a0\u202f]\d{3}")
+_ANY_THOUSANDS_POINT = re.compile(r"\d[ .'’\u00a0\u202f]\d{3}")
+_UNIT_SIGNS = re.compile(r"^[$€£¥]\s*|\s*[$€£¥%]$")
+# Cells that are numbers only under one decimal convention (used to pick the file's convention).
+_ONLY_DECIMAL_COMMA = re.compile(r"^[+-]?(\d+,\d{1,2}|\d+,\d{4,}|\d{1,3}(\.\d{3})+,\d+|0,\d+)$")
+_ONLY_DECIMAL_POINT = re.compile(r"^[+-]?(\d+\.\d{1,2}|\d+\.\d{4,}|\d{1,3}(,\d{3})+\.\d+|0\.\d+)$")
+_AMBIGUOUS_COMMA = re.compile(r"^[+-]?\d{1,3},\d{3}$")
+
+
+# ── bytes to a table ──────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class Table:
+    """A parsed file: every cell a string (missing = ""), plus what reading it involved."""
+
+    frame: pd.DataFrame  # [rows, columns] dtype str
+    line_numbers: np.ndarray  # [rows] line in the file where each row ends (1-based)
+    delimiter: str
+    decimal: str  # "." or ","
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_table(data: bytes) -> Table:
+    """Bytes to a table of strings, or DataError with one sentence."""
+    if not data.strip():
+        raise DataError(_EMPTY_MESSAGE)
+    _check_signature(data)
+    text, encoding_note = _decode(data)
+    _check_text(text)
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise DataError(_EMPTY_MESSAGE)
+    notes = [encoding_note] if encoding_note else []
+    delimiter = _sniff_delimiter(text)
+    if delimiter != ",":
+        notes.append(f"Split the columns at {_DELIMITER_NAMES[delimiter]}.")
+    row_limit = limits.max_rows()
+    rows, line_numbers = _split_rows(text, delimiter, row_limit)
+    if not rows:
+        raise DataError(_EMPTY_MESSAGE)
+    rows, line_numbers = _skip_preamble(rows, line_numbers, notes)
+
+    header_present = _has_header(rows)
+    header = rows[0] if header_present else []
+    data_rows, data_lines = (rows[1:], line_numbers[1:]) if header_present else (rows, line_numbers)
+    if not data_rows:
+        raise DataError("The file has a header row but no data rows: add rows of data below the header.")
+    if len(data_rows) > row_limit:
+        raise DataError(
+            f"The file has more than {row_limit:,} rows of data, this server's limit: use a shorter "
+            f"extract or aggregate it (for example daily instead of hourly)."
+        )
+    if not header_present:
+        notes.append('The first row holds data, not names: called the columns "column 1", "column 2", ....')
+    n_columns = max(len(header), Counter(len(row) for row in data_rows).most_common(1)[0][0])
+    kept_rows, kept_lines = _rectangular(data_rows, data_lines, n_columns, notes)
+    frame = pd.DataFrame(kept_rows, columns=_column_names(header, n_columns), dtype="str")
+    lines = np.asarray(kept_lines, dtype=np.int64)
+    return Table(frame, lines, delimiter, _decimal_mark(frame, delimiter), notes)
+
+
+def _check_signature(data: bytes) -> None:
+    """Refuse well-known binary formats with a sentence saying what the file seems to be."""
+    head = data[:8]
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise DataError(SPREADSHEET_MESSAGE)  # xlsx/ods are zip archives, old xls is an OLE file
+    if head.startswith(b"%PDF"):
+        raise DataError(
+            "This looks like a PDF document, not a CSV: export the table as CSV and upload again."
+        )
+    if head.startswith(b"\x1f\x8b") or head.startswith(b"BZh") or head.startswith(b"\xfd7zXZ"):
+        raise DataError("This file is compressed: unpack it and upload the CSV file inside.")
+    start = data[:512].lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        raise DataError(
+            "This looks like a web page (HTML), not a CSV: download the raw CSV file and upload that."
+        )
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
+    """Text of ``data`` and a note naming the encoding when it was not plain UTF-8."""
+    if data.startswith(codecs.BOM_UTF32_LE) or data.startswith(codecs.BOM_UTF32_BE):
+        return _decode_strict(data, "utf-32", "UTF-32"), "Read the file as UTF-32 text."
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), None
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return _decode_strict(data, "utf-16", "UTF-16"), "Read the file as UTF-16 text."
+    sample = data[:4096]
+    if b"\x00" in sample:
+        # UTF-16 without a byte-order mark: ASCII text puts a NUL in every other byte.
+        even, odd = sample[0::2], sample[1::2]
+        if odd.count(0) > 0.4 * len(odd) and even.count(0) == 0:
+            return _decode_strict(data, "utf-16-le", "UTF-16"), "Read the file as UTF-16 text."
+        if even.count(0) > 0.4 * len(even) and odd.count(0) == 0:
+            return _decode_strict(data, "utf-16-be", "UTF-16"), "Read the file as UTF-16 text."
+        raise DataError(_BINARY_MESSAGE)
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return text, "Read the text as Latin-1 (Windows) because it is not UTF-8."
+
+
+def _decode_strict(data: bytes, codec: str, label: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        raise DataError(
+            f"The file claims to be {label} text but cannot be read as such: save it again as CSV (UTF-8)."
+        ) from None
+
+
+def _check_text(text: str) -> None:
+    """Refuse text full of control characters (random bytes decoded as Latin-1)."""
+    sample = text[:8192]
+    controls = sum(1 for char in sample if ord(char) < 32 and char not in "\t\r\n\f")
+    if sample and controls > 0.01 * len(sample):
+        raise DataError(_BINARY_MESSAGE)
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most consistent number (>= 2) of fields."""
+    lines = [line for line in text[:65536].splitlines()[:51] if line.strip()]
+    if len(lines) > 1 and not text[:65536].endswith(("\n", "\r")) and len(text) > 65536:
+        lines = lines[:-1]  # the last sampled line may be cut in the middle
+    best, best_score = ",", (0.0, 0)
+    for delimiter in _DELIMITERS:
+        counts = [len(fields) for fields in csv.reader(lines, delimiter=delimiter)]
+        if not counts:
+            continue
+        mode, _ = Counter(counts).most_common(1)[0]
+        if mode < 2:
+            continue
+        consistency = sum(count == mode for count in counts) / len(counts)
+        score = (round(consistency, 3), mode)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _split_rows(text: str, delimiter: str, row_limit: int) -> tuple[list[list[str]], list[int]]:
+    """Non-blank rows of fields and the line each ends on; stops after ``row_limit`` + 2 rows."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    line_numbers: list[int] = []
+    try:
+        for fields in reader:
+            if not fields or not "".join(fields).strip():
+                continue  # blank lines and rows of empty cells (",,,") carry nothing
+            rows.append(fields)
+            line_numbers.append(reader.line_num)
+            if len(rows) > row_limit + 1:
+                break
+    except csv.Error as error:
+        raise DataError(
+            f"Line {reader.line_num} cannot be read as CSV ({error}): fix or remove it."
+        ) from None
+    return rows, line_numbers
+
+
+def _skip_preamble(
+    rows: list[list[str]], line_numbers: list[int], notes: list[str]
+) -> tuple[list[list[str]], list[int]]:
+    """Drop title or comment lines (one field each) above a table of two or more columns."""
+    typical = Counter(len(row) for row in rows).most_common(1)[0][0]
+    preamble = 0
+    while typical >= 2 and preamble < min(len(rows) - 1, 20) and len(rows[preamble]) == 1:
+        preamble += 1
+    if not preamble:
+        return rows, line_numbers
+    where = lines_phrase(line_numbers[:preamble])
+    notes.append(f"Skipped {count_phrase(preamble, 'line')} above the table ({where}).")
+    return rows[preamble:], line_numbers[preamble:]
+
+
+def _rectangular(
+    rows: list[list[str]], line_numbers: list[int], n_columns: int, notes: list[str]
+) -> tuple[list[list[str]], list[int]]:
+    """Rows padded to ``n_columns`` with empty cells; rows with extra filled fields are skipped."""
+    kept_rows, kept_lines, ragged_lines = [], [], []
+    for row, line in zip(rows, line_numbers, strict=True):
+        if len(row) > n_columns:
+            if any(cell.strip() for cell in row[n_columns:]):
+                ragged_lines.append(line)
+                continue
+            row = row[:n_columns]  # trailing empty cells (a delimiter at the end of the line)
+        elif len(row) < n_columns:
+            row = row + [""] * (n_columns - len(row))
+        kept_rows.append(row)
+        kept_lines.append(line)
+    if ragged_lines:
+        notes.append(
+            f"Skipped {count_phrase(len(ragged_lines), 'row')} with more fields than the header "
+            f"({lines_phrase(ragged_lines)})."
+        )
+    if not kept_rows:
+        raise DataError("No row has the same number of fields as the header: check the file's delimiter.")
+    return kept_rows, kept_lines
+
+
+# ── header ────────────────────────────────────────────────────────────────────────────────────
+
+
+def _cell_is_text(cell: str) -> bool:
+    """True for words (a header name), False for numbers, dates, booleans and missing markers."""
+    stripped = cell.strip()
+    lowered = stripped.lower()
+    if lowered in _MISSING_TOKENS or lowered in _BOOLEAN_TOKENS:
+        return False
+    if lowered in {"inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}:
+        return False
+    if not _LETTER.search(stripped):
+        return False  # digits and punctuation only: a number or a date
+    remainder = _DATE_WORDS.sub(" ", lowered)
+    if any(char.isdigit() for char in stripped) and not _LETTER.search(remainder):
+        return False  # "Jul 1991", "1970 Q1", "2020-01-01T00:00Z"
+    try:
+        float(stripped)  # "1e5", "nan"
+        return False
+    except ValueError:
+        return True
+
+
+def _has_header(rows: list[list[str]]) -> bool:
+    """Whether the first row names the columns.
+
+    It does when one of its cells is a word above a column of numbers or dates, or when none of its
+    cells looks like data at all. A first row of data has numbers/dates wherever its column has them.
+    """
+    first = rows[0]
+    below = rows[1:21]
+    first_text = [_cell_is_text(cell) for cell in first]
+    if not any(first_text):
+        return False
+    if not below:
+        return True  # a single line of words: a header without data
+    for position, is_text in enumerate(first_text):
+        if not is_text:
+            continue
+        cells = [row[position] for row in below if position < len(row) and row[position].strip()]
+        if cells and sum(_cell_is_text(cell) for cell in cells) <= len(cells) / 2:
+            return True
+    # Every word in the first row sits above more words: a header only if the row holds no data.
+    return all(is_text or not cell.strip() for cell, is_text in zip(first, first_text, strict=True))
+
+
+def _column_names(header: list[str], n_columns: int) -> list[str]:
+    """Stripped, non-empty, unique names ("column 3" for a blank one, "sales (2)" for a repeat)."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for position in range(n_columns):
+        raw = header[position].strip().lstrip("\ufeff").strip() if position < len(header) else ""
+        name = raw or f"column {position + 1}"
+        candidate, copy = name, 2
+        while candidate in seen:
+            candidate, copy = f"{name} ({copy})", copy + 1
+        seen.add(candidate)
+        names.append(candidate)
+    return names
+
+
+def find_column(name: str, columns: list[str]) -> str:
+    """The column called ``name`` (exact, else the one matching ignoring case and spaces)."""
+    if name in columns:
+        return name
+    matches = [column for column in columns if column.strip().lower() == name.strip().lower()]
+    if len(matches) == 1:
+        return matches[0]
+    raise DataError(f"There is no column named {name!r}: the columns are {names_phrase(columns)}.")
+
+
+# ── numbers ───────────────────────────────────────────────────────────────────────────────────
+
+
+def _decimal_mark(frame: pd.DataFrame, delimiter: str) -> str:
+    """"," when the file writes decimals with a comma (1,5), else "."; decided from the first rows."""
+    sample = frame.iloc[:200, :200]
+    comma_votes = point_votes = ambiguous = 0
+    for position in range(sample.shape[1]):
+        for cell in sample.iloc[:, position].tolist():
+            cell = cell.strip().replace("\u2212", "-")  # − (minus sign) as in _parse_cleaned
+            if _ONLY_DECIMAL_COMMA.match(cell):
+                comma_votes += 1
+            elif _ONLY_DECIMAL_POINT.match(cell):
+                point_votes += 1
+            elif _AMBIGUOUS_COMMA.match(cell):
+                ambiguous += 1
+    if comma_votes > point_votes:
+        return ","
+    if comma_votes == point_votes == 0 and ambiguous and delimiter == ";":
+        return ","  # "1,234" in a semicolon file: the European reading, 1.234
+    return "."
+
+
+@dataclass
+class Numbers:
+    """A column read as numbers: values (NaN where missing or text), masks, and what it took."""
+
+    values: np.ndarray  # [rows] float64
+    missing: np.ndarray  # [rows] bool: empty cell or a missing marker such as NA
+    text: np.ndarray  # [rows] bool: filled but not a number
+    separators_removed: bool
+
+    @property
+    def is_numeric(self) -> bool:
+        """At least one number, and at least as many numbers as text cells."""
+        parsed = int((~self.missing & ~self.text).sum())
+        return parsed > 0 and parsed >= int(self.text.sum())
+
+
+def read_all_numbers(frame: pd.DataFrame, decimal: str) -> dict[str, Numbers]:
+    """Every column read as numbers with the file's decimal mark (thousands separators removed).
+
+    All cells are handled in one flat column-major array [rows * columns], so a file with thousands
+    of columns costs about as much as one long column (pandas has a per-call overhead of ~1 ms).
+    """
+    n_rows, n_columns = frame.shape
+    flat = pd.Series(frame.to_numpy(dtype=object).ravel(order="F"), dtype="str").str.strip()
+    missing = flat.str.lower().isin(_MISSING_TOKENS).to_numpy(bool)  # [rows * columns]
+    if decimal == ".":
+        # Fast path: plain numbers ("112", "-3.5", "1e3", "inf") need no cleaning.
+        values = np.array(pd.to_numeric(flat, errors="coerce"), dtype=float)
+        values[missing] = np.nan
+    else:
+        values = np.full(flat.size, np.nan)
+    separators = np.zeros(n_columns, dtype=bool)
+    pending = np.flatnonzero(~missing & np.isnan(values))  # filled cells not read yet
+    if pending.size:
+        # Cleaning uses Python regexes: try it on up to 20 cells per column first, then clean only
+        # the columns where it helps, so columns of dates or words cost almost nothing.
+        column_of = pending // n_rows
+        first_of_column = np.searchsorted(column_of, column_of)  # pending is sorted by column
+        probe = pending[np.arange(pending.size) - first_of_column < 20]
+        probe_parsed = _parse_cleaned(flat.iloc[probe], decimal)
+        helped = np.unique(probe[~np.isnan(probe_parsed)] // n_rows)
+        todo = pending[np.isin(column_of, helped)]
+        if todo.size:
+            cells = flat.iloc[todo]
+            parsed = _parse_cleaned(cells, decimal)
+            values[todo] = parsed
+            pattern = _ANY_THOUSANDS if decimal == "." else _ANY_THOUSANDS_POINT
+            had_separator = cells.str.contains(pattern, regex=True).to_numpy(bool)
+            separators[np.unique(todo[had_separator & ~np.isnan(parsed)] // n_rows)] = True
+    text = ~missing & np.isnan(values)
+    numbers = {}
+    for position, column in enumerate(frame.columns):
+        part = slice(position * n_rows, (position + 1) * n_rows)
+        numbers[str(column)] = Numbers(values[part], missing[part], text[part], bool(separators[position]))
+    return numbers
+
+
+def _parse_cleaned(cells: pd.Series, decimal: str) -> np.ndarray:
+    """Numbers after removing currency/percent signs and thousands separators; NaN where none."""
+    cleaned = cells.str.replace(_UNIT_SIGNS, "", regex=True)
+    cleaned = cleaned.str.replace(_SPACE_THOUSANDS, "", regex=True)
+    cleaned = cleaned.str.replace("∞", "inf", regex=False).str.replace("\u2212", "-", regex=False)  # − minus
+    if decimal == ".":
+        cleaned = cleaned.str.replace(_COMMA_THOUSANDS, "", regex=True)
+    else:
+        cleaned = cleaned.str.replace(_POINT_THOUSANDS, "", regex=True)
+        # A point left after removing thousands separators is not a number in this convention.
+        cleaned = cleaned.where(~cleaned.str.contains(".", regex=False), "x")
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+    return np.array(pd.to_numeric(cleaned, errors="coerce"), dtype=float)
+
+
+# ── plain words shared by the data modules' messages ──────────────────────────────────────────
+
+
+def plural(word: str, count: int) -> str:
+    """'month' for 1, 'months' otherwise."""
+    return word if count == 1 else word + "s"
+
+
+def count_phrase(number: int, word: str) -> str:
+    """'1 row', '3 rows'."""
+    return f"{number} {plural(word, number)}"
+
+
+def lines_phrase(line_numbers: list[int] | np.ndarray, limit: int = 5) -> str:
+    """'line 5', 'lines 5 and 9', 'lines 5, 9, 12, 20, 31 and 4 more'."""
+    numbers = [int(number) for number in line_numbers]
+    if len(numbers) == 1:
+        return f"line {numbers[0]}"
+    shown = numbers[:limit]
+    rest = len(numbers) - len(shown)
+    if rest:
+        return f"lines {', '.join(map(str, shown))} and {rest} more"
+    return f"lines {', '.join(map(str, shown[:-1]))} and {shown[-1]}"
+
+
+def names_phrase(names: list[str], limit: int = 10) -> str:
+    """"'a', 'b', 'c'" or "'a', ..., 'j' and 5 more"."""
+    quoted = [repr(name) for name in names[:limit]]
+    if len(names) > limit:
+        return f"{', '.join(quoted)} and {len(names) - limit} more"
+    return ", ".join(quoted)

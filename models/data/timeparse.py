@@ -1,0 +1,353 @@
+"""Times in a table: which column holds them, how to read it, and the regular grid they follow.
+
+One job: turn a column of cells into times and name their rhythm. ``detect_time_column`` tries the
+columns (those named like time first); cells may be ISO or written-out dates, day/month or month/day
+(the reading with the more regular spacing wins), quarters ("1970 Q1"), integer years or YYYYMMDD
+numbers; time zones are dropped and local clock times kept. ``fit_grid`` finds the calendar step
+(hourly ... yearly, weekdays, or a fixed step such as 15 minutes) with its season length and numbers
+the times on it; ``labels`` writes the display strings ("1949-01", "1970 Q1", "2020-01-05 13:00").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.data.csvread import Numbers, find_column
+from models.errors import DataError
+
+MAX_BAD_TIME_FRACTION = 0.1  # rows whose time cannot be read: dropped up to this share
+MIN_STEP_SHARE = 0.3  # a calendar step must separate at least this share of neighbours to count
+
+# A name hinting at time: the word may start the name or follow a separator ("order_date", "Timestamp").
+_TIME_NAME_HINT = re.compile(
+    r"(?:^|[\W_])(date|time|year|month|quarter|week|day|hour|period|jahr|datum|monat|fecha|mes|año|"
+    r"année|mois|yr$|ts$|dt$)",
+    re.IGNORECASE,
+)
+_QUARTER_YEAR_FIRST = re.compile(r"^(\d{4})\s*[-/ ]?\s*[Qq]([1-4])$")
+_QUARTER_FIRST = re.compile(r"^[Qq]([1-4])\s*[-/ ]?\s*(\d{4})$")
+_TIME_ZONE_SUFFIX = re.compile(r"\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2}|UTC|GMT)$", re.IGNORECASE)
+
+# String time formats tried in order on a sample of the column; the first that reads it wins.
+# (Quarters, integer years and compact YYYYMMDD numbers are handled separately.)
+_TIME_FORMATS = (
+    "ISO8601",  # 2020-01-31, 1949-01, 2020-01-31 13:00, 2020/01/31, 2020-01-31T13:00:00
+    "%Y %b", "%b %Y", "%Y-%b", "%b-%Y", "%b-%y", "%b %y", "%Y %B", "%B %Y", "%B-%Y",
+    "%b-%d-%Y", "%b %d %Y", "%b %d, %Y", "%B %d, %Y", "%B %d %Y",
+    "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%d-%b-%y", "%d %b %y",
+    "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%y",
+    "%m/%d/%Y", "%d/%m/%Y", "%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S", "%m/%d/%y", "%d/%m/%y", "%m/%Y", "%d-%m-%Y", "%m-%d-%Y",
+    "%Y%m%d %H:%M",  # plain YYYYMMDD cells are numbers: see _read_numeric_times
+)
+# Day-first and month-first twins: when both read every date the more regular spacing wins.
+_TWIN_FORMATS = {
+    "%m/%d/%Y": "%d/%m/%Y", "%m/%d/%Y %H:%M": "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S": "%d/%m/%Y %H:%M:%S", "%m/%d/%y": "%d/%m/%y", "%m-%d-%Y": "%d-%m-%Y",
+    "%d-%m-%Y": "%m-%d-%Y",
+}
+_FORMAT_WORDS = {"%m/%d": "month/day/year", "%d/%m": "day/month/year", "%m-%d": "month-day-year",
+                 "%d-%m": "day-month-year"}
+
+
+# ── the time column ───────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class Times:
+    """A column read as times: [rows] datetime64 (NaT where unreadable) and how it was read."""
+
+    values: pd.DatetimeIndex
+    notes: list[str]
+
+
+def _mostly(read: float, total: float) -> bool:
+    """Whether ``read`` of ``total`` cells is enough for a time column (the rest are dropped later)."""
+    return read >= (1.0 - MAX_BAD_TIME_FRACTION) * total
+
+
+def detect_time_column(
+    frame: pd.DataFrame, numbers: dict[str, Numbers], notes: list[str]
+) -> tuple[Times | None, str | None]:
+    """The first column that reads as times (columns named like time first), or (None, None)."""
+    columns = list(frame.columns)
+    hinted = [column for column in columns if _TIME_NAME_HINT.search(column)]
+    others = [column for column in columns if column not in hinted]
+    numeric_count = sum(numbers[column].is_numeric for column in columns)
+    for position, column in enumerate(hinted + others):
+        column_numbers = numbers[column]
+        if column_numbers.is_numeric:
+            if column not in hinted and numeric_count < 2:
+                continue  # an unnamed column of steady years is the values when it is the only numbers
+            times = _read_numeric_times(column_numbers.values, column in hinted)
+        elif column in hinted or position < len(hinted) + 5:
+            # Text columns cost ~40 format trials each: only named ones and the first few are tried.
+            times = _read_times(frame[column], column_numbers, column in hinted)
+        else:
+            continue
+        if times is not None and _mostly(times.values.notna().sum(), len(frame)):
+            return times, column
+    unread = [column for column in hinted if not numbers[column].is_numeric]
+    if unread:
+        notes.append(
+            f"Column {unread[0]!r} looks like a time column but its cells could not be read as dates, "
+            f"so the points are numbered 1, 2, 3, ... instead."
+        )
+    return None, None
+
+
+def read_requested_time_column(
+    frame: pd.DataFrame, numbers: dict[str, Numbers], requested: str
+) -> tuple[Times, str]:
+    """The column the user named as time, or DataError when its cells are not dates or times."""
+    chosen = find_column(requested, list(frame.columns))
+    times = _read_times(frame[chosen], numbers[chosen], hinted=True)
+    filled = int((~numbers[chosen].missing).sum())
+    if times is None or not _mostly(times.values.notna().sum(), filled):
+        example = next((cell.strip() for cell in frame[chosen].tolist() if cell.strip()), "")
+        raise DataError(
+            f"Column {chosen!r} does not hold dates or times that can be read (for example {example!r}): "
+            f"pick another time column or none."
+        )
+    return times, chosen
+
+
+def _read_times(column: pd.Series, numbers: Numbers, hinted: bool) -> Times | None:
+    """Try to read a column as times; None when it does not hold dates or times."""
+    filled = ~numbers.missing
+    if not filled.any():
+        return None
+    if numbers.is_numeric:  # years or YYYYMMDD; never read "1120" (a flow) as a date string
+        return _read_numeric_times(numbers.values, hinted)
+    return _read_text_times(column, filled)
+
+
+def _read_numeric_times(values: np.ndarray, hinted: bool) -> Times | None:
+    """Integer years (1700..2100) or compact YYYYMMDD numbers."""
+    present = values[~np.isnan(values)]
+    if present.size == 0 or np.any(present != np.floor(present)):
+        return None
+    if present.min() >= 1700 and present.max() <= 2100:
+        steps = np.diff(np.unique(present))
+        steady = present.size == np.unique(present).size and (steps.size == 0 or np.median(steps) == 1)
+        if not (hinted or steady):
+            return None
+        stamps = np.full(values.size, np.datetime64("NaT"), dtype="datetime64[ns]")
+        known = ~np.isnan(values)
+        stamps[known] = (values[known].astype(np.int64) - 1970).astype("datetime64[Y]")
+        return Times(pd.DatetimeIndex(stamps), [])
+    if present.min() >= 17000101 and present.max() <= 21001231:
+        strings = pd.Series(np.where(np.isnan(values), "", values.astype(np.int64).astype(str)), dtype="str")
+        index = pd.to_datetime(strings, format="%Y%m%d", errors="coerce")
+        if index.notna().sum() == present.size:
+            return Times(pd.DatetimeIndex(index), [])
+    return None
+
+
+def _read_text_times(column: pd.Series, filled: np.ndarray) -> Times | None:
+    """Dates written as text: quarters, or the first of _TIME_FORMATS that reads the sample."""
+    cells = column.str.strip()
+    sample = cells[filled].iloc[:100]
+    if sample.str.contains(r"\d", regex=True).mean() < 0.9:
+        return None  # dates always have digits; skip words cheaply
+    notes: list[str] = []
+    zones = sample.str.extract(_TIME_ZONE_SUFFIX, expand=False).dropna()
+    if not zones.empty and sample.str.contains(r"\d[T ]?\d{1,2}:\d{2}", regex=True).mean() >= 0.9:
+        kept = sorted({"UTC" if zone == "Z" else zone for zone in zones.str.upper()})[:3]
+        notes.append(f"Ignored the time zone ({', '.join(kept)}) and kept the local clock times.")
+        cells = cells.str.replace(_TIME_ZONE_SUFFIX, "", regex=True)
+        sample = cells[filled].iloc[:100]
+
+    quarters = _read_quarters(cells)
+    if quarters is not None:
+        return Times(quarters, notes)
+
+    best_format, best_share = None, 0.0
+    for time_format in _TIME_FORMATS:
+        share = pd.to_datetime(sample, format=time_format, errors="coerce").notna().mean()
+        if share > best_share:
+            best_format, best_share = time_format, share
+        if share == 1.0:
+            break
+    if best_format is None or not _mostly(best_share, 1.0):
+        return None
+    index = _parse_times(cells, best_format)
+    twin = _TWIN_FORMATS.get(best_format)
+    if twin is not None:
+        other = _parse_times(cells, twin)
+        if other.notna().sum() > index.notna().sum() or (
+            other.notna().sum() == index.notna().sum() and _irregularity(other) < _irregularity(index)
+        ):
+            best_format, index = twin, other
+        notes.append(f"Read the dates as {_FORMAT_WORDS[best_format[:5]]}.")
+    return Times(index, notes)
+
+
+def _parse_times(cells: pd.Series, time_format: str) -> pd.DatetimeIndex:
+    """Times in ``time_format``; NaT where unreadable or outside 1678..2261 (nanosecond range)."""
+    index = pd.DatetimeIndex(pd.to_datetime(cells, format=time_format, errors="coerce"))
+    return index.where((index.year >= 1678) & (index.year <= 2261))
+
+
+def _read_quarters(cells: pd.Series) -> pd.DatetimeIndex | None:
+    """'1970 Q1', '1970Q1', '1970-Q1', 'Q1 1970' -> first day of each quarter; None if not quarters."""
+    probe = cells[cells.str.len() > 0].iloc[:100]
+    for pattern, year_group, quarter_group in ((_QUARTER_YEAR_FIRST, 0, 1), (_QUARTER_FIRST, 1, 0)):
+        if not _mostly(probe.str.match(pattern).mean(), 1.0):
+            continue  # checked on a sample first: extracting from every cell is slow
+        parts = cells.str.extract(pattern)
+        found = parts.notna().all(axis=1)
+        filled = cells.str.len() > 0
+        if found.sum() == 0 or not _mostly(found.sum(), filled.sum()):
+            continue
+        years = pd.to_numeric(parts.iloc[:, year_group], errors="coerce")
+        quarters = pd.to_numeric(parts.iloc[:, quarter_group], errors="coerce")
+        months = (quarters - 1) * 3 + 1
+        frame = pd.DataFrame({"year": years, "month": months, "day": 1})
+        return pd.DatetimeIndex(pd.to_datetime(frame, errors="coerce"))
+    return None
+
+
+def _irregularity(index: pd.DatetimeIndex) -> int:
+    """How badly times fit a regular grid: missing grid steps, or the point count when none fits."""
+    present = pd.DatetimeIndex(np.unique(index.dropna().values))
+    fitted = fit_grid(present)
+    if fitted is None:
+        return int(present.size)
+    _, keys = fitted
+    return int(keys[-1] - keys[0] + 1 - np.unique(keys).size)
+
+
+# ── frequency and the regular grid ────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A regular time grid: how to number times on it and how to name its steps."""
+
+    words: str  # "monthly"
+    unit: str  # "month" (for notes: "Filled 2 missing months ...")
+    season_length: int | None
+    label_unit: str  # numpy datetime_as_string unit for labels: "Y", "M", "D", "m", "s" or "Q"
+    period: str | None = None  # pandas period alias for calendar steps
+    step: np.timedelta64 | None = None  # fixed step otherwise
+    weekdays: bool = False
+
+    def keys(self, times: pd.DatetimeIndex, origin: pd.Timestamp) -> np.ndarray | None:
+        """Integer step number of each time, or None when the times do not sit on this grid."""
+        if self.period is not None:
+            return times.to_period(self.period).asi8.astype(np.int64)
+        if self.weekdays:
+            days = times.values.astype("datetime64[D]")
+            if np.any(np.is_busday(days) == 0) or np.any(times.values != days.astype(times.values.dtype)):
+                return None
+            return np.busday_count(np.datetime64(origin.date()), days).astype(np.int64)
+        offsets = (times.values - origin.to_datetime64()).astype("timedelta64[ns]").astype(np.int64)
+        step = int(self.step.astype("timedelta64[ns]").astype(np.int64))
+        if np.any(offsets % step != 0):
+            return None
+        return offsets // step
+
+    def times_for(self, keys: np.ndarray, origin: pd.Timestamp) -> pd.DatetimeIndex:
+        """Times of grid step numbers ``keys`` (inverse of ``keys``)."""
+        if self.period is not None:
+            return pd.PeriodIndex.from_ordinals(keys, freq=self.period).to_timestamp()
+        if self.weekdays:
+            days = np.busday_offset(np.datetime64(origin.date()), keys, roll="forward")
+            return pd.DatetimeIndex(days.astype("datetime64[ns]"))
+        return pd.DatetimeIndex(origin.to_datetime64() + keys * self.step)
+
+
+_DAY_SECONDS = 86400
+_GRIDS = {
+    "yearly": Grid("yearly", "year", None, "Y", period="Y"),
+    "quarterly": Grid("quarterly", "quarter", 4, "Q", period="Q"),
+    "monthly": Grid("monthly", "month", 12, "M", period="M"),
+    "weekly": Grid("weekly", "week", 52, "D", step=np.timedelta64(7, "D")),
+    "daily": Grid("daily", "day", 7, "D", step=np.timedelta64(1, "D")),
+    "weekdays": Grid("daily (weekdays)", "weekday", 5, "D", weekdays=True),
+    "hourly": Grid("hourly", "hour", 24, "m", step=np.timedelta64(1, "h")),
+}
+# Calendar steps, finest first, as ranges of seconds between consecutive times.
+_STEP_CLASSES = (
+    ("hourly", 3600, 3600),
+    ("daily", _DAY_SECONDS, _DAY_SECONDS),
+    ("weekly", 7 * _DAY_SECONDS, 7 * _DAY_SECONDS),
+    ("monthly", 28 * _DAY_SECONDS, 31 * _DAY_SECONDS),
+    ("quarterly", 89 * _DAY_SECONDS, 92 * _DAY_SECONDS),
+    ("yearly", 365 * _DAY_SECONDS, 366 * _DAY_SECONDS),
+)
+
+
+def fit_grid(times: pd.DatetimeIndex) -> tuple[Grid, np.ndarray] | None:
+    """The grid the sorted ``times`` follow and each time's step number on it (from ``times[0]``).
+
+    None for an irregular series, including times that fall between the detected grid's steps.
+    """
+    grid = detect_grid(times)
+    keys = grid.keys(times, times[0]) if grid is not None else None
+    return None if keys is None else (grid, keys)
+
+
+def detect_grid(times: pd.DatetimeIndex) -> Grid | None:
+    """The regular grid the sorted unique ``times`` follow, or None for an irregular series.
+
+    The finest calendar step (hour, day, week, month, quarter, year) that separates at least 30% of
+    neighbouring times wins, so a monthly series with many missing months is still monthly (and then
+    refused for its gaps) rather than silently irregular.
+    """
+    unique = np.unique(times.values)
+    if unique.size < 3:
+        return None
+    steps = np.diff(unique).astype("timedelta64[s]").astype(np.int64)  # [unique - 1] seconds
+    for name, low, high in _STEP_CLASSES:
+        if np.mean((steps >= low) & (steps <= high)) >= MIN_STEP_SHARE:
+            if name == "daily":
+                all_weekdays = bool(np.all(np.is_busday(unique.astype("datetime64[D]"))))
+                if all_weekdays and np.any(steps == 3 * _DAY_SECONDS) and unique.size >= 10:
+                    return _GRIDS["weekdays"]
+            return _GRIDS[name]
+    median = int(np.median(steps))
+    if median >= 60 and median % 60 == 0:  # a fixed step such as 15 minutes or 6 hours
+        words, unit = _step_words(median)
+        label_unit = "m" if median < _DAY_SECONDS else "D"
+        return Grid(words, unit, None, label_unit, step=np.timedelta64(median, "s"))
+    return None
+
+
+def _step_words(seconds: int) -> tuple[str, str]:
+    for size, name in ((_DAY_SECONDS, "day"), (3600, "hour"), (60, "minute")):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"every {count} {name}s", f"{count}-{name} step"
+    return f"every {seconds} seconds", "step"  # pragma: no cover - median is whole minutes here
+
+
+# ── display ───────────────────────────────────────────────────────────────────────────────────
+
+
+def labels(times: pd.DatetimeIndex, unit: str) -> list[str]:
+    """Display strings for times: '1949-01' monthly, '1970 Q1' quarterly, '2020-01-05 13:00' hourly."""
+    values = times.values
+    if unit == "Q":
+        years = times.year.to_numpy()
+        quarters = times.quarter.to_numpy()
+        return [f"{year} Q{quarter}" for year, quarter in zip(years, quarters, strict=True)]
+    strings = np.datetime_as_string(values, unit=unit)
+    if unit in ("m", "s"):
+        return [label.replace("T", " ") for label in strings.tolist()]
+    return strings.tolist()
+
+
+def irregular_label_unit(times: pd.DatetimeIndex) -> str:
+    """The coarsest label unit that shows irregular ``times`` exactly: days, minutes or seconds."""
+    nanoseconds = times.values.astype("datetime64[ns]").astype(np.int64)
+    if np.all(nanoseconds % (_DAY_SECONDS * 10**9) == 0):
+        return "D"
+    if np.all(nanoseconds % (60 * 10**9) == 0):
+        return "m"
+    return "s"

@@ -1,0 +1,7 @@
+"""MNIST read row by row: loading digits, preprocessing drawn ones, scoring a classifier.
+
+For: the digits the Digits page trains on and the NumPy-side evaluation (confusion matrix,
+confident mistakes) that workers and the page share.
+May import: numpy and the shared core modules; Keras only lazily, for the full-MNIST download
+that a worker asks for (the layer linter's named exception).
+"""

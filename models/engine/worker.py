@@ -1,0 +1,208 @@
+"""What runs inside a Dask worker: one training run, reporting progress and honouring cancel.
+
+The job engine submits ``run_job`` by reference, so each worker imports this module itself (the
+embedded cluster's spawned workers inherit the app's ``sys.path``; workers of a remote scheduler
+need the project installed). Importing this module is cheap and TensorFlow-free: the training
+modules are imported inside the functions that run on the worker.
+
+Channels between the engine (app process) and a run, all through the Dask scheduler (the worker
+never touches the app's disk):
+
+- progress: ``worker.log_event(TOPIC, {...})`` for "started" and every epoch; the engine
+  subscribes to the topic;
+- cancel: a ``distributed.Event`` per run, set by the engine, polled by ``StopCheck`` at most every
+  0.2 s;
+- single attempt: a second ``distributed.Event`` per run, set when the task starts. A scheduler that
+  retries a task after its worker died (``allowed-failures`` > 0 on a remote scheduler) finds it
+  set and the retry reports "worker lost" instead of silently training again.
+
+The task returns a plain dict ``{"state": "succeeded", "result": RunResult}`` /
+``{"state": "failed", "error": "..."}`` / ``{"state": "cancelled"}`` holding only builtins (the
+result is passed through ``store.plain``), so unpickling it in the app can never import
+TensorFlow (a TensorFlow exception object would).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+from distributed import Event, get_worker
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from models.config import DigitsConfig, ForecastConfig, LearnConfig, config_from_dict
+from models.engine.store import plain
+from models.errors import LabError, TrainingCancelled
+from models.results import EpochReport, RunResult
+
+logger = logging.getLogger(__name__)
+
+TOPIC = "lstmlab-runs"
+WORKER_LOST = "The training process stopped unexpectedly (worker lost); try again."
+STOP_CHECK_INTERVAL = 0.2  # seconds between two looks at the cancel Event (one scheduler round trip)
+
+
+def cancel_event_name(run_id: str) -> str:
+    return f"lstmlab-cancel-{run_id}"
+
+
+def attempt_event_name(run_id: str) -> str:
+    return f"lstmlab-attempt-{run_id}"
+
+
+class StopCheck:
+    """``should_stop()`` for the training loop: true once the run's cancel Event is set.
+
+    Cheap to call every batch: it asks the scheduler at most every ``interval`` seconds and
+    remembers a positive answer.
+    """
+
+    def __init__(self, event_name: str, interval: float = STOP_CHECK_INTERVAL):
+        self._event = Event(event_name)
+        self._interval = interval
+        self._next_check = 0.0
+        self._stopped = False
+
+    def __call__(self) -> bool:
+        if self._stopped:
+            return True
+        now = time.monotonic()
+        if now >= self._next_check:
+            self._next_check = now + self._interval
+            try:
+                self._stopped = self._event.is_set()
+            except Exception as error:  # scheduler briefly unreachable (or shutting down): look again later
+                logger.warning("Could not read the cancel flag (%s: %s); training goes on",
+                               type(error).__name__, error)
+        return self._stopped
+
+
+class _Reporter:
+    """Sends the run's events to the engine through the scheduler (non-blocking)."""
+
+    def __init__(self, run_id: str):
+        self._run_id = run_id
+        self._worker = get_worker()
+
+    def send(self, kind: str, **fields: Any) -> None:
+        self._worker.log_event(TOPIC, plain({"run_id": self._run_id, "kind": kind, **fields}))
+
+    def started(self) -> None:
+        self.send("started", worker=self._worker.address, pid=os.getpid())
+
+    def epoch(self, report: EpochReport) -> None:
+        self.send("epoch", report=report.to_dict())
+
+
+def _first_attempt(run_id: str) -> bool:
+    """True the first time a run's task starts anywhere in the cluster."""
+    attempt = Event(attempt_event_name(run_id))
+    if attempt.is_set():
+        return False
+    attempt.set()
+    return True
+
+
+def _train(config: ForecastConfig | DigitsConfig, data: bytes | None, data_name: str | None,
+           progress, should_stop) -> RunResult:
+    """Dispatch on the run kind; the training modules (TensorFlow) are imported only here."""
+    if isinstance(config, LearnConfig):  # the Learn page's toy networks (models/train/lessons.py)
+        from models.train.lessons import train_learn
+
+        return train_learn(config, progress=progress, should_stop=should_stop)
+    if isinstance(config, ForecastConfig):
+        from models.data import load_series
+        from models.train.forecaster import train_forecaster
+
+        if data is None:
+            raise LabError("This forecast run has no data file.")
+        series = load_series(data, time_column=config.time_column, target_column=config.target_column,
+                             name=data_name)
+        return train_forecaster(config, series, progress=progress, should_stop=should_stop)
+    from models.train.digits import train_classifier
+
+    return train_classifier(config, progress=progress, should_stop=should_stop)
+
+
+def _plain_result(result: RunResult) -> RunResult:
+    """The result with builtins only (no NumPy/TensorFlow objects, no NaN)."""
+    return RunResult(kind=str(result.kind), metrics=plain(result.metrics), summary=plain(result.summary),
+                     history=plain(result.history),
+                     artifacts={str(name): bytes(data) for name, data in result.artifacts.items()},
+                     fit_seconds=plain(float(result.fit_seconds)) or 0.0)
+
+
+def unexpected_error_message(error: BaseException) -> str:
+    """One plain sentence for an error nobody anticipated (the worker log has the traceback)."""
+    if isinstance(error, MemoryError):
+        return "The training ran out of memory; try fewer units, a smaller batch or less data."
+    detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+    name = type(error).__name__
+    return f"The training stopped with an unexpected error ({name}{': ' + detail if detail else ''})."
+
+
+def run_job(spec: dict[str, Any]) -> dict[str, Any]:
+    """Train one run on this worker. ``spec``: run_id, config (dict), data (bytes | None), data_name.
+
+    Never raises for a training problem: returns the outcome dict described in the module doc.
+    """
+    run_id = spec["run_id"]
+    if not _first_attempt(run_id):
+        return {"state": "failed", "error": WORKER_LOST}
+    reporter = _Reporter(run_id)
+    should_stop = StopCheck(cancel_event_name(run_id))
+    reporter.started()
+    try:
+        if should_stop():
+            raise TrainingCancelled()
+        config = config_from_dict(spec["config"])
+        result = _train(config, spec.get("data"), spec.get("data_name"), reporter.epoch, should_stop)
+        return {"state": "succeeded", "result": _plain_result(result)}
+    except TrainingCancelled:
+        return {"state": "cancelled"}
+    except LabError as error:
+        return {"state": "failed", "error": str(error)}
+    except Exception as error:
+        logger.exception("Run %s failed", run_id)
+        return {"state": "failed", "error": unexpected_error_message(error)}
+
+
+# ---------------------------------------------------------------- warm-up
+
+
+_WARM = threading.Event()
+
+
+def is_warm() -> bool:
+    """On a worker: whether the warm-up has finished importing TensorFlow and the training code."""
+    return _WARM.is_set()
+
+
+def _import_training() -> None:
+    """Import TensorFlow/Keras and the training code once, so the first run does not pay for it."""
+    started = time.perf_counter()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow loads: no C++ log noise
+    try:
+        for module in ("models.train.forecaster", "models.train.digits"):
+            __import__(module)  # the import itself is the point: most of TensorFlow's start-up
+        logger.info("Worker warm-up took %.1f s", time.perf_counter() - started)
+    except Exception:
+        logger.exception("Worker warm-up failed (the first run will import TensorFlow itself)")
+    finally:
+        _WARM.set()
+
+
+class WarmUp(WorkerPlugin):
+    """Worker plugin: import TensorFlow in a background thread as soon as a worker starts.
+
+    Registered with the scheduler, so a worker restarted after a crash is warmed too. A thread, so
+    the worker registers at once; a run that arrives meanwhile waits on Python's import lock.
+    """
+
+    name = "lstmlab-warmup"
+
+    def setup(self, worker) -> None:
+        threading.Thread(target=_import_training, name="lstmlab-warmup", daemon=True).start()

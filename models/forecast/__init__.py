@@ -1,0 +1,7 @@
+"""The forecasting pipeline around the network: split, transforms, baselines, metrics, verdict.
+
+For: turning a ``Series`` into windows and scaled training data, scoring the network and every
+baseline on exactly the same test targets, and writing the reproduction script.
+May import: numpy, pandas, ``models.data`` and the shared core modules (config, errors, results);
+never TensorFlow (the reproduction script's template only *mentions* Keras, as text).
+"""

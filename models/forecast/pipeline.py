@@ -1,0 +1,231 @@
+"""The forecasting pipeline around the network, without TensorFlow: prepare, score, tabulate.
+
+``prepare`` turns a series and a ForecastConfig into scaled training and test windows (transform,
+then a scaler fitted on the training part only); ``training.train_forecaster`` fits the network on
+them; the functions here turn the network's scaled outputs back into original units, score the
+network and the baselines on the very same targets, and build the ``predictions.csv`` table.
+
+Prediction arrays are aligned with time: index ``t`` < N is a point of the series, N.. N+K-1 are
+the forecast steps past its end; NaN marks "no prediction here" and never reaches a result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from models.config import ForecastConfig
+from models.data import to_safe_csv
+from models.forecast import transforms
+from models.forecast.baselines import BASELINE_NAMES, Baseline, make_baselines
+from models.forecast.metrics import forecast_scores
+from models.forecast.split import MinMaxScaler, Split, make_windows, plan_split
+
+MODEL_KEY = "lstm"  # metrics key of the network, whatever its cell (the CLI and pages read this key)
+PREDICTION_COLUMNS = (MODEL_KEY, *BASELINE_NAMES)
+
+
+@dataclass
+class Prepared:
+    """Everything the network needs, in scaled transformed units, plus how to go back."""
+
+    values: np.ndarray  # [N] original units
+    split: Split
+    transform: str
+    transformed: np.ndarray  # [N] after the transform (first split.offset entries NaN)
+    scaler: MinMaxScaler  # fitted on transformed[offset:n_train] only
+    scaled: np.ndarray  # [N] transformed and scaled
+    x_train: np.ndarray  # [M, look_back, 1]
+    y_train: np.ndarray  # [M]
+    x_test: np.ndarray  # [T, look_back, 1]
+    y_test: np.ndarray  # [T]
+    season_length: int | None
+    notes: list[str] = field(default_factory=list)
+
+
+def resolve_season(config: ForecastConfig, detected: int | None) -> int | None:
+    """The season length to use: the configured one, else the detected one (None: no season)."""
+    season = config.season_length if config.season_length is not None else detected
+    return season if season is not None and season >= 2 else None
+
+
+def split_for(config: ForecastConfig, n_points: int) -> Split:
+    """How a run with ``config`` splits a series of ``n_points`` into training and test targets
+    (DataError when it is too short for the look-back and test part)."""
+    return plan_split(n_points, config.test_fraction, config.look_back,
+                      offset=transforms.offset(config.transform), transform_name=config.transform)
+
+
+def prepare(config: ForecastConfig, values: np.ndarray, season_length: int | None) -> Prepared:
+    """Split, transform and scale ``values`` [N] for ``config``; windows never straddle the split.
+
+    Raises ConfigError for a transform that cannot apply (a log of non-positive values) and
+    DataError when the series is too short for the look-back.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    transforms.check_values(config.transform, values)
+    split = split_for(config, values.size)
+    transformed = transforms.forward(config.transform, values)  # [N]
+    scaler = MinMaxScaler(config.headroom).fit(transformed[split.offset : split.n_train])  # training part
+    scaled = scaler.transform(transformed)  # [N]
+    x_train, y_train = make_windows(scaled, split.train_targets, config.look_back)  # [M, L, 1], [M]
+    x_test, y_test = make_windows(scaled, split.test_targets, config.look_back)  # [T, L, 1], [T]
+    if not (np.isfinite(x_train).all() and np.isfinite(x_test).all()):  # pragma: no cover - a bug guard
+        raise ValueError("A window reached into the undefined start of a differenced series.")
+    notes = [
+        f"Trained on the first {split.n_train} points and tested on the last {split.n_test}; "
+        f"the scaler saw the training part only.",
+    ]
+    if config.headroom > 1:
+        notes.append(f"The training values fill the first {100 / config.headroom:.0f}% of the scaled range, "
+                     "leaving room for higher levels in the test part.")
+    if config.transform != "none":
+        notes.append(f"The network learned {transforms.DESCRIPTIONS[config.transform]}.")
+    return Prepared(
+        values=values,
+        split=split,
+        transform=config.transform,
+        transformed=transformed,
+        scaler=scaler,
+        scaled=scaled,
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        season_length=season_length,
+        notes=notes,
+    )
+
+
+def one_step_to_original(
+    prepared: Prepared, scaled_predictions: np.ndarray, targets: np.ndarray
+) -> np.ndarray:
+    """Original-unit one-step predictions for ``targets`` from the network's scaled outputs [M]."""
+    targets = np.asarray(targets, dtype=np.int64)
+    transformed = prepared.scaler.inverse_transform(np.asarray(scaled_predictions, dtype=np.float64).ravel())
+    previous = prepared.values[np.maximum(targets - 1, 0)]  # y[t-1], actual and known at time t
+    return transforms.invert_one_step(prepared.transform, transformed, previous)
+
+
+def path_to_original(prepared: Prepared, scaled_path: np.ndarray) -> np.ndarray:
+    """Original-unit values of a recursive forecast past the end from scaled outputs [K]."""
+    transformed = prepared.scaler.inverse_transform(np.asarray(scaled_path, dtype=np.float64).ravel())
+    return transforms.invert_path(prepared.transform, transformed, float(prepared.values[-1]))
+
+
+def baseline_predictions(prepared: Prepared, forecast_steps: int) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Time-aligned predictions [N + K] of every baseline (NaN where undefined) and notes on skipped ones.
+
+    Baselines are fitted on the training part and predict the same targets as the network: its
+    training targets and every test point, then ``forecast_steps`` past the end.
+    """
+    split = prepared.split
+    baselines, notes = make_baselines(prepared.values[: split.n_train], prepared.season_length)
+    targets = np.concatenate([split.train_targets, split.test_targets])
+    result: dict[str, np.ndarray] = {}
+    for name in BASELINE_NAMES:
+        path = np.full(split.n_points + forecast_steps, np.nan)
+        baseline: Baseline | None = baselines.get(name)
+        if baseline is not None:
+            path[targets] = baseline.predict(prepared.values, targets)
+            path[split.n_points :] = baseline.forecast(prepared.values, forecast_steps)
+        result[name] = path
+    return result, notes
+
+
+def score_predictions(
+    prepared: Prepared, predictions: dict[str, np.ndarray]
+) -> dict[str, dict[str, float | None]]:
+    """Train and test scores of every model on the same target indices.
+
+    Test scores use every test point (a model missing any test target gets None everywhere, which
+    only happens to a skipped baseline). Train scores use the network's training targets where the
+    model has a prediction (seasonal naive starts one season in).
+    """
+    split = prepared.split
+    values = prepared.values
+    train_part = values[: split.n_train]
+    season = prepared.season_length
+    scores: dict[str, dict[str, float | None]] = {}
+    for name, path in predictions.items():
+        entry: dict[str, float | None] = {}
+        train = split.train_targets
+        train = train[np.isfinite(path[train])]
+        train_scores = forecast_scores(values[train], path[train], train_part, season) if train.size else {}
+        entry["train_rmse"] = train_scores.get("rmse")
+        entry["train_mae"] = train_scores.get("mae")
+        test = split.test_targets
+        complete = bool(np.isfinite(path[test]).all())
+        test_scores = forecast_scores(values[test], path[test], train_part, season) if complete else {}
+        for metric in ("rmse", "mae", "mape", "smape", "mase"):
+            entry[f"test_{metric}"] = test_scores.get(metric)
+        scores[name] = entry
+    return scores
+
+
+def future_labels(time_labels: list[str], times: pd.DatetimeIndex | None, steps: int) -> list[str]:
+    """Display labels for ``steps`` points after the last one, in the style of ``time_labels``.
+
+    Regular dated series continue their calendar ("1961-01", "1971"); numbered points continue
+    their numbering; anything else is labelled "+1", "+2", ...
+    """
+    if steps <= 0:
+        return []
+    if times is not None and len(times) >= 3:
+        frequency = times.freq or pd.infer_freq(times)
+        if frequency is not None:
+            future = pd.date_range(times[-1], periods=steps + 1, freq=frequency)[1:]
+            formatter = _label_formatter(times[-1], time_labels[-1])
+            if formatter is not None:
+                return [formatter(stamp) for stamp in future]
+    try:
+        numbers = [int(label) for label in time_labels[-3:]]
+    except ValueError:
+        numbers = []
+    if len(numbers) >= 2 and len({b - a for a, b in zip(numbers, numbers[1:], strict=False)}) == 1:
+        step = numbers[1] - numbers[0]
+        return [str(numbers[-1] + step * k) for k in range(1, steps + 1)]
+    return [f"+{k}" for k in range(1, steps + 1)]
+
+
+def _label_formatter(stamp: pd.Timestamp, label: str):
+    """A function formatting timestamps like ``label`` formats ``stamp`` (None if no format fits)."""
+    candidates = [
+        lambda t, f=pattern: t.strftime(f)
+        for pattern in ("%Y-%m", "%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+    ]
+    candidates.append(lambda t: f"{t.year} Q{t.quarter}")
+    for candidate in candidates:
+        if candidate(stamp) == label:
+            return candidate
+    return None
+
+
+def predictions_table(
+    time_labels: list[str], future: list[str], prepared: Prepared, predictions: dict[str, np.ndarray]
+) -> pd.DataFrame:
+    """One row per time label plus one per forecast step: time, actual, part, and every model's value.
+
+    ``part`` is train / test / forecast; empty cells mean "no prediction here" (e.g. the first
+    look-back points, or a skipped baseline).
+    """
+    split = prepared.split
+    n_future = len(future)
+    parts = ["train"] * split.n_train + ["test"] * split.n_test + ["forecast"] * n_future
+    frame = pd.DataFrame(
+        {
+            "time": list(time_labels) + list(future),
+            "actual": np.concatenate([prepared.values, np.full(n_future, np.nan)]),
+            "part": parts,
+        }
+    )
+    for name in PREDICTION_COLUMNS:
+        frame[name] = predictions[name][: split.n_points + n_future]
+    return frame
+
+
+def predictions_csv(frame: pd.DataFrame) -> bytes:
+    """CSV bytes of a predictions table (text cells made safe for spreadsheets)."""
+    return to_safe_csv(frame)

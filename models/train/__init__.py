@@ -1,0 +1,7 @@
+"""The only room that imports TensorFlow and Keras: building networks, the fast loop, trainers.
+
+For: what a worker (or the CLI in the foreground) runs to fit a forecast, digits or Learn network
+and turn it into a typed result.
+May import: anything in the core below it (data, forecast, digits, lessons, networks); it is
+imported only by ``models.engine.worker`` (lazily, inside the function a worker runs) and the CLI.
+"""

@@ -1,0 +1,221 @@
+"""Train a recurrent forecaster on a series and score it against the baselines (imports Keras).
+
+Only worker processes and the CLI import this module. ``train_forecaster`` is the one entry point:
+
+    series ─ prepare (transform, split, train-only scaler, windows) ─ seeded Keras model
+           ─ fit_fast (graph loop, progress + cancel every epoch) ─ one-step predictions
+           ─ recursive forecast past the end ─ baselines on the same targets ─ scores ─ verdict
+           ─ RunResult (metrics, summary, history, predictions.csv, model.keras, config.json)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from models.config import ForecastConfig  # noqa: E402
+from models.errors import TrainingCancelled  # noqa: E402
+from models.forecast import pipeline as forecast  # noqa: E402
+from models.forecast.verdict import make_verdict  # noqa: E402
+from models.results import EpochReport, ProgressFn, RunResult, StopFn, make_report  # noqa: E402
+from models.train.fastfit import fit_fast  # noqa: E402
+from models.train.keras_models import build_forecaster, make_optimizer  # noqa: E402
+
+# Unrolling the recurrence is the same mathematics and much faster for short windows; long windows
+# would make a graph too big to build quickly.
+UNROLL_MAX_LOOK_BACK = 32
+# XLA compiles the step loop in about a second for the smallest graphs (then each step is ~10x
+# cheaper) but takes ten seconds and more for a 12-step unrolled window: use it only for tiny
+# graphs trained for many steps, such as the seed preset (look-back 1, batch 1, 100 epochs).
+XLA_MIN_STEPS = 5000
+XLA_MAX_GRAPH = 4  # look_back * layers
+
+
+def use_xla(config: ForecastConfig, n_windows: int) -> bool:
+    """Whether compiling the training loop with XLA pays off for this configuration."""
+    steps = config.epochs * -(-n_windows // config.batch_size)
+    return steps >= XLA_MIN_STEPS and config.look_back * config.layers <= XLA_MAX_GRAPH
+
+
+def seed_everything(seed: int) -> None:
+    """Same seed and settings -> same numbers on the same machine (Python, NumPy, TF, Keras)."""
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def train_forecaster(
+    config: ForecastConfig, series, progress: ProgressFn | None = None, should_stop: StopFn | None = None
+) -> RunResult:
+    """Fit the configured network on ``series`` (a models.data.Series) and score it honestly.
+
+    Calls ``progress(EpochReport)`` after every epoch and checks ``should_stop()`` at least once per
+    epoch, raising TrainingCancelled when it turns true. Raises ConfigError / DataError (one plain
+    sentence) when the settings do not fit the data.
+    """
+    values = np.asarray(series.values, dtype=np.float64)
+    season = forecast.resolve_season(config, series.season_length)
+    prepared = forecast.prepare(config, values, season)
+    split = prepared.split
+
+    if should_stop is not None and should_stop():
+        raise TrainingCancelled("Training was cancelled before it started.")
+    seed_everything(config.seed)
+    model = build_forecaster(
+        config.look_back,
+        1,
+        config.cell,
+        config.units,
+        config.layers,
+        config.dropout,
+        unroll=config.look_back <= UNROLL_MAX_LOOK_BACK,
+    )
+    optimizer = make_optimizer(config.optimizer, config.learning_rate)
+    loss = keras.losses.MeanSquaredError()
+    history: list[dict] = []
+    started = time.perf_counter()  # fit time, measured as the seed program measures model.fit
+
+    def on_epoch_end(epoch: int, logs: dict[str, float]) -> None:
+        report = make_report(
+            epoch + 1,
+            config.epochs,
+            logs["loss"],
+            started,
+            time.perf_counter(),
+            val_loss=logs.get("val_loss"),
+        )
+        report = _finite_report(report)
+        history.append(report.to_dict())
+        if progress is not None:
+            progress(report)
+
+    fit_fast(
+        model,
+        loss,
+        optimizer,
+        prepared.x_train,
+        prepared.y_train[:, None],
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        shuffle_seed=config.seed,
+        x_val=prepared.x_test,
+        y_val=prepared.y_test[:, None],  # reported only, never used to decide
+        on_epoch_end=on_epoch_end,
+        should_stop=should_stop,
+        jit_compile=use_xla(config, len(prepared.y_train)),
+    )
+    fit_seconds = time.perf_counter() - started
+
+    predict = _predict_function(model)
+    n_future = config.forecast_steps
+    lstm_path = np.full(split.n_points + n_future, np.nan)  # [N + K] original units
+    for targets, x in ((split.train_targets, prepared.x_train), (split.test_targets, prepared.x_test)):
+        lstm_path[targets] = forecast.one_step_to_original(prepared, predict(x), targets)
+    if n_future:
+        lstm_path[split.n_points :] = forecast.path_to_original(
+            prepared, _recursive_forecast(predict, prepared.scaled[-config.look_back :], n_future)
+        )
+
+    predictions, baseline_notes = forecast.baseline_predictions(prepared, n_future)
+    predictions = {forecast.MODEL_KEY: lstm_path, **predictions}
+    metrics = forecast.score_predictions(prepared, predictions)
+    verdict = make_verdict(
+        metrics[forecast.MODEL_KEY]["test_rmse"],
+        {name: scores["test_rmse"] for name, scores in metrics.items() if name != forecast.MODEL_KEY},
+        cell=config.cell,
+        look_back=config.look_back,
+        transform=config.transform,
+        epochs=config.epochs,
+        season_length=season,
+        frequency=series.frequency,
+    )
+    future = forecast.future_labels(list(series.time_labels), series.times, n_future)
+    table = forecast.predictions_table(list(series.time_labels), future, prepared, predictions)
+
+    summary = {
+        "target": series.target,
+        "time_column": series.time_column,  # the reproduction script names both columns
+        "name": series.name,
+        "n_points": split.n_points,
+        "n_train": split.n_train,
+        "n_test": split.n_test,
+        "season_length": season,
+        "frequency": series.frequency,
+        "look_back": config.look_back,
+        "cell": config.cell,
+        "transform": config.transform,
+        "forecast_steps": n_future,
+        "verdict": verdict.text,
+        "verdict_kind": verdict.kind,
+        "best_baseline": verdict.best_baseline,
+        "improvement_percent": None if verdict.percent is None else round(verdict.percent, 2),
+        "fingerprint": series.fingerprint,
+        "notes": list(series.notes) + prepared.notes + baseline_notes,
+    }
+    model.compile(optimizer=optimizer, loss=loss)  # so the saved file reloads ready to train further
+    artifacts = {
+        "predictions.csv": forecast.predictions_csv(table),
+        "model.keras": _model_bytes(model),
+        "config.json": json.dumps(config.to_dict(), indent=2, sort_keys=True).encode("utf-8"),
+    }
+    return RunResult(
+        kind="forecast",
+        metrics=metrics,
+        summary=summary,
+        history=history,
+        artifacts=artifacts,
+        fit_seconds=round(fit_seconds, 3),
+    )
+
+
+def _predict_function(model: keras.Model):
+    """NumPy [M, look_back, 1] -> NumPy [M] scaled one-step predictions, through one traced graph."""
+    call = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        return call(tf.constant(np.asarray(x, dtype=np.float32))).numpy()[:, 0].astype(np.float64)
+
+    return predict
+
+
+def _recursive_forecast(predict, last_window: np.ndarray, steps: int) -> np.ndarray:
+    """Feed each scaled prediction back as the newest input: [look_back] -> [steps] scaled."""
+    window = list(np.asarray(last_window, dtype=np.float64))
+    path = []
+    for _ in range(steps):
+        next_value = float(predict(np.array(window)[None, :, None])[0])
+        path.append(next_value)
+        window = window[1:] + [next_value]
+    return np.array(path)
+
+
+def _finite_report(report: EpochReport) -> EpochReport:
+    """A diverged loss is reported as None-free JSON: inf/NaN become a large finite marker."""
+    loss = report.loss if np.isfinite(report.loss) else float(np.finfo(np.float32).max)
+    val_loss = report.val_loss if report.val_loss is None or np.isfinite(report.val_loss) else None
+    if loss == report.loss and val_loss == report.val_loss:
+        return report
+    return EpochReport(
+        epoch=report.epoch,
+        epochs=report.epochs,
+        loss=loss,
+        val_loss=val_loss,
+        metrics=report.metrics,
+        elapsed=report.elapsed,
+        eta=report.eta,
+    )
+
+
+def _model_bytes(model: keras.Model) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        return path.read_bytes()

@@ -1,0 +1,174 @@
+"""`python -m models forecast`: JSON and table output, overrides, --help, one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from models.cli import main
+from models.cli.forecast import add_parser, config_from_args
+
+ROOT = Path(__file__).resolve().parents[3]
+QUICK = ["--epochs", "2", "--units", "3", "--look-back", "3", "--forecast-steps", "2"]
+OPTIONS = [
+    "--csv",
+    "--sample",
+    "--target",
+    "--time",
+    "--preset",
+    "--cell",
+    "--look-back",
+    "--units",
+    "--layers",
+    "--dropout",
+    "--epochs",
+    "--batch-size",
+    "--learning-rate",
+    "--seed",
+    "--test-fraction",
+    "--transform",
+    "--headroom",
+    "--season-length",
+    "--forecast-steps",
+    "--json",
+    "--background",
+]
+
+
+def run_cli(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as exit_:  # argparse usage errors and --help
+        return int(exit_.code or 0)
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    return parser.parse_args(["forecast", *argv])
+
+
+def test_help_documents_every_option(capsys):
+    assert run_cli(["forecast", "--help"]) == 0
+    text = capsys.readouterr().out
+    for option in OPTIONS:
+        assert option in text, option
+
+
+def test_json_output_has_the_promised_keys(capsys):
+    assert run_cli(["forecast", "--sample", "airline", "--json", *QUICK]) == 0
+    out = capsys.readouterr().out
+    document = json.loads(out)
+    for key in ("target", "n_points", "n_test", "season_length", "metrics", "verdict", "fit_seconds"):
+        assert key in document, key
+    assert (document["target"], document["n_points"], document["n_test"], document["season_length"]) == (
+        "Passengers",
+        144,
+        48,
+        12,
+    )
+    assert set(document["metrics"]) == {"lstm", "persistence", "seasonal_naive", "drift", "mean"}
+    assert {"train_rmse", "test_rmse", "test_mae", "test_mape"} <= set(document["metrics"]["lstm"])
+    assert document["metrics"]["persistence"]["test_rmse"] == pytest.approx(48.04, abs=0.005)
+    assert document["config"]["look_back"] == 3 and len(document["forecast"]) == 2
+
+
+def test_table_output(tmp_path, capsys):
+    csv_path = tmp_path / "series.csv"
+    csv_path.write_bytes((ROOT / "data" / "nile-flow.csv").read_bytes())
+    assert run_cli(["forecast", "--csv", str(csv_path), *QUICK]) == 0
+    out = capsys.readouterr().out
+    for text in ("100 points", "LSTM", "persistence", "seasonal naive", "drift", "mean", "The LSTM is"):
+        assert text in out, text
+
+
+def test_explicit_options_override_the_preset():
+    config = config_from_args(
+        _parse(["--sample", "airline", "--preset", "seed", "--epochs", "5", "--cell", "gru"])
+    )
+    assert (config.look_back, config.units, config.batch_size, config.transform) == (1, 4, 1, "none")
+    assert (config.epochs, config.cell, config.preset) == (5, "gru", "seed")
+    config = config_from_args(
+        _parse(["--sample", "airline", "--target", "Passengers", "--season-length", "6"])
+    )
+    assert (config.target_column, config.season_length) == ("Passengers", 6)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--csv", "/no/such/file.csv"],
+        ["--sample", "airline", "--units", "0"],
+        ["--sample", "airline", "--units", "many"],
+        ["--sample", "airline", "--cell", "transformer"],
+        ["--sample", "airline", "--transform", "sqrt"],
+        ["--sample", "airline", "--test-fraction", "0.99"],
+        ["--sample", "no-such-sample"],
+        ["--sample", "airline", "--csv", "data/nile-flow.csv"],
+        [],
+        ["--sample", "airline", "--look-back", "120"],
+        ["--sample", "airline", "--target", "Nope"],
+    ],
+    ids=[
+        "missing-file",
+        "units-zero",
+        "units-text",
+        "cell",
+        "transform",
+        "test-fraction",
+        "sample",
+        "two-sources",
+        "no-source",
+        "look-back-too-long",
+        "no-such-column",
+    ],
+)
+def test_bad_input_is_one_error_line_and_exit_2(argv, capsys):
+    assert run_cli(["forecast", *argv]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), captured.err
+    assert captured.out == ""
+
+
+def test_log_transform_on_negative_values_is_an_error(tmp_path, capsys):
+    csv_path = tmp_path / "negative.csv"
+    csv_path.write_text("t,v\n" + "".join(f"{i},{(i % 5) - 2}\n" for i in range(1, 61)))
+    assert run_cli(["forecast", "--csv", str(csv_path), "--transform", "log", *QUICK]) == 2
+    assert capsys.readouterr().err.startswith("error: The log transform needs values above zero")
+
+
+def test_background_submits_through_the_job_engine(background_calls, capsys):
+    assert run_cli(["forecast", "--sample", "nile", "--epochs", "7", "--background", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["run_id"] == "run-123"
+    config, data_bytes, data_name = background_calls[0]
+    assert config.epochs == 7 and data_bytes == (ROOT / "data" / "nile-flow.csv").read_bytes()
+    assert data_name == "nile-flow"
+
+
+@pytest.mark.slow
+def test_seed_preset_in_a_real_process_prints_one_json_object(capsys):
+    """The seed article's configuration on its data, exactly as a user would run it."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "models", "forecast", "--csv", "data/airline-passengers.csv",
+         "--preset", "seed", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.strip().splitlines()
+    assert len(lines) == 1
+    document = json.loads(lines[0])
+    metrics = document["metrics"]
+    with capsys.disabled():
+        print(f"\nseed preset: LSTM test RMSE {metrics['lstm']['test_rmse']:.2f} (the seed program's range: "
+              f"about 47-52), persistence {metrics['persistence']['test_rmse']:.2f}, seasonal naive "
+              f"{metrics['seasonal_naive']['test_rmse']:.2f}, fit {document['fit_seconds']:.1f} s")
+    assert (document["n_test"], document["epochs"]) == (48, 100)
+    assert metrics["persistence"]["test_rmse"] == pytest.approx(48.04, abs=0.005)
+    assert metrics["seasonal_naive"]["test_rmse"] == pytest.approx(41.85, abs=0.005)
+    assert 45 <= metrics["lstm"]["test_rmse"] <= 54

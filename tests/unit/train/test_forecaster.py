@@ -1,0 +1,167 @@
+"""train_forecaster really trains (tiny settings), scores honestly, is reproducible and cancellable."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.config import ForecastConfig
+from models.data import load_series
+from models.errors import ConfigError, TrainingCancelled
+from models.results import EpochReport
+
+keras = pytest.importorskip("keras")
+
+from models.forecast import pipeline as forecast  # noqa: E402
+from models.train.forecaster import train_forecaster  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[3] / "data"
+TINY = ForecastConfig(look_back=12, units=4, epochs=3, batch_size=16, forecast_steps=6, seed=3)
+
+
+@pytest.fixture(scope="module")
+def airline():
+    return load_series(DATA / "airline-passengers.csv")
+
+
+@pytest.fixture(scope="module")
+def tiny_result(airline):
+    reports: list[EpochReport] = []
+    result = train_forecaster(TINY, airline, progress=reports.append)
+    return result, reports
+
+
+def _rows(result) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(result.artifacts["predictions.csv"].decode("utf-8"))))
+
+
+def _rmse(rows, column):
+    errors = [float(row[column]) - float(row["actual"]) for row in rows]
+    return math.sqrt(sum(error * error for error in errors) / len(errors))
+
+
+def test_a_short_fit_gives_finite_metrics_for_every_model(tiny_result):
+    result, _ = tiny_result
+    assert result.kind == "forecast"
+    assert set(result.metrics) == {"lstm", "persistence", "seasonal_naive", "drift", "mean"}
+    for name, scores in result.metrics.items():
+        assert {"train_rmse", "test_rmse", "test_mae", "test_mape", "test_smape", "test_mase"} <= set(scores)
+        assert all(value is None or math.isfinite(value) for value in scores.values()), name
+        assert scores["test_rmse"] is not None, name
+    summary = result.summary
+    assert (summary["n_points"], summary["n_train"], summary["n_test"]) == (144, 96, 48)
+    assert (summary["target"], summary["time_column"]) == ("Passengers", "Month")
+    assert summary["season_length"] == 12 and summary["verdict_kind"] in ("better", "worse")
+    assert summary["verdict"].startswith("The LSTM is ") and summary["best_baseline"] in result.metrics
+    assert summary["fingerprint"] == load_series(DATA / "airline-passengers.csv").fingerprint
+    assert json.loads(result.artifacts["config.json"]) == TINY.to_dict()
+    json.dumps(result.metrics)
+    json.dumps(result.summary)
+
+
+def test_predictions_csv_holds_every_model_on_the_same_test_targets(tiny_result):
+    result, _ = tiny_result
+    rows = _rows(result)
+    assert list(rows[0]) == [
+        "time",
+        "actual",
+        "part",
+        "lstm",
+        "persistence",
+        "seasonal_naive",
+        "drift",
+        "mean",
+    ]
+    parts = [row["part"] for row in rows]
+    assert parts == ["train"] * 96 + ["test"] * 48 + ["forecast"] * 6
+    assert [row["time"] for row in rows[-6:]] == [
+        "1961-01",
+        "1961-02",
+        "1961-03",
+        "1961-04",
+        "1961-05",
+        "1961-06",
+    ]
+    test_rows = [row for row in rows if row["part"] == "test"]
+    for column in ("lstm", "persistence", "seasonal_naive", "drift", "mean"):
+        assert all(row[column] for row in test_rows), column
+        # The stored metric is the RMSE of exactly these rows: same targets for every model.
+        assert _rmse(test_rows, column) == pytest.approx(result.metrics[column]["test_rmse"], rel=1e-9)
+    assert all(row["lstm"] and not row["actual"] for row in rows[-6:])
+    assert not rows[0]["lstm"]  # no window before the first look-back points
+
+
+def test_progress_and_history_every_epoch(tiny_result):
+    result, reports = tiny_result
+    assert [report.epoch for report in reports] == [1, 2, 3]
+    assert all(report.epochs == 3 and math.isfinite(report.loss) for report in reports)
+    assert all(report.val_loss is not None for report in reports)
+    assert [entry["epoch"] for entry in result.history] == [1, 2, 3]
+    assert result.fit_seconds > 0
+
+
+def test_saved_model_reloads_and_gives_the_stored_predictions(tiny_result, airline, tmp_path):
+    result, _ = tiny_result
+    path = tmp_path / "model.keras"
+    path.write_bytes(result.artifacts["model.keras"])
+    model = keras.saving.load_model(path)
+    prepared = forecast.prepare(TINY, airline.values, 12)
+    scaled = model.predict(prepared.x_test, verbose=0)[:, 0]
+    restored = forecast.one_step_to_original(prepared, scaled, prepared.split.test_targets)
+    stored = [float(row["lstm"]) for row in _rows(result) if row["part"] == "test"]
+    np.testing.assert_allclose(restored, stored, rtol=1e-5)
+
+
+def test_same_seed_gives_identical_numbers_and_another_seed_does_not(airline):
+    config = ForecastConfig(
+        look_back=4, units=3, layers=2, dropout=0.2, epochs=2, batch_size=8, forecast_steps=3, seed=11
+    )
+    first = train_forecaster(config, airline)
+    second = train_forecaster(config, airline)
+    assert first.metrics == second.metrics
+    assert first.artifacts["predictions.csv"] == second.artifacts["predictions.csv"]
+    assert [entry["loss"] for entry in first.history] == [entry["loss"] for entry in second.history]
+    other = train_forecaster(config.replace(seed=12), airline)
+    assert other.metrics["lstm"]["test_rmse"] != first.metrics["lstm"]["test_rmse"]
+
+
+@pytest.mark.parametrize("cell", ["gru", "rnn"])
+def test_other_cells_train(cell, airline):
+    result = train_forecaster(
+        ForecastConfig(cell=cell, look_back=3, units=3, epochs=1, transform="diff"), airline
+    )
+    assert math.isfinite(result.metrics["lstm"]["test_rmse"])
+    assert result.summary["verdict"].startswith("The GRU" if cell == "gru" else "The simple RNN")
+
+
+def test_cancel_raises_training_cancelled(airline):
+    reports: list[EpochReport] = []
+    with pytest.raises(TrainingCancelled):
+        train_forecaster(
+            ForecastConfig(units=3, epochs=50),
+            airline,
+            progress=reports.append,
+            should_stop=lambda: len(reports) >= 1,
+        )
+    assert len(reports) == 1
+
+
+def test_log_transform_on_non_positive_data_is_a_plain_config_error():
+    series = load_series(b"t,v\n" + b"".join(f"{i},{(i % 7) - 2}\n".encode() for i in range(1, 61)))
+    with pytest.raises(ConfigError, match="above zero"):
+        train_forecaster(ForecastConfig(transform="log_diff", epochs=1), series)
+
+
+def test_a_series_without_season_skips_seasonal_naive_with_a_note():
+    series = load_series(DATA / "nile-flow.csv")
+    result = train_forecaster(ForecastConfig(look_back=5, units=3, epochs=1, forecast_steps=2), series)
+    assert result.summary["season_length"] is None
+    assert all(value is None for value in result.metrics["seasonal_naive"].values())
+    assert any("seasonal naive" in note for note in result.summary["notes"])
+    assert [row["time"] for row in _rows(result)[-2:]] == ["1971", "1972"]
