@@ -2,8 +2,9 @@
 
 The canvas (streamlit-drawable-canvas 0.13, a Streamlit custom component) sends its pixels back
 (``return_image_data=True``) at the end of every stroke. ``classify_drawing`` turns those pixels into
-an MNIST-style 28x28 digit (models.digits.preprocess) and runs the NumPy forward pass (models.networks.numpy_rnn) in
-this process: no Keras in the server (DESIGN.md section 6). ``show_prediction`` renders the answer
+an MNIST-style 28x28 digit (models.digits.preprocess) and runs the NumPy forward pass
+(models.networks.numpy_rnn) in this process: no Keras in the server (DESIGN.md section 6).
+``show_prediction`` renders the answer
 for any image data, so tests can drive the whole path without a browser.
 """
 

@@ -1,6 +1,7 @@
 """Faults with a real job engine and store: cancelling twice, cancelling a queued run, a server that
 restarts (or dies) while a run is running, and a disk that fills up while a run's results are saved.
-(A worker killed mid-run: tests/unit/engine/test_engine.py; a read-only data folder: tests/unit/engine/test_store.py.)"""
+(A worker killed mid-run: tests/unit/engine/test_engine.py; a read-only data folder:
+tests/unit/engine/test_store.py.)"""
 
 from __future__ import annotations
 
