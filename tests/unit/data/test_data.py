@@ -1,4 +1,4 @@
-"""models/data.py and models/limits.py: CSV in, validated series out (no TensorFlow here).
+"""models.data and models.limits: CSV in, validated series out (no TensorFlow here).
 
 The corpus in tests/data/ holds one awkward or hostile file per case; CORPUS below states the outcome
 of each (the same table, in words, is tests/data/README.md). Big files are generated in tmp_path.
