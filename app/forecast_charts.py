@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from models.vocabulary import NETWORK_KEY
+
 ACTUAL_COLOR = "#3b3b3b"
 TRAIN_COLOR = "#1f77b4"
 TEST_COLOR = "#d62728"
@@ -109,7 +111,7 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
 def forecast_figure(frame: pd.DataFrame, target: str, model_name: str = "LSTM") -> go.Figure:
     """Actual series, network on the training and test parts, baselines, and the forecast past the end.
 
-    ``frame``: the run's predictions table (columns time, actual, part, lstm, persistence,
+    ``frame``: the run's predictions table (columns time, actual, part, network, persistence,
     seasonal_naive, drift, mean; part is train / test / forecast; empty cells are NaN). Each line
     can be toggled in the legend; the test part and the forecast are shaded. A long series is thinned
     evenly (keeping the first test point and the whole forecast).
@@ -124,7 +126,7 @@ def forecast_figure(frame: pd.DataFrame, target: str, model_name: str = "LSTM") 
     x = np.array(_x_values(labels, kind), dtype=object)
     part = frame["part"].astype(str).to_numpy()
     actual = _column(frame, "actual")
-    network = _column(frame, "lstm")
+    network = _column(frame, NETWORK_KEY)
     is_train, is_test, is_future = part == "train", part == "test", part == "forecast"
     value_hover = "%{y:,.6~g}"
     figure = go.Figure()

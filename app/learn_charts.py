@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "plain RNN"}
+from models.vocabulary import cell_name
+
 CELL_COLOURS = {"rnn": "#d62728", "gru": "#2ca02c", "lstm": "#1f77b4"}
 # Lines of cells that score the same lie on top of each other: different dashes and markers keep both visible.
 CELL_STYLES = {"rnn": ("solid", "circle"), "gru": ("dash", "diamond"), "lstm": ("solid", "square")}
@@ -35,7 +36,7 @@ def memory_accuracy(accuracy: Mapping[str, Mapping[str, float | None]], chance: 
         lengths.update(length for length, _ in points)
         figure.add_trace(go.Scatter(
             x=[length for length, _ in points], y=[value * 100 for _, value in points], mode="lines+markers",
-            name=CELL_NAMES.get(cell, cell),
+            name=cell_name(cell),
             line={"color": CELL_COLOURS.get(cell), "width": 3, "dash": CELL_STYLES.get(cell, ("solid",))[0]},
             marker={"size": 10, "symbol": CELL_STYLES.get(cell, ("", "circle"))[1]}))
     span = [min(lengths, default=1), max(lengths, default=2)]

@@ -8,15 +8,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from models.results import EpochReport
+from models.vocabulary import NETWORK_KEY
 
 _LAYOUT = {"height": 380, "margin": {"l": 40, "r": 10, "t": 50, "b": 40},
            "legend": {"orientation": "h", "y": -0.3}}
 
 
 def predictions_overlay(predictions: Mapping[str, pd.DataFrame]) -> go.Figure:
-    """The actual series once and each run's network predictions (``lstm`` column) over time.
+    """The actual series once and each run's network predictions (``network`` column) over time.
 
-    ``predictions``: run label -> its predictions.csv table (time, actual, part, lstm, ...).
+    ``predictions``: run label -> its predictions.csv table (time, actual, part, network, ...).
     """
     figure = go.Figure()
     for index, (label, frame) in enumerate(predictions.items()):
@@ -25,7 +26,7 @@ def predictions_overlay(predictions: Mapping[str, pd.DataFrame]) -> go.Figure:
             name = "actual" if index == 0 else f"actual ({label})"
             figure.add_trace(go.Scatter(x=known["time"], y=known["actual"], mode="lines", name=name,
                                         line={"color": "black", "width": 2}))
-        figure.add_trace(go.Scatter(x=frame["time"], y=frame["lstm"], mode="lines", name=label))
+        figure.add_trace(go.Scatter(x=frame["time"], y=frame[NETWORK_KEY], mode="lines", name=label))
     test = next(iter(predictions.values()))
     test = test[test["part"] == "test"]["time"] if "part" in test else []
     if len(test):

@@ -51,8 +51,8 @@ def child() -> int:
         "fit_seconds": cold.fit_seconds,
         "total_seconds": cold_total,  # fit + predictions, baselines, scores, artifacts
         "warm_fit_seconds": warm.fit_seconds,
-        "test_rmse": cold.metrics["lstm"]["test_rmse"],
-        "n_test_targets": cold.summary["n_test"],
+        "test_rmse": cold.metrics.network.test_rmse,
+        "n_test_targets": cold.summary.n_test,
     }))
     return 0
 

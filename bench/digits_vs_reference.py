@@ -53,12 +53,12 @@ def child(epochs: int) -> int:
     elapsed = [report["elapsed"] for report in result.history]
     later = (elapsed[-1] - elapsed[0]) / (len(elapsed) - 1) if len(elapsed) > 1 else None
     print(json.dumps({
-        "seconds_per_epoch": result.summary["seconds_per_epoch"],
+        "seconds_per_epoch": result.summary.seconds_per_epoch,
         "later_seconds_per_epoch": later,  # epochs after the first (no graph tracing)
         "total_seconds": time.perf_counter() - started,
-        "test_accuracy": result.metrics["test_accuracy"],
-        "n_train": result.summary["n_train"],
-        "n_test": result.summary["n_test"],
+        "test_accuracy": result.metrics.test_accuracy,
+        "n_train": result.summary.n_train,
+        "n_test": result.summary.n_test,
     }))
     return 0
 

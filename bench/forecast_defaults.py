@@ -62,14 +62,14 @@ def run_one(series, config: ForecastConfig) -> dict:
     result = train_forecaster(config, series)
     metrics = result.metrics
     baselines = {
-        name: scores["test_rmse"]
-        for name, scores in metrics.items()
-        if name != "lstm" and scores["test_rmse"] is not None
+        name: scores.test_rmse
+        for name, scores in metrics.baselines.items()
+        if scores.test_rmse is not None
     }
     best = min(baselines, key=baselines.get)
     return {
-        "lstm": metrics["lstm"]["test_rmse"],
-        "seasonal": metrics["seasonal_naive"]["test_rmse"],
+        "lstm": metrics.network.test_rmse,
+        "seasonal": metrics.models["seasonal_naive"].test_rmse,
         "best_name": best,
         "best": baselines[best],
         "fit": result.fit_seconds,

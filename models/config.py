@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.errors import ConfigError
+from models.vocabulary import CELLS
 
-CELLS = ("lstm", "gru", "rnn")
 TRANSFORMS = ("none", "log", "diff", "log_diff")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 DIGIT_SOURCES = ("auto", "bundled", "keras")
@@ -254,7 +254,29 @@ def config_from_dict(data: dict[str, Any]) -> ForecastConfig | DigitsConfig | Le
     raise ConfigError(f"Unknown run kind {kind!r}.")
 
 
+def stored_config(data: dict[str, Any]) -> ForecastConfig | DigitsConfig | LearnConfig | None:
+    """The configuration of a stored run, read with the policy for runs of other versions: unknown
+    settings are dropped and a setting that no longer validates takes its default (None: unknown kind)."""
+    kinds = {cls.kind: cls for cls in (ForecastConfig, DigitsConfig, LearnConfig)}
+    cls = kinds.get(data.get("kind"))
+    if cls is None:
+        return None
+    names = {item.name for item in dataclasses.fields(cls)}
+    known = {name: value for name, value in data.items() if name in names}
+    try:
+        return cls(**known)
+    except (ConfigError, TypeError, ValueError):
+        config = cls()
+        for name, value in known.items():
+            try:
+                config = dataclasses.replace(config, **{name: value})
+            except (ConfigError, TypeError, ValueError):
+                continue
+        return config
+
+
 __all__ = [
     "CELLS", "DIGITS_PRESETS", "DIGIT_SOURCES", "DigitsConfig", "FORECAST_PRESETS",
     "ForecastConfig", "LEARN_TASKS", "LearnConfig", "OPTIMIZERS", "TRANSFORMS", "config_from_dict",
+    "stored_config",
 ]

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from models.summaries import Metrics, Summary
+
 
 @dataclass(frozen=True)
 class EpochReport:
@@ -50,15 +52,15 @@ def make_report(epoch: int, epochs: int, loss: float, started: float, now: float
 class RunResult:
     """Everything a finished run produced.
 
-    ``metrics``: flat or nested JSON numbers (never NaN: see ``finite_or_none``).
-    ``summary``: JSON extras the pages show (dataset facts, verdict, ...).
+    ``metrics``: the kind's typed scores (``models.summaries``; never NaN: see ``finite_or_none``).
+    ``summary``: the kind's typed facts the pages show (dataset facts, verdict, ...).
     ``history``: one EpochReport dict per epoch.
     ``artifacts``: file name -> bytes (``predictions.csv``, ``model.keras``, ``weights.npz``, ...).
     """
 
     kind: str
-    metrics: dict[str, Any]
-    summary: dict[str, Any] = field(default_factory=dict)
+    metrics: Metrics | dict[str, Any]
+    summary: Summary | dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     artifacts: dict[str, bytes] = field(default_factory=dict)
     fit_seconds: float = 0.0

@@ -13,6 +13,7 @@ import streamlit as st
 
 from app import digits_charts, runtime
 from app.components import digit_canvas, digits_results, digits_settings, run_panel, watch_it_read
+from app.components.messages import show_error, show_warning
 from app.identity import current_owner
 from models.digits.data import bundled_arrays
 from models.engine.store import RunRecord
@@ -57,7 +58,7 @@ def train_section(owner: str, busy: bool) -> bool:
         try:
             run_id = runtime.engine().submit(config, None, "mnist", owner)
         except LabError as error:
-            st.error(str(error))
+            show_error(error)
         else:
             digits_results.remember(run_id)
             return True
@@ -84,7 +85,7 @@ def try_it(record: RunRecord, owner: str) -> None:
         samples = digits_results.run_arrays(record.id, "samples.npz", owner)
         mistakes = digits_results.run_arrays(record.id, "mistakes.npz", owner)
     except LabError as error:
-        st.warning(str(error))
+        show_warning(error)
         return
 
     @st.fragment

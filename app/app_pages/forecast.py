@@ -13,6 +13,7 @@ import streamlit as st
 from app import runtime
 from app.components import data_input, forecast_results, forecast_settings, run_panel
 from app.components.data_input import escape_markdown
+from app.components.messages import show_error
 from app.identity import current_owner
 from models.engine.store import RunRecord
 from models.errors import LabError, RunNotFound
@@ -59,7 +60,7 @@ def train(config, choice: data_input.DataChoice, owner: str) -> None:
     try:
         run_id = runtime.engine().submit(config, choice.data, choice.name, owner)
     except LabError as error:
-        st.error(escape_markdown(error), icon=":material/block:")
+        show_error(error, icon=":material/block:")
         return
     st.session_state[RUN_KEY] = run_id
     st.query_params[RUN_PARAM] = run_id
@@ -96,7 +97,7 @@ if clicked and config is not None and choice is not None and not busy:
     record = current_run(owner)
 engine_error = runtime.engine().error
 if engine_error:
-    st.error(escape_markdown(engine_error), icon=":material/error:")
+    show_error(engine_error, icon=":material/error:")
 
 if record is not None:
     if record.data_name and (choice is None or record.data_name != choice.name):

@@ -16,6 +16,7 @@ import streamlit as st
 from app import runtime
 from app.components import learn_cell, learn_memory, learn_roommate
 from app.identity import current_owner
+from models.config import LearnConfig
 from models.engine.store import RunRecord
 from models.errors import LabError
 
@@ -39,7 +40,7 @@ st.title("Learn")
 st.caption("How recurrent networks remember — the seed article's examples, trained live. Each network "
            "trains in the background; you can leave the page and come back.")
 opened = shared_learn_run(owner)
-opened_task = opened.config.get("task") if opened else None
+opened_task = opened.config.task if opened and isinstance(opened.config, LearnConfig) else None
 
 roommate_tab, memory_tab, cell_tab = st.tabs(["1 · The roommate's dinners", "2 · Long memory",
                                               "3 · Inside the cell"])

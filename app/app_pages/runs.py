@@ -14,6 +14,7 @@ import streamlit as st
 
 from app import runtime
 from app.components import runs_actions, runs_compare, runs_sweep, runs_table
+from app.components.messages import show_error
 from app.identity import current_owner
 from models.errors import LabError
 
@@ -24,7 +25,7 @@ st.caption("Your runs (and runs others shared with you): compare them, sweep set
 try:
     records = runtime.store().list_runs(owner)
 except LabError as error:
-    st.error(str(error))
+    show_error(error)
     st.stop()
 
 all_tab, compare_tab, sweep_tab = st.tabs(["All runs", "Compare", "Sweep"])

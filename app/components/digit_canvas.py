@@ -16,6 +16,7 @@ import numpy as np
 import streamlit as st
 
 from app import digits_charts
+from app.components.messages import show_warning
 from models.digits.preprocess import EMPTY_MESSAGE, preprocess_digit
 from models.errors import DataError
 from models.networks import numpy_rnn
@@ -83,7 +84,7 @@ def show_prediction(weights: numpy_rnn.Weights, image_data: np.ndarray | None, k
     try:
         reading = classify_drawing(weights, image_data)
     except DataError as error:
-        st.warning(str(error))
+        show_warning(error)
         return None
     confidence = float(reading.probabilities[reading.answer])
     st.markdown(f"### It reads a **{reading.answer}** ({confidence:.0%} sure)")

@@ -12,9 +12,11 @@ import numpy as np
 import streamlit as st
 
 from app import digits_charts, runtime
+from app.components.messages import show_warning
 from models.engine.store import RunRecord
 from models.errors import LabError
 from models.networks import numpy_rnn
+from models.summaries import DigitsMetrics, DigitsSummary
 
 RUN_PARAM = "run"  # ?run=<id> opens that run
 SESSION_RUN = "digits_run_id"  # the run this session is looking at (survives page switches)
@@ -73,34 +75,34 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
-def data_line(summary: dict) -> str:
+def data_line(summary: DigitsSummary) -> str:
     """One line: which digits the run trained and was tested on."""
-    name = "full MNIST" if summary.get("source") == "keras" else "the bundled MNIST sample"
-    return (f"Trained on {summary.get('n_train', 0):,} digits of {name}, "
-            f"tested on {summary.get('n_test', 0):,} digits it never saw.")
+    name = "full MNIST" if summary.source == "keras" else "the bundled MNIST sample"
+    return (f"Trained on {summary.n_train:,} digits of {name}, "
+            f"tested on {summary.n_test:,} digits it never saw.")
 
 
 def show(record: RunRecord, owner: str, key: str) -> None:
     """Results of a finished digits run: headline numbers, per-class accuracy, confusion, mistakes."""
-    metrics, summary = record.metrics or {}, record.summary or {}
+    metrics, summary = record.metrics or DigitsMetrics(), record.summary or DigitsSummary()
     st.caption(data_line(summary))
     accuracy, loss, train, seconds = st.columns(4)
-    accuracy.metric("Test accuracy", _percent(metrics.get("test_accuracy")),
+    accuracy.metric("Test accuracy", _percent(metrics.test_accuracy),
                     help="Share of the test digits (never used for training) read correctly.")
-    loss.metric("Test loss", "—" if metrics.get("test_loss") is None else f"{metrics['test_loss']:.3f}",
+    loss.metric("Test loss", "—" if metrics.test_loss is None else f"{metrics.test_loss:.3f}",
                 help="Average cross-entropy on the test digits: lower means more confident right answers.")
-    train.metric("Training accuracy", _percent(metrics.get("train_accuracy")),
+    train.metric("Training accuracy", _percent(metrics.train_accuracy),
                  help="The same on the training digits. Much higher than test accuracy means it "
                       "memorised rather than learned.")
     seconds.metric("Training time", f"{record.fit_seconds or 0:.0f} s",
-                   help=f"{summary.get('parameters', 0):,} numbers (weights) were learned.")
+                   help=f"{summary.parameters or 0:,} numbers (weights) were learned.")
     left, right = st.columns(2)
     with left:
-        st.plotly_chart(digits_charts.per_class_bars(metrics.get("per_class_accuracy") or [None] * 10),
+        st.plotly_chart(digits_charts.per_class_bars(metrics.per_class_accuracy or [None] * 10),
                         key=f"{key}-per-class")
     with right:
-        if summary.get("confusion"):
-            st.plotly_chart(digits_charts.confusion_heatmap(summary["confusion"]), key=f"{key}-confusion")
+        if summary.confusion:
+            st.plotly_chart(digits_charts.confusion_heatmap(summary.confusion), key=f"{key}-confusion")
     show_mistakes(record, owner, key)
 
 
@@ -111,7 +113,7 @@ def show_mistakes(record: RunRecord, owner: str, key: str) -> None:
     try:
         mistakes = run_arrays(record.id, "mistakes.npz", owner)
     except LabError as error:
-        st.warning(str(error))
+        show_warning(error)
         return
     st.markdown("**Its most confident mistakes**")
     if not len(mistakes["labels"]):

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.components.messages import show_error
 from models.config import CELLS, DIGITS_PRESETS, OPTIMIZERS, DigitsConfig
 from models.errors import ConfigError
+from models.vocabulary import cell_name
 
 PRESETS = {"quick": "Quick demo (about 30 s)", "seed": "Seed article"}
 FIELDS = ("units", "epochs", "cell", "layers", "batch_size", "optimizer", "learning_rate", "limit", "source")
-CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "Simple RNN"}
 OPTIMIZER_NAMES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD (plain gradient descent)"}
 LIMITS = (500, 1000, 2000, 4000, 10000, 30000, None)
 SOURCE_NAMES = {
@@ -81,7 +82,7 @@ def show(key: str = "digits") -> DigitsConfig | None:
                         help="How many times the network goes through all its training digits.")
     with st.expander("More settings"):
         left, right = st.columns(2)
-        left.selectbox("Cell type", CELLS, format_func=CELL_NAMES.get, key=f"{key}-cell",
+        left.selectbox("Cell type", CELLS, format_func=cell_name, key=f"{key}-cell",
                        help="LSTM and GRU have gates that decide what to remember and forget; a simple "
                             "RNN has none and tends to forget the top of the digit by the bottom.")
         right.number_input("Layers", min_value=1, max_value=4, step=1, key=f"{key}-layers",
@@ -109,7 +110,7 @@ def show(key: str = "digits") -> DigitsConfig | None:
     try:
         config = DigitsConfig(**chosen)
     except ConfigError as error:
-        st.error(str(error))
+        show_error(error)
         return None
     for name, preset in DIGITS_PRESETS.items():
         if dataclasses.replace(config, preset=name) == preset:

@@ -6,7 +6,6 @@ when its download button is clicked. Nothing here imports TensorFlow.
 
 from __future__ import annotations
 
-import io
 import json
 
 import numpy as np
@@ -17,9 +16,11 @@ from app import forecast_charts, runtime
 from app.components import forecast_settings
 from app.components.data_input import escape_markdown
 from models.engine.store import RunRecord
+from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
 from models.forecast.repro import reproduction_script, script_file_name
+from models.summaries import ForecastMetrics, ForecastSummary
+from models.vocabulary import cell_name
 
-PREDICTIONS = "predictions.csv"
 MODEL = "model.keras"
 MODEL_ROWS = {  # metrics key -> row name (the network's name depends on its cell)
     "persistence": "persistence (last value)",
@@ -31,36 +32,22 @@ METRIC_COLUMNS = {  # metrics key -> column title
     "test_rmse": "Test RMSE", "test_mae": "Test MAE", "test_mape": "Test MAPE %",
     "test_smape": "Test sMAPE %", "test_mase": "Test MASE", "train_rmse": "Train RMSE",
 }
-_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
-
-
-def model_name(config: dict) -> str:
-    """"LSTM", "GRU" or "simple RNN"."""
-    return forecast_settings.CELL_NAMES.get(config.get("cell", "lstm"), "network")
-
-
-def read_predictions(data: bytes) -> pd.DataFrame:
-    """The predictions table from its CSV bytes: time labels as text, empty cells as NaN."""
-    frame = pd.read_csv(io.BytesIO(data), dtype={"time": str, "part": str}, keep_default_na=False,
-                        na_values=[""])
-    # The stored CSV is spreadsheet-safe: a label such as "+1" was written as "'+1".
-    frame["time"] = [label[1:] if label.startswith(_NEUTRALISED) else label for label in frame["time"]]
-    return frame
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def predictions(run_id: str, owner: str) -> tuple[pd.DataFrame, bytes]:
     """The run's predictions table and the stored (already spreadsheet-safe) CSV bytes."""
-    data = runtime.store().read_artifact(run_id, PREDICTIONS, owner)
-    return read_predictions(data), data
+    data = runtime.store().read_artifact(run_id, PREDICTIONS_FILE, owner)
+    return read_predictions_csv(data), data
 
 
-def metrics_table(metrics: dict, network: str) -> pd.DataFrame:
+def metrics_table(metrics: ForecastMetrics, network: str) -> pd.DataFrame:
     """One row per model (the network first), the same test targets for all; None becomes NaN."""
-    rows = {f"{network} (network)": metrics.get("lstm", {})}
-    rows.update({title: metrics[key] for key, title in MODEL_ROWS.items() if key in metrics})
+    rows = {f"{network} (network)": metrics.network}
+    rows.update({title: metrics.models[key] for key, title in MODEL_ROWS.items() if key in metrics.models})
     table = pd.DataFrame(
-        {column: [np.nan if scores.get(key) is None else float(scores[key]) for scores in rows.values()]
+        {column: [np.nan if getattr(scores, key) is None else float(getattr(scores, key))
+                  for scores in rows.values()]
          for key, column in METRIC_COLUMNS.items()},
         index=pd.Index(list(rows), name="Model"),
     )
@@ -68,11 +55,10 @@ def metrics_table(metrics: dict, network: str) -> pd.DataFrame:
 
 
 def _downloads(record: RunRecord, owner: str, csv_bytes: bytes, key: str) -> None:
-    summary = record.summary or {}
+    summary = record.summary
     stem = script_file_name(record.data_name).removeprefix("reproduce_").removesuffix(".py")
-    script = reproduction_script(record.config, record.data_name, target=summary.get("target"),
-                                 time_column=summary.get("time_column"),
-                                 season_length=summary.get("season_length"))
+    script = reproduction_script(record.config, record.data_name, target=summary.target,
+                                 time_column=summary.time_column, season_length=summary.season_length)
     columns = st.columns(4)
     columns[0].download_button(
         "Predictions (CSV)", csv_bytes, file_name=f"{stem}-predictions.csv", mime="text/csv",
@@ -87,7 +73,7 @@ def _downloads(record: RunRecord, owner: str, csv_bytes: bytes, key: str) -> Non
             help="The trained network; load it with keras.models.load_model. It expects scaled, "
                  "transformed windows (see the script).")
     columns[2].download_button(
-        "Settings (JSON)", json.dumps(record.config, indent=2, sort_keys=True),
+        "Settings (JSON)", json.dumps(record.config.to_dict(), indent=2, sort_keys=True),
         file_name=f"{stem}-config.json",
         mime="application/json", on_click="ignore", icon=":material/data_object:", key=f"{key}-config",
         help="Every setting of this run; `python -m models forecast` accepts the same values.")
@@ -100,23 +86,24 @@ def _downloads(record: RunRecord, owner: str, csv_bytes: bytes, key: str) -> Non
 
 def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
     """Draw a succeeded forecasting run."""
-    summary, metrics = record.summary or {}, record.metrics or {}
-    network = model_name(record.config)
-    verdict = escape_markdown(summary.get("verdict") or "")
-    if summary.get("verdict_kind") == "better":
+    summary = record.summary or ForecastSummary()
+    metrics = record.metrics or ForecastMetrics({})
+    network = cell_name(record.config.cell)
+    verdict = escape_markdown(summary.verdict)
+    if summary.verdict_kind == "better":
         st.success(verdict, icon=":material/check_circle:")
     else:
         st.warning(verdict, icon=":material/info:")
     if not record.mine:
         st.info("Another user shared this run with you.", icon=":material/share:")
-    season = summary.get("season_length")
+    season = summary.season_length
     st.caption(escape_markdown(
-        f"{summary.get('name') or record.data_name}, column {summary.get('target')}: "
-        f"{summary.get('n_points')} points, trained on the first {summary.get('n_train')} and tested on the "
-        f"last {summary.get('n_test')}; season {f'{season} steps' if season else 'none'}; "
+        f"{summary.name or record.data_name}, column {summary.target}: "
+        f"{summary.n_points} points, trained on the first {summary.n_train} and tested on the "
+        f"last {summary.n_test}; season {f'{season} steps' if season else 'none'}; "
         f"{record.epochs_done} epochs in {record.fit_seconds or 0:.1f} s."))
     frame, csv_bytes = predictions(record.id, owner)
-    st.plotly_chart(forecast_charts.forecast_figure(frame, summary.get("target") or "value", network),
+    st.plotly_chart(forecast_charts.forecast_figure(frame, summary.target or "value", network),
                     key=f"{key}-chart")
     st.caption("Click a legend entry to hide or show a line; drag to zoom, double-click to zoom out.")
     st.subheader("Scores on the test part", anchor=False)
@@ -128,9 +115,9 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
                "lower is better. MAPE and sMAPE are percentages; a MASE below 1 beats the naive forecast "
                "on the training part.")
     with st.expander("What was done to the data and the scores"):
-        for note in summary.get("notes") or []:
+        for note in summary.notes:
             st.text(f"• {note}")
     _downloads(record, owner, csv_bytes, key)
-    st.button("Use these settings", on_click=forecast_settings.apply, args=(dict(record.config),),
+    st.button("Use these settings", on_click=forecast_settings.apply, args=(record.config.to_dict(),),
               icon=":material/settings_backup_restore:", key=f"{key}-reuse",
               help="Copy this run's settings into the settings above, to change one and train again.")

@@ -13,21 +13,19 @@ from typing import Any
 
 import streamlit as st
 
-from app.components.data_input import DataChoice, escape_markdown
+from app.components.data_input import DataChoice
+from app.components.messages import show_error
 from app.components.sticky import forget_widgets, remembered, sticky
-from models import limits
 from models.config import CELLS, FORECAST_PRESETS, OPTIMIZERS, TRANSFORMS, ForecastConfig
-from models.data import SplitSizes
+from models.engine.workload import RunPlan, plan_run
 from models.errors import LabError
-from models.forecast import pipeline as forecast
-from models.forecast import transforms
+from models.vocabulary import cell_name
 
 SETTINGS_KEY = "forecast_settings"
 WIDGET_PREFIX = "forecast-setting-"
 FIELDS = ("look_back", "units", "epochs", "cell", "layers", "dropout", "batch_size", "learning_rate",
           "optimizer", "test_percent", "transform", "headroom", "season_length", "forecast_steps", "seed")
 LEARNING_RATES = (0.0001, 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1)
-CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "simple RNN"}
 TRANSFORM_NAMES = {
     "none": "none (values as they are)",
     "log": "log (evens out swings)",
@@ -63,14 +61,10 @@ def build_config(settings: dict[str, Any], choice: DataChoice) -> ForecastConfig
     return config
 
 
-def check(config: ForecastConfig, choice: DataChoice) -> SplitSizes:
-    """Raise a LabError (one plain sentence) if the run cannot work on this series; else its split."""
-    series = choice.series
-    transforms.check_values(config.transform, series.values)
-    split = forecast.split_for(config, len(series))
-    windows = split.n_train - split.first_target
-    limits.check_work(config.epochs, windows)  # the same check the job engine makes on submit
-    return SplitSizes(split.n_train, split.n_test, windows, split.n_test)
+def check(config: ForecastConfig, choice: DataChoice) -> RunPlan:
+    """Raise a LabError (one plain sentence) if the run cannot work on this series; else its plan
+    (the same decision the job engine makes on submit)."""
+    return plan_run(config, choice.series.values)
 
 
 def _main_controls(settings: dict[str, Any], season: int | None) -> None:
@@ -99,7 +93,7 @@ def _more_controls(settings: dict[str, Any], season: int | None) -> None:
     columns = st.columns(4)
     with columns[0]:
         sticky(settings, "cell", WIDGET_PREFIX + "cell", st.selectbox, "Cell type", options=list(CELLS),
-               format_func=CELL_NAMES.get,
+               format_func=cell_name,
                help="The recurrent building block. LSTM (the seed article's) and GRU remember longer "
                     "patterns; a simple RNN is the plainest and fastest.")
     with columns[1]:
@@ -176,10 +170,10 @@ def show(choice: DataChoice | None) -> ForecastConfig | None:
         return None
     try:
         config = build_config(settings, choice)
-        split = check(config, choice)
+        plan = check(config, choice)
     except LabError as error:
-        st.error(escape_markdown(error), icon=":material/tune:")
+        show_error(error, icon=":material/tune:")
         return None
-    st.caption(f"The network trains on the first {split.train_size} points ({split.train_windows} windows) "
-               f"and is scored, with the baselines, on the last {split.test_size}.")
+    st.caption(f"The network trains on the first {plan.split.n_train} points ({plan.training_units} windows) "
+               f"and is scored, with the baselines, on the last {plan.split.n_test}.")
     return config

@@ -14,10 +14,14 @@ import numpy as np
 import streamlit as st
 
 from app import learn_charts, runtime
+from app.components.messages import show_error
+from models.config import LearnConfig
 from models.engine.store import RunRecord
 from models.errors import LabError
 from models.lessons import tasks as toy_tasks
 from models.networks import numpy_rnn
+from models.summaries import RoommateSummary
+from models.vocabulary import CELLS, cell_name
 
 WEIGHTS = "weights.npz"
 _MEMORY_WEIGHTS = re.compile(r"^weights-(lstm|gru|rnn)-(\d+)\.npz$")
@@ -60,11 +64,11 @@ def show(owner: str) -> None:
         facts = numpy_rnn.describe(weights)
         sequence, labels, note = _input(record, owner, name, facts)
     except LabError as error:
-        st.error(str(error))
+        show_error(error)
         return
     cell = facts["cell"]
     if cell != "lstm":
-        st.info(f"This network uses a {learn_charts.CELL_NAMES[cell]} cell, not an LSTM: it has no conveyor "
+        st.info(f"This network uses a {cell_name(cell)} cell, not an LSTM: it has no conveyor "
                 "belt (cell state) and no input, forget and output gates to show. Below is its hidden state, "
                 "the only memory it has.")
     layer = 1
@@ -92,19 +96,20 @@ def _input(record: RunRecord, owner: str, name: str, facts: dict) -> tuple[np.nd
             "Time steps are the 28 rows of the image; each step feeds 28 pixels.")
     if record.kind == "forecast":
         return _forecast_window(record, owner)
-    summary, config = record.summary or {}, record.config
-    if config.get("task") == "memory":
+    summary, config = record.summary, record.config
+    if isinstance(config, LearnConfig) and config.task == "memory":
         cell, length = _MEMORY_WEIGHTS.match(name).groups()
         seed = st.number_input("Example", 0, 999, 0, key="cell-example", help="Another random sequence.")
-        symbols = int(config.get("symbols", 8))
+        symbols = config.symbols
         x, y = toy_tasks.memory_task(1, int(length), symbols, 50_000 + int(seed))
         tokens = x[0, :, :symbols].argmax(axis=1)
         labels = [f"{step + 1}: {token}" for step, token in enumerate(tokens)]
         return x[0], labels, (f"A sequence of {length} symbols whose answer is its first symbol, "
                               f"{int(y[0])}. Watch whether the belt holds it until the end.")
-    dinners = np.array(summary.get("dinners", []))
-    weather = toy_tasks.parse_weather(summary.get("weather") or "S")
-    window = int(summary.get("window", 1))
+    summary = summary if isinstance(summary, RoommateSummary) else RoommateSummary()
+    dinners = np.array(summary.dinners)
+    weather = toy_tasks.parse_weather(summary.weather or "S")
+    window = summary.window
     steps = toy_tasks.encode_days(dinners[len(dinners) - window - 1:-1], weather[len(weather) - window:])
     labels = [f"day {day}" for day in range(len(weather) - window + 1, len(weather) + 1)]
     return steps, labels, (f"The last {window} days of the roommate's weather: each step reads yesterday's "
@@ -113,13 +118,12 @@ def _input(record: RunRecord, owner: str, name: str, facts: dict) -> tuple[np.nd
 
 def _forecast_window(record: RunRecord, owner: str) -> tuple[np.ndarray, list[str], str]:
     """The last test window of a forecast run, scaled exactly as in training (models.forecast.pipeline)."""
-    from models.config import ForecastConfig
     from models.data import load_series
     from models.forecast import (
         pipeline as forecast,  # pandas-based, imported only when a forecast run is chosen
     )
 
-    config = ForecastConfig.from_dict(record.config)
+    config = record.config
     data = runtime.store().read_artifact(record.id, "data.csv", owner)
     series = load_series(data, time_column=config.time_column, target_column=config.target_column,
                          name=record.data_name)
@@ -143,10 +147,10 @@ def _no_weights_sentence(record: RunRecord) -> str:
 
 def _label(record: RunRecord) -> str:
     config = record.config
-    if record.kind == "learn":
-        what = f"learn · {config.get('task')}"
+    if isinstance(config, LearnConfig):
+        what = f"learn · {config.task}"
     else:
-        what = f"{record.kind} · {config.get('cell', '?')} · {record.data_name or ''}".rstrip(" ·")
+        what = f"{record.kind} · {getattr(config, 'cell', '?')} · {record.data_name or ''}".rstrip(" ·")
     return f"{what} · {record.id[:6]}"
 
 
@@ -154,11 +158,11 @@ def _network_order(name: str) -> tuple:
     match = _MEMORY_WEIGHTS.match(name)
     if not match:
         return (0, 0, name)
-    return ({"lstm": 0, "gru": 1, "rnn": 2}[match.group(1)], -int(match.group(2)), name)
+    return (CELLS.index(match.group(1)), -int(match.group(2)), name)
 
 
 def _network_label(name: str) -> str:
     match = _MEMORY_WEIGHTS.match(name)
     if not match:
         return name
-    return f"{learn_charts.CELL_NAMES[match.group(1)]}, N = {match.group(2)}"
+    return f"{cell_name(match.group(1))}, N = {match.group(2)}"

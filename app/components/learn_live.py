@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import runtime
+from app.components.messages import show_error
 from models.config import LearnConfig
 from models.engine.store import RunRecord
 from models.errors import LabError
@@ -16,7 +17,7 @@ from models.errors import LabError
 def latest_run(owner: str, task: str) -> RunRecord | None:
     """The owner's newest Learn run of ``task`` ("roommate" or "memory"), or None."""
     for record in runtime.store().list_runs(owner):
-        if record.mine and record.kind == "learn" and record.config.get("task") == task:
+        if record.mine and isinstance(record.config, LearnConfig) and record.config.task == task:
             return record
     return None
 
@@ -40,7 +41,7 @@ def start_run(config: LearnConfig, data_name: str, owner: str, session_key: str)
     try:
         st.session_state[session_key] = runtime.engine().submit(config.to_dict(), None, data_name, owner)
     except LabError as error:
-        st.error(str(error))
+        show_error(error)
         return False
     if "run" in st.query_params:
         del st.query_params["run"]

@@ -10,11 +10,14 @@ import streamlit as st
 
 from app import learn_charts
 from app.components import learn_live, run_panel
+from app.components.messages import show_error
 from models.config import CELLS, LearnConfig
 from models.engine.store import RunRecord
 from models.errors import LabError
 from models.lessons import tasks as toy_tasks
 from models.results import EpochReport
+from models.summaries import MemoryMetrics, MemorySummary
+from models.vocabulary import cell_name
 
 LENGTH_CHOICES = (2, 5, 10, 15, 20, 25, 30, 40, 50, 60, 80, 100)
 PRESET = toy_tasks.LEARN_PRESETS["memory"]
@@ -50,7 +53,7 @@ def _settings() -> LearnConfig | None:
                                key="memory-lengths", max_selections=6,
                                help="Sequence lengths to try; longer takes more time.")
     cells = right.multiselect("Cells", CELLS, default=list(PRESET.cells), key="memory-cells",
-                              format_func=learn_charts.CELL_NAMES.get)
+                              format_func=cell_name)
     with st.expander("Training settings"):
         columns = st.columns(3)
         units = columns[0].slider("Units", 2, 64, PRESET.units, key="memory-units")
@@ -71,13 +74,13 @@ def _settings() -> LearnConfig | None:
         return PRESET.replace(lengths=tuple(sorted(lengths)), cells=tuple(cells), units=units, epochs=epochs,
                               seed=int(seed), gate_bias=PRESET.gate_bias if gate_open else None)
     except LabError as error:
-        st.error(str(error))
+        show_error(error)
         return None
 
 
 def accuracy_so_far(record: RunRecord, history: list[EpochReport]) -> dict[str, dict[str, float]]:
     """{cell: {length: latest test accuracy}} from the epoch reports of a running memory run."""
-    cells = list(record.config.get("cells", []))
+    cells = list(record.config.cells)
     accuracy: dict[str, dict[str, float]] = {cell: {} for cell in cells}
     for report in history:
         index, length = report.metrics.get("cell"), report.metrics.get("length")
@@ -90,24 +93,24 @@ def accuracy_so_far(record: RunRecord, history: list[EpochReport]) -> dict[str, 
 
 def _live_chart(record: RunRecord, history: list[EpochReport]) -> None:
     if history:
-        chance = toy_tasks.chance_accuracy(int(record.config.get("symbols", PRESET.symbols)))
+        chance = toy_tasks.chance_accuracy(record.config.symbols)
         figure = learn_charts.memory_accuracy(accuracy_so_far(record, history), chance,
                                               title="Accuracy so far (the networks are still training)")
         st.plotly_chart(figure, key="memory-live-chart")
 
 
 def _results(record: RunRecord) -> None:
-    metrics, summary = record.metrics or {}, record.summary or {}
-    accuracy = metrics.get("accuracy", {})
-    st.plotly_chart(learn_charts.memory_accuracy(accuracy, metrics.get("chance", 0.0)), key="memory-chart")
-    lengths = [str(length) for length in summary.get("lengths", [])]
-    table = {"cell": [learn_charts.CELL_NAMES.get(cell, cell) for cell in accuracy]}
+    metrics, summary = record.metrics or MemoryMetrics(), record.summary or MemorySummary()
+    accuracy = metrics.accuracy
+    st.plotly_chart(learn_charts.memory_accuracy(accuracy, metrics.chance), key="memory-chart")
+    lengths = [str(length) for length in summary.lengths]
+    table = {"cell": [cell_name(cell) for cell in accuracy]}
     for length in lengths:
         table[f"N = {length}"] = [_percent(by_length.get(length)) for by_length in accuracy.values()]
     st.dataframe(table, hide_index=True, key="memory-table")
-    seconds = sum(value for by_length in summary.get("seconds", {}).values() for value in by_length.values())
-    st.caption(f"Test accuracy on {summary.get('n_test', '?')} new sequences per N; guessing scores "
-               f"{metrics.get('chance', 0):.0%}, the perfect rule 100%. {len(lengths) * len(accuracy)} "
+    seconds = sum(value for by_length in summary.seconds.values() for value in by_length.values())
+    st.caption(f"Test accuracy on {summary.n_test} new sequences per N; guessing scores "
+               f"{metrics.chance:.0%}, the perfect rule 100%. {len(lengths) * len(accuracy)} "
                f"networks trained in {seconds:.0f} s. The *Inside the cell* tab shows an LSTM's gates on "
                "one of these sequences.")
 

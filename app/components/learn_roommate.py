@@ -13,11 +13,13 @@ import streamlit as st
 
 from app import runtime
 from app.components import learn_live, run_panel
+from app.components.messages import show_error
 from models.config import CELLS, LearnConfig
 from models.engine.store import RunRecord
 from models.errors import LabError
 from models.lessons import tasks as toy_tasks
 from models.networks import numpy_rnn
+from models.summaries import RoommateMetrics, RoommateSummary
 
 ICONS = {"sunny": "☀️ sunny", "rainy": "🌧️ rainy"}
 DEFAULT_PATTERN = "SRSSRRSRSSSRRSRSRRSS" * 4
@@ -81,7 +83,7 @@ def _settings() -> LearnConfig | None:
         config = PRESET.replace(weather=text, days=days, rain_chance=rain, seed=seed, cell=cell, units=units,
                                 epochs=epochs, window=window)
     except LabError as error:
-        st.error(str(error))
+        show_error(error)
         return None
     dinners = toy_tasks.roommate_dinners(weather)
     preview = _days_table(weather[:PREVIEW_DAYS], dinners[:PREVIEW_DAYS + 1])
@@ -102,28 +104,28 @@ def _days_table(weather: np.ndarray, dinners: np.ndarray) -> pd.DataFrame:
 
 def _results(record: RunRecord, owner: str) -> None:
     """Tomorrow's dinner (network vs rule), accuracy by weather and the yesterday x weather table."""
-    metrics, summary = record.metrics or {}, record.summary or {}
+    metrics, summary = record.metrics or RoommateMetrics(), record.summary or RoommateSummary()
     try:
         weights = numpy_rnn.load_weights(runtime.store().read_artifact(record.id, "weights.npz", owner))
     except LabError as error:
-        st.error(str(error))
+        show_error(error)
         return
     st.markdown("#### What the network learned")
     columns = st.columns(4)
-    columns[0].metric("Test accuracy", _percent(metrics.get("test_accuracy")),
-                      help=f"On the last {summary.get('n_test', '?')} days, which it never trained on.")
-    columns[1].metric("On sunny days", _percent(metrics.get("sunny_accuracy")),
-                      help=f"{summary.get('test_sunny_days', 0)} sunny test days.")
-    columns[2].metric("On rainy days", _percent(metrics.get("rainy_accuracy")),
-                      help=f"{summary.get('test_rainy_days', 0)} rainy test days.")
-    columns[3].metric("The rule", _percent(metrics.get("rule_accuracy")), help="Right by construction.")
-    if not summary.get("test_rainy_days"):
+    columns[0].metric("Test accuracy", _percent(metrics.test_accuracy),
+                      help=f"On the last {summary.n_test} days, which it never trained on.")
+    columns[1].metric("On sunny days", _percent(metrics.sunny_accuracy),
+                      help=f"{summary.test_sunny_days} sunny test days.")
+    columns[2].metric("On rainy days", _percent(metrics.rainy_accuracy),
+                      help=f"{summary.test_rainy_days} rainy test days.")
+    columns[3].metric("The rule", _percent(metrics.rule_accuracy), help="Right by construction.")
+    if not summary.test_rainy_days:
         st.info("There were no rainy days in the test part, so we cannot tell whether it learned to "
                 "expect cooking on rainy days.")
 
-    dinners = np.array(summary.get("dinners", [0]))
-    weather = toy_tasks.parse_weather(summary.get("weather") or "S")
-    window = int(summary.get("window", 1))
+    dinners = np.array(summary.dinners or [0])
+    weather = toy_tasks.parse_weather(summary.weather or "S")
+    window = summary.window
     today = int(dinners[-1])
     tomorrow = st.radio("Tomorrow's weather", toy_tasks.WEATHERS, horizontal=True, key="room-tomorrow",
                         format_func=ICONS.get)

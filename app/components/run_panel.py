@@ -11,6 +11,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from app import charts, runtime
+from app.components.messages import show_error
 from models.engine.store import RunRecord
 from models.errors import LabError
 from models.results import EpochReport
@@ -66,7 +67,7 @@ def show(run_id: str, owner: str, key: str, live_view: LiveView | None = None, *
     try:
         record = runtime.store().get_run(run_id, owner)
     except LabError as error:
-        st.error(str(error))
+        show_error(error)
         return None
 
     @st.fragment(run_every=POLL_SECONDS if record.active else None)
@@ -74,7 +75,7 @@ def show(run_id: str, owner: str, key: str, live_view: LiveView | None = None, *
         try:
             current = runtime.store().get_run(run_id, owner)
         except LabError as error:
-            st.error(str(error))
+            show_error(error)
             return
         fraction, line = progress_line(current)
         st.progress(fraction, text=f"**{STATE_WORDS.get(current.state, current.state)}** — {line}")
@@ -89,7 +90,7 @@ def show(run_id: str, owner: str, key: str, live_view: LiveView | None = None, *
                 try:
                     runtime.engine().cancel(run_id, owner)
                 except LabError as error:
-                    st.error(str(error))
+                    show_error(error)
                 else:
                     st.rerun(scope="fragment")
             if current.cancel_requested:
@@ -100,7 +101,7 @@ def show(run_id: str, owner: str, key: str, live_view: LiveView | None = None, *
         if live_view is not None and current.state != "succeeded":
             live_view(current, history)
         if current.state in ("failed", "interrupted") and current.error:
-            st.error(current.error)
+            show_error(current.error)
         elif current.state == "cancelled":
             st.info("This run was cancelled before it finished.")
 

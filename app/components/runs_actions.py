@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from app import runtime
+from app.components.messages import show_error
 from app.components.runs_table import run_label
 from models.engine.export import export_file_name, export_run
 from models.engine.store import RunRecord
@@ -48,7 +49,7 @@ def show(records: list[RunRecord], owner: str) -> None:
             try:
                 record = runtime.store().set_shared(record.id, owner, shared)
             except LabError as error:
-                st.error(str(error))
+                show_error(error)
         if not record.shared:
             st.caption("Not shared: the link works only in your browser. Turn on Share to send it to others.")
     else:
@@ -75,7 +76,7 @@ def show(records: list[RunRecord], owner: str) -> None:
         try:
             store.delete_run(record.id, owner)
         except LabError as error:
-            st.error(str(error))
+            show_error(error)
             return
         st.session_state.pop("actions-run", None)
         st.toast("Run deleted.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pandas as pd
@@ -12,6 +11,9 @@ from app import runs_charts, runtime
 from app.components.runs_table import run_label
 from models.engine.store import RunRecord
 from models.errors import LabError
+from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
+from models.summaries import ForecastMetrics, as_dict
+from models.vocabulary import RunKind
 
 DIFFERENT = "background-color: #fff3b0"  # rows whose values differ between the runs
 
@@ -22,7 +24,7 @@ def column_name(record: RunRecord) -> str:
 
 
 def flat_metrics(metrics: dict[str, Any] | None, prefix: str = "") -> dict[str, float]:
-    """Nested numeric metrics as {"lstm · test_rmse": 41.2, ...} (lists and text left out)."""
+    """Nested numeric metrics as {"network · test_rmse": 41.2, ...} (lists and text left out)."""
     flat: dict[str, float] = {}
     for name, value in (metrics or {}).items():
         key = f"{prefix}{name}"
@@ -33,9 +35,15 @@ def flat_metrics(metrics: dict[str, Any] | None, prefix: str = "") -> dict[str, 
     return flat
 
 
+def _metrics_dict(record: RunRecord) -> dict:
+    if isinstance(record.metrics, ForecastMetrics):
+        return record.metrics.to_dict(with_alias=False)  # the network once, under its own name
+    return as_dict(record.metrics) or {}
+
+
 def metrics_table(records: list[RunRecord]) -> pd.DataFrame:
     """Rows: metric names (first appearance order); columns: runs; empty where a run lacks a metric."""
-    columns = {column_name(record): flat_metrics(record.metrics) for record in records}
+    columns = {column_name(record): flat_metrics(_metrics_dict(record)) for record in records}
     names = list(dict.fromkeys(name for values in columns.values() for name in values))
     return pd.DataFrame({column: [values.get(name) for name in names] for column, values in columns.items()},
                         index=names)
@@ -43,7 +51,8 @@ def metrics_table(records: list[RunRecord]) -> pd.DataFrame:
 
 def settings_table(records: list[RunRecord]) -> tuple[pd.DataFrame, list[bool]]:
     """Rows: settings; columns: runs (values as text); and for each row whether the runs differ."""
-    columns = {column_name(record): {**record.config, "dataset": record.data_name or "—"}
+    columns = {column_name(record): {**({} if record.config is None else record.config.to_dict()),
+                                     "dataset": record.data_name or "—"}
                for record in records}
     names = list(dict.fromkeys(name for config in columns.values() for name in config))
     frame = pd.DataFrame({column: [_text(config.get(name, "—")) for name in names]
@@ -87,11 +96,11 @@ def _predictions(records: list[RunRecord], owner: str) -> None:
     """Forecast runs only: every run's network predictions over the same time axis."""
     tables = {}
     for record in records:
-        if record.kind != "forecast" or "predictions.csv" not in record.artifacts:
+        if record.kind != RunKind.FORECAST or PREDICTIONS_FILE not in record.artifacts:
             continue
         try:
-            data = runtime.store().read_artifact(record.id, "predictions.csv", owner)
-            tables[column_name(record)] = pd.read_csv(io.BytesIO(data))
+            data = runtime.store().read_artifact(record.id, PREDICTIONS_FILE, owner)
+            tables[column_name(record)] = read_predictions_csv(data)
         except (LabError, ValueError):
             continue
     if not tables:

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from app import runs_charts, runtime
+from app.components.messages import show_error
 from app.components.run_panel import POLL_SECONDS
 from models.config import FORECAST_PRESETS
 from models.data import bundled_samples
@@ -78,7 +79,7 @@ def _new_sweep(owner: str) -> None:
         base = BASE.replace(epochs=int(epochs))
         created = book().create(owner, samples[sample].path.name, data, base, axes)
     except LabError as error:
-        st.error(str(error))
+        show_error(error)
         return
     st.session_state["sweep-shown"] = created.id
 
@@ -90,7 +91,7 @@ def _progress(sweep_id: str, owner: str) -> None:
     try:
         current = book().get(sweep_id, owner)
     except RunNotFound as error:
-        st.error(str(error))
+        show_error(error)
         return
     busy = bool(current.pending) or _any_active(current, owner)
 
@@ -101,7 +102,7 @@ def _progress(sweep_id: str, owner: str) -> None:
             sweeps.advance(book(), sweep_id, owner, submit)
             current = book().get(sweep_id, owner)
         except LabError as error:
-            st.error(str(error))
+            show_error(error)
             return
         records = _records(current, owner)
         rows = sweeps.leaderboard(current, records)

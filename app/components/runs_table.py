@@ -10,44 +10,46 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from models.config import DigitsConfig, ForecastConfig, LearnConfig
 from models.engine.store import RunRecord
+from models.summaries import DigitsMetrics, ForecastMetrics, MemoryMetrics, RoommateMetrics
+from models.vocabulary import RunKind, RunState
 
-KINDS = ("forecast", "digits", "learn")
-STATES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
+KINDS = tuple(RunKind)
+STATES = tuple(RunState)
 
 
 def key_settings(record: RunRecord) -> str:
     """The few settings that tell runs apart, in one short line."""
     config = record.config
-    if record.kind == "forecast":
-        return (f"{config.get('cell')} {config.get('units')}u · look-back {config.get('look_back')} · "
-                f"{config.get('epochs')} ep · {config.get('transform')}")
-    if record.kind == "digits":
-        limit = config.get("limit")
-        return (f"{config.get('cell')} {config.get('units')}u · {config.get('epochs')} ep · "
-                f"{'all' if limit is None else limit} digits")
-    if record.kind == "learn" and config.get("task") == "memory":
-        lengths = ", ".join(str(length) for length in config.get("lengths", []))
-        return f"memory · {', '.join(config.get('cells', []))} · N {lengths}"
-    if record.kind == "learn":
-        return f"roommate · {config.get('cell')} {config.get('units')}u · {config.get('epochs')} ep"
+    if isinstance(config, ForecastConfig):
+        return (f"{config.cell} {config.units}u · look-back {config.look_back} · "
+                f"{config.epochs} ep · {config.transform}")
+    if isinstance(config, DigitsConfig):
+        return (f"{config.cell} {config.units}u · {config.epochs} ep · "
+                f"{'all' if config.limit is None else config.limit} digits")
+    if isinstance(config, LearnConfig) and config.task == "memory":
+        lengths = ", ".join(str(length) for length in config.lengths)
+        return f"memory · {', '.join(config.cells)} · N {lengths}"
+    if isinstance(config, LearnConfig):
+        return f"roommate · {config.cell} {config.units}u · {config.epochs} ep"
     return ""
 
 
 def test_rmse(record: RunRecord) -> float | None:
     """The network's test RMSE of a finished forecast run."""
-    value = ((record.metrics or {}).get("lstm") or {}).get("test_rmse") if record.kind == "forecast" else None
-    return value if isinstance(value, (int, float)) else None
+    return record.metrics.network.test_rmse if isinstance(record.metrics, ForecastMetrics) else None
 
 
 def test_accuracy(record: RunRecord) -> float | None:
     """Test accuracy of a digits or roommate run; the LSTM at the longest distance for a memory run."""
-    metrics = record.metrics or {}
-    value = metrics.get("test_accuracy")
-    if record.kind == "learn" and "accuracy" in metrics:
-        by_length = (metrics.get("accuracy") or {}).get("lstm") or {}
-        value = by_length[max(by_length, key=int)] if by_length else None
-    return value if isinstance(value, (int, float)) else None
+    metrics = record.metrics
+    if isinstance(metrics, (DigitsMetrics, RoommateMetrics)):
+        return metrics.test_accuracy
+    if isinstance(metrics, MemoryMetrics):
+        by_length = metrics.accuracy.get("lstm") or {}
+        return by_length[max(by_length, key=int)] if by_length else None
+    return None
 
 
 def duration(record: RunRecord) -> float | None:

@@ -82,7 +82,7 @@ def config_from_args(args: argparse.Namespace) -> DigitsConfig:
 def run(args: argparse.Namespace) -> int:
     """Train (or queue with --background) and print the result; returns the exit code."""
     config = config_from_args(args)
-    workload.check_digits(config)  # before TensorFlow or a download: refuse over-limit runs at once
+    workload.plan_run(config)  # before TensorFlow or a download: refuse over-limit runs at once
     if args.background:
         return cli_common.submit_background(config, None, "mnist", args.json)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported
@@ -97,19 +97,19 @@ def run(args: argparse.Namespace) -> int:
 
 def result_document(result, config: DigitsConfig) -> dict[str, Any]:
     """The JSON the CLI prints: data facts, test metrics, time, and the configuration used."""
-    summary = result.summary
+    summary, metrics = result.summary, result.metrics
     return {
-        "source": summary["source"],
-        "n_train": summary["n_train"],
-        "n_test": summary["n_test"],
-        "note": summary.get("note"),
-        "test_loss": result.metrics["test_loss"],
-        "test_accuracy": result.metrics["test_accuracy"],
-        "train_accuracy": result.metrics["train_accuracy"],
-        "per_class_accuracy": result.metrics["per_class_accuracy"],
+        "source": summary.source,
+        "n_train": summary.n_train,
+        "n_test": summary.n_test,
+        "note": summary.note,
+        "test_loss": metrics.test_loss,
+        "test_accuracy": metrics.test_accuracy,
+        "train_accuracy": metrics.train_accuracy,
+        "per_class_accuracy": metrics.per_class_accuracy,
         "fit_seconds": result.fit_seconds,
         "epochs": len(result.history),
-        "parameters": summary.get("parameters"),
+        "parameters": summary.parameters,
         "config": config.to_dict(),
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from models.cli import common as cli_common
 from models.config import CELLS, FORECAST_PRESETS, TRANSFORMS, ForecastConfig
 from models.engine import workload
 from models.errors import ConfigError, DataError
+from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
+from models.vocabulary import LEGACY_NETWORK_KEY, NETWORK_KEY, cell_name
 
 # argparse destination -> ForecastConfig field, for the options that override the preset.
 _OVERRIDES = {
@@ -38,7 +41,7 @@ _OVERRIDES = {
     "target": "target_column",
 }
 _METRIC_ROWS = (
-    ("lstm", None),
+    (NETWORK_KEY, None),
     ("persistence", "persistence"),
     ("seasonal_naive", "seasonal naive"),
     ("drift", "drift"),
@@ -201,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
     from models.data import load_series
 
     series = load_series(data, time_column=config.time_column, target_column=config.target_column, name=name)
-    workload.check_forecast(config, len(series.values))  # before TensorFlow: refuse over-limit runs at once
+    workload.plan_run(config, series.values)  # before TensorFlow: refuse over-limit runs at once
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported
     from models.train.forecaster import train_forecaster  # heavy: imported only when training
 
@@ -216,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
 
 def result_document(result, config: ForecastConfig) -> dict[str, Any]:
     """The JSON the CLI prints: summary facts, every model's metrics, the verdict and the forecast."""
-    summary = result.summary
+    summary = result.summary.to_dict()
     document = {
         key: summary.get(key)
         for key in (
@@ -237,25 +240,25 @@ def result_document(result, config: ForecastConfig) -> dict[str, Any]:
             "notes",
         )
     }
-    document["metrics"] = result.metrics
+    document["metrics"] = result.metrics.to_dict()
     document["fit_seconds"] = result.fit_seconds
     document["epochs"] = len(result.history)
     document["final_loss"] = result.history[-1]["loss"] if result.history else None
-    document["forecast"] = _forecast_rows(result.artifacts.get("predictions.csv", b""))
+    document["forecast"] = _forecast_rows(result.artifacts.get(PREDICTIONS_FILE, b""))
     document["config"] = config.to_dict()
     return document
 
 
 def _forecast_rows(csv_bytes: bytes) -> list[dict[str, Any]]:
-    import csv
-    import io
-
-    rows = csv.DictReader(io.StringIO(csv_bytes.decode("utf-8")))
-    return [
-        {"time": row["time"], "lstm": float(row["lstm"]) if row["lstm"] else None}
-        for row in rows
-        if row["part"] == "forecast"
-    ]
+    """The network's forecast past the end, under its key and the old one (an alias for one release)."""
+    if not csv_bytes:
+        return []
+    frame = read_predictions_csv(csv_bytes)
+    rows = []
+    for time, value in frame.loc[frame["part"] == "forecast", ["time", NETWORK_KEY]].itertuples(index=False):
+        value = float(value) if math.isfinite(value) else None
+        rows.append({"time": time, NETWORK_KEY: value, LEGACY_NETWORK_KEY: value})
+    return rows
 
 
 def format_table(document: dict[str, Any]) -> str:
@@ -270,7 +273,7 @@ def format_table(document: dict[str, Any]) -> str:
         f"{'model':<16}{'train RMSE':>12}{'test RMSE':>12}{'test MAE':>12}{'test MAPE %':>13}"
         f"{'test MASE':>11}",
     ]
-    model_name = {"lstm": "LSTM", "gru": "GRU", "rnn": "simple RNN"}.get(document["cell"], "network")
+    model_name = cell_name(document["cell"])
     for key, title in _METRIC_ROWS:
         scores = document["metrics"].get(key, {})
         lines.append(
@@ -288,7 +291,7 @@ def format_table(document: dict[str, Any]) -> str:
         first, last = document["forecast"][0], document["forecast"][-1]
         lines.append(
             f"Forecast {first['time']} .. {last['time']}: "
-            + ", ".join(_number(row["lstm"]) for row in document["forecast"])
+            + ", ".join(_number(row[NETWORK_KEY]) for row in document["forecast"])
         )
     return "\n".join(lines)
 

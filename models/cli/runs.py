@@ -158,11 +158,12 @@ def format_run(record: RunRecord) -> str:
         lines.append(f"  fit:      {record.fit_seconds:.1f} s")
     if record.shared:
         lines.append("  shared:   yes")
-    lines.append("  settings: " + ", ".join(f"{key}={value}" for key, value in record.config.items()
+    settings = {} if record.config is None else record.config.to_dict()
+    lines.append("  settings: " + ", ".join(f"{key}={value}" for key, value in settings.items()
                                              if key != "kind" and value is not None))
-    if record.metrics:
+    if record.metrics is not None:
         lines.append("  metrics:")
-        lines.extend(f"    {key}: {_number(value)}" for key, value in _flatten(record.metrics))
+        lines.extend(f"    {key}: {_number(value)}" for key, value in _flatten(record.metrics.to_dict()))
     if record.artifacts:
         lines.append("  files:    " + ", ".join(record.artifacts))
     return "\n".join(lines)

@@ -144,7 +144,8 @@ class JobEngine:
         if not self.store.claim(run_id, self.identity):
             raise LabError("This run is no longer waiting to start.")
         record = self.store.get_run(run_id, "", everyone=True)
-        self._inbox.put(("submit", run_id, record.config, self.store.load_data(run_id), record.data_name))
+        self._inbox.put(("submit", run_id, record.config.to_dict(), self.store.load_data(run_id),
+                         record.data_name))
 
     def status(self, run_id: str, owner: str) -> RunRecord:
         """The run's state, latest epoch, queue position, metrics ... (RunNotFound if not visible)."""

@@ -26,6 +26,8 @@ import zipfile
 from typing import Any
 
 from models.engine.store import RunRecord, RunStore
+from models.summaries import ForecastSummary
+from models.vocabulary import RunKind
 
 _RECORD_FIELDS = ("id", "kind", "state", "error", "data_name", "data_fingerprint", "shared", "created",
                   "started", "finished", "fit_seconds", "epochs_done", "epochs_total")
@@ -53,12 +55,12 @@ def export_run(store: RunStore, run_id: str, owner: str) -> bytes:
     history = store.history(run_id, owner)
     files: dict[str, bytes] = {
         "run.json": _json({name: getattr(record, name) for name in _RECORD_FIELDS}),
-        "config.json": _json(record.config),
+        "config.json": _json(record.config.to_dict()),
     }
     if record.metrics is not None:
-        files["metrics.json"] = _json(record.metrics)
-    if record.summary:
-        files["summary.json"] = _json(record.summary)
+        files["metrics.json"] = _json(record.metrics.to_dict())
+    if record.summary is not None:
+        files["summary.json"] = _json(record.summary.to_dict())
     if history:
         files["history.csv"] = _history_csv([report.to_dict() for report in history])
     for name in record.artifacts:
@@ -77,17 +79,17 @@ def export_run(store: RunStore, run_id: str, owner: str) -> bytes:
 
 def _reproduction_script(record: RunRecord) -> tuple[str, str] | None:
     """(file name, source) of the forecast reproduction script, or None when not available."""
-    if record.kind != "forecast":
+    if record.kind != RunKind.FORECAST or record.config is None:
         return None
     try:
         repro = importlib.import_module("models.forecast.repro")  # written separately; optional here
     except ImportError:
         return None
-    summary = record.summary or {}
+    summary = record.summary or ForecastSummary()
     try:
         source = repro.reproduction_script(
-            record.config, record.data_name, target=summary.get("target"),
-            time_column=record.config.get("time_column"), season_length=summary.get("season_length"))
+            record.config, record.data_name, target=summary.target,
+            time_column=record.config.time_column, season_length=summary.season_length)
         return repro.script_file_name(record.data_name), source
     except (AttributeError, TypeError, ValueError):  # an older repro module or an odd old config
         return None

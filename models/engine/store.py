@@ -36,19 +36,25 @@ import socket
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import psutil
 
+from models.config import DigitsConfig, ForecastConfig, LearnConfig, stored_config
 from models.errors import LabError, LimitError, RunNotFound
 from models.results import EpochReport, RunResult
+from models.summaries import Metrics, Summary, as_dict, read_result
+from models.vocabulary import ACTIVE_STATES as _ACTIVE
+from models.vocabulary import FINAL_STATES as _FINAL
+from models.vocabulary import RunKind, RunState
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = (
-    "queued", "running", "succeeded", "failed", "cancelled", "interrupted")
-ACTIVE_STATES = (QUEUED, RUNNING)
-FINAL_STATES = (SUCCEEDED, FAILED, CANCELLED, INTERRUPTED)
+    RunState.QUEUED, RunState.RUNNING, RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED,
+    RunState.INTERRUPTED)
+ACTIVE_STATES = tuple(state for state in RunState if state in _ACTIVE)
+FINAL_STATES = tuple(state for state in RunState if state in _FINAL)
 
 INTERRUPTED_MESSAGE = "The server restarted while this run was in progress."
 DATA_ARTIFACT = "data.csv"
@@ -183,14 +189,14 @@ class RunRecord:
     owner: str | None
     mine: bool
     shared: bool
-    kind: str
-    config: dict[str, Any]
+    kind: RunKind | str
+    config: ForecastConfig | DigitsConfig | LearnConfig | None  # None: a kind this version does not know
     data_name: str | None
     data_fingerprint: str | None
-    state: str
+    state: RunState
     error: str | None
-    metrics: dict[str, Any] | None
-    summary: dict[str, Any] | None
+    metrics: Metrics | None  # typed by kind (models.summaries); None until the run succeeds
+    summary: Summary | None
     artifacts: tuple[str, ...]
     progress: EpochReport | None
     epochs_done: int
@@ -210,7 +216,11 @@ class RunRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (for ``--json`` output and downloads)."""
-        data = asdict(self)
+        data = {item.name: getattr(self, item.name) for item in fields(self)}
+        data["kind"], data["state"] = str(self.kind), str(self.state)
+        data["config"] = None if self.config is None else self.config.to_dict()
+        data["metrics"], data["summary"] = as_dict(self.metrics), as_dict(self.summary)
+        data["progress"] = None if self.progress is None else self.progress.to_dict()
         data["artifacts"] = list(self.artifacts)
         return data
 
@@ -223,11 +233,13 @@ _COLUMNS = ("id, owner, shared, kind, config, data_name, data_fingerprint, state
 def _record(row: sqlite3.Row, viewer: str | None, positions: dict[str, int]) -> RunRecord:
     mine = viewer is None or row["owner"] == viewer
     progress = _loads(row["progress"])
+    kind = RunKind(row["kind"]) if row["kind"] in set(RunKind) else row["kind"]
+    metrics, summary = read_result(kind, _loads(row["metrics"]), _loads(row["summary"]))
     return RunRecord(
         id=row["id"], owner=row["owner"] if mine else None, mine=mine, shared=bool(row["shared"]),
-        kind=row["kind"], config=_loads(row["config"], {}), data_name=row["data_name"],
-        data_fingerprint=row["data_fingerprint"], state=row["state"], error=row["error"],
-        metrics=_loads(row["metrics"]), summary=_loads(row["summary"]),
+        kind=kind, config=stored_config(_loads(row["config"], {})), data_name=row["data_name"],
+        data_fingerprint=row["data_fingerprint"], state=RunState(row["state"]), error=row["error"],
+        metrics=metrics, summary=summary,
         artifacts=tuple(_loads(row["artifacts"], [])),
         progress=None if progress is None else EpochReport.from_dict(progress),
         epochs_done=row["epochs_done"], epochs_total=row["epochs_total"],
@@ -590,7 +602,8 @@ class RunStore:
                 "UPDATE runs SET state = ?, error = NULL, metrics = ?, summary = ?, artifacts = ?, "
                 "progress = COALESCE(?, progress), epochs_done = COALESCE(?, epochs_done), "
                 "finished = ?, fit_seconds = ? WHERE id = ? AND state IN (?, ?)",
-                (SUCCEEDED, _dumps(result.metrics), _dumps(result.summary), _dumps(names),
+                (SUCCEEDED, _dumps(as_dict(result.metrics)), _dumps(as_dict(result.summary) or {}),
+                 _dumps(names),
                  None if last is None else _dumps(last), None if last is None else last["epoch"],
                  time.time(), plain(float(result.fit_seconds)), run_id, *ACTIVE_STATES))
             if cursor.rowcount == 1 and history:

@@ -30,10 +30,11 @@ from typing import Any
 from models.config import CELLS, TRANSFORMS, ForecastConfig
 from models.engine.store import SUCCEEDED, RunRecord
 from models.errors import ConfigError, LabError, LimitError, RunNotFound, WorkLimitError
+from models.summaries import ForecastMetrics
+from models.vocabulary import NETWORK_KEY
 
 MAX_GRID = 24  # configurations in one sweep
 MAX_AXES = 2
-MODEL_KEY = "lstm"
 REFERENCE = "seasonal_naive"
 FALLBACK_REFERENCE = "persistence"  # for series without a season (seasonal naive undefined)
 
@@ -272,7 +273,7 @@ class LeaderRow:
         return None if self.ratio is None else self.ratio < 1.0
 
 
-def reference_of(metrics: dict[str, Any] | None) -> tuple[str | None, float | None]:
+def reference_of(metrics: ForecastMetrics | None) -> tuple[str | None, float | None]:
     """The baseline a run is ranked against: seasonal naive, or persistence when there is no season."""
     for name in (REFERENCE, FALLBACK_REFERENCE):
         value = _rmse(metrics, name)
@@ -281,9 +282,9 @@ def reference_of(metrics: dict[str, Any] | None) -> tuple[str | None, float | No
     return None, None
 
 
-def ranking_key(metrics: dict[str, Any] | None) -> tuple[float, float] | None:
+def ranking_key(metrics: ForecastMetrics | None) -> tuple[float, float] | None:
     """Sort key of a succeeded run: (test RMSE / reference RMSE, test RMSE); None if not rankable."""
-    rmse = _rmse(metrics, MODEL_KEY)
+    rmse = _rmse(metrics, NETWORK_KEY)
     _, reference = reference_of(metrics)
     if rmse is None:
         return None
@@ -301,7 +302,7 @@ def leaderboard(sweep: Sweep, records: dict[str, RunRecord]) -> list[LeaderRow]:
                                             "waiting to be queued" if item.run_id is None else "deleted")
         metrics = record.metrics if record and record.state == SUCCEEDED else None
         reference, reference_rmse = reference_of(metrics)
-        rmse = _rmse(metrics, MODEL_KEY)
+        rmse = _rmse(metrics, NETWORK_KEY)
         row = LeaderRow(rank=None, run_id=item.run_id, settings=item.settings, state=state, test_rmse=rmse,
                         reference=reference, reference_rmse=reference_rmse,
                         ratio=rmse / reference_rmse if rmse is not None and reference_rmse else None,
@@ -316,8 +317,9 @@ def leaderboard(sweep: Sweep, records: dict[str, RunRecord]) -> list[LeaderRow]:
     return rows + others
 
 
-def _rmse(metrics: dict[str, Any] | None, name: str) -> float | None:
-    value = ((metrics or {}).get(name) or {}).get("test_rmse")
+def _rmse(metrics: ForecastMetrics | None, name: str) -> float | None:
+    scores = metrics.models.get(name) if isinstance(metrics, ForecastMetrics) else None
+    value = None if scores is None else scores.test_rmse
     return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
 
 

@@ -37,6 +37,7 @@ from models.config import DigitsConfig, ForecastConfig, LearnConfig, config_from
 from models.engine.store import plain
 from models.errors import LabError, TrainingCancelled
 from models.results import EpochReport, RunResult
+from models.summaries import as_dict
 
 logger = logging.getLogger(__name__)
 
@@ -129,10 +130,16 @@ def _train(config: ForecastConfig | DigitsConfig, data: bytes | None, data_name:
 
 def _plain_result(result: RunResult) -> RunResult:
     """The result with builtins only (no NumPy/TensorFlow objects, no NaN)."""
-    return RunResult(kind=str(result.kind), metrics=plain(result.metrics), summary=plain(result.summary),
+    return RunResult(kind=str(result.kind), metrics=_plain_typed(result.metrics),
+                     summary=_plain_typed(result.summary),
                      history=plain(result.history),
                      artifacts={str(name): bytes(data) for name, data in result.artifacts.items()},
                      fit_seconds=plain(float(result.fit_seconds)) or 0.0)
+
+
+def _plain_typed(value):
+    """A typed result rebuilt from builtins only (a trainer may leave NumPy scalars inside)."""
+    return type(value).from_dict(plain(as_dict(value))) if hasattr(value, "to_dict") else plain(value)
 
 
 def unexpected_error_message(error: BaseException) -> str:

@@ -8,9 +8,11 @@
   "auto" may get; 4,000 for the bundled digits after their test part).
 - learn: bounded by the ranges its configuration accepts; nothing to count.
 
-``check_run`` is what the job engine and the command line call before a run is queued or trained;
-it raises WorkLimitError (a LimitError) with one plain sentence, or the data's own DataError when a
-forecast's file cannot become a series. No TensorFlow here.
+``plan_run`` is the one decision whether a run may start, made by the pages, the job engine and the
+command line alike: the split, the transform's check and the work limit for a forecast, the work
+limit for digits. It raises WorkLimitError (a LimitError), ConfigError or DataError with one plain
+sentence. ``check_run`` is the same decision from a file's bytes (the engine's boundary, which does
+not trust a page's parse). No TensorFlow here.
 """
 
 from __future__ import annotations
@@ -18,18 +20,23 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from models import limits
 from models.config import DigitsConfig, ForecastConfig
 from models.forecast import pipeline as forecast
+from models.forecast import transforms
+from models.forecast.split import Split
 
 FULL_MNIST_TRAIN_DIGITS = 60_000
 BUNDLED_TRAIN_DIGITS = 4_000  # 5,000 bundled digits less the 20% kept for testing (models/digits/data.py)
 
-_LENGTHS: OrderedDict[tuple[str, str | None, str | None], int] = OrderedDict()
-_LENGTHS_LOCK = threading.Lock()
-_LENGTHS_KEPT = 64
+_SERIES: OrderedDict[tuple[str, str | None, str | None], np.ndarray] = OrderedDict()
+_SERIES_LOCK = threading.Lock()
+_SERIES_KEPT = 64
 
 
 def training_windows(config: ForecastConfig, n_points: int) -> int:
@@ -44,38 +51,61 @@ def training_digits(config: DigitsConfig) -> int:
     return available if config.limit is None else min(config.limit, available)
 
 
-def check_forecast(config: ForecastConfig, n_points: int) -> None:
-    """WorkLimitError when a forecast run on ``n_points`` points is over ``LSTMLAB_MAX_WORK``."""
-    limits.check_work(config.epochs, training_windows(config, n_points))
-
-
-def check_digits(config: DigitsConfig) -> None:
-    """WorkLimitError when a digits run is over ``LSTMLAB_MAX_DIGITS_WORK``."""
-    limits.check_digits_work(config.epochs, training_digits(config))
-
-
-def series_length(data: bytes, config: ForecastConfig, data_name: str | None = None) -> int:
-    """Points of the series the run will train on (parsed once per file and column choice)."""
+def series_values(data: bytes, config: ForecastConfig, data_name: str | None = None) -> np.ndarray:
+    """The values of the series the run will train on (parsed once per file and column choice)."""
     key = (hashlib.sha256(data).hexdigest(), config.time_column, config.target_column)
-    with _LENGTHS_LOCK:
-        if key in _LENGTHS:
-            _LENGTHS.move_to_end(key)
-            return _LENGTHS[key]
+    with _SERIES_LOCK:
+        if key in _SERIES:
+            _SERIES.move_to_end(key)
+            return _SERIES[key]
     from models.data import load_series
 
-    length = len(load_series(data, time_column=config.time_column, target_column=config.target_column,
-                             name=data_name).values)
-    with _LENGTHS_LOCK:
-        _LENGTHS[key] = length
-        while len(_LENGTHS) > _LENGTHS_KEPT:
-            _LENGTHS.popitem(last=False)
-    return length
+    values = load_series(data, time_column=config.time_column, target_column=config.target_column,
+                         name=data_name).values
+    values.setflags(write=False)  # shared by every run of the same file: never changed in place
+    with _SERIES_LOCK:
+        _SERIES[key] = values
+        while len(_SERIES) > _SERIES_KEPT:
+            _SERIES.popitem(last=False)
+    return values
 
 
-def check_run(config: Any, data: bytes | None = None, data_name: str | None = None) -> None:
-    """Refuse a run over its work limit before it is queued (any configuration kind)."""
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run that may start will train on: a forecast's split, or a digits run's digits."""
+
+    config: Any
+    split: Split | None = None  # forecast: training and test targets
+    training_units: int | None = None  # forecast: training windows; digits: training digits
+
+    @property
+    def work(self) -> int | None:
+        """Epochs x training windows (or digits): what the work limits count."""
+        return None if self.training_units is None else self.config.epochs * self.training_units
+
+
+def plan_run(config: Any, values: np.ndarray | None = None) -> RunPlan:
+    """Decide whether a run of ``config`` may start (on the series ``values`` for a forecast).
+
+    Raises ConfigError (a transform that cannot apply), DataError (too few points) or
+    WorkLimitError (over the server's limit); otherwise returns what it will train on.
+    """
     if isinstance(config, ForecastConfig):
-        if data:
-            check_forecast(config, series_length(data, config, data_name))
-    elif isinstance(config, DigitsConfig):
-        check_digits(config)
+        if values is None:
+            return RunPlan(config)
+        transforms.check_values(config.transform, values)
+        split = forecast.split_for(config, len(values))
+        plan = RunPlan(config, split, split.n_train - split.first_target)
+        limits.check_work(config.epochs, plan.training_units)
+        return plan
+    if isinstance(config, DigitsConfig):
+        plan = RunPlan(config, training_units=training_digits(config))
+        limits.check_digits_work(config.epochs, plan.training_units)
+        return plan
+    return RunPlan(config)
+
+
+def check_run(config: Any, data: bytes | None = None, data_name: str | None = None) -> RunPlan:
+    """``plan_run`` for a run about to be queued, from its data file's bytes (parsed once per file)."""
+    values = series_values(data, config, data_name) if isinstance(config, ForecastConfig) and data else None
+    return plan_run(config, values)

@@ -11,6 +11,7 @@ the forecast steps past its end; NaN marks "no prediction here" and never reache
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,9 +23,12 @@ from models.forecast import transforms
 from models.forecast.baselines import BASELINE_NAMES, Baseline, make_baselines
 from models.forecast.metrics import forecast_scores
 from models.forecast.split import MinMaxScaler, Split, make_windows, plan_split
+from models.summaries import ForecastMetrics, ModelScores
+from models.vocabulary import LEGACY_NETWORK_KEY, NETWORK_KEY
 
-MODEL_KEY = "lstm"  # metrics key of the network, whatever its cell (the CLI and pages read this key)
-PREDICTION_COLUMNS = (MODEL_KEY, *BASELINE_NAMES)
+PREDICTIONS_FILE = "predictions.csv"  # the artifact predictions_csv writes and read_predictions_csv reads
+PREDICTION_COLUMNS = (NETWORK_KEY, *BASELINE_NAMES)
+_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")  # how to_safe_csv writes a formula-like label
 
 
 @dataclass
@@ -135,9 +139,7 @@ def baseline_predictions(prepared: Prepared, forecast_steps: int) -> tuple[dict[
     return result, notes
 
 
-def score_predictions(
-    prepared: Prepared, predictions: dict[str, np.ndarray]
-) -> dict[str, dict[str, float | None]]:
+def score_predictions(prepared: Prepared, predictions: dict[str, np.ndarray]) -> ForecastMetrics:
     """Train and test scores of every model on the same target indices.
 
     Test scores use every test point (a model missing any test target gets None everywhere, which
@@ -148,7 +150,7 @@ def score_predictions(
     values = prepared.values
     train_part = values[: split.n_train]
     season = prepared.season_length
-    scores: dict[str, dict[str, float | None]] = {}
+    scores: dict[str, ModelScores] = {}
     for name, path in predictions.items():
         entry: dict[str, float | None] = {}
         train = split.train_targets
@@ -161,8 +163,8 @@ def score_predictions(
         test_scores = forecast_scores(values[test], path[test], train_part, season) if complete else {}
         for metric in ("rmse", "mae", "mape", "smape", "mase"):
             entry[f"test_{metric}"] = test_scores.get(metric)
-        scores[name] = entry
-    return scores
+        scores[name] = ModelScores(**entry)
+    return ForecastMetrics(scores)
 
 
 def future_labels(time_labels: list[str], times: pd.DatetimeIndex | None, steps: int) -> list[str]:
@@ -223,9 +225,22 @@ def predictions_table(
     )
     for name in PREDICTION_COLUMNS:
         frame[name] = predictions[name][: split.n_points + n_future]
+    frame[LEGACY_NETWORK_KEY] = frame[NETWORK_KEY]  # the network's old column name, kept for one release
     return frame
 
 
 def predictions_csv(frame: pd.DataFrame) -> bytes:
     """CSV bytes of a predictions table (text cells made safe for spreadsheets)."""
     return to_safe_csv(frame)
+
+
+def read_predictions_csv(data: bytes) -> pd.DataFrame:
+    """The predictions table back from ``predictions_csv`` bytes: time labels as text, empty cells
+    NaN, and the network under ``NETWORK_KEY`` (runs stored before it was named so have only "lstm")."""
+    frame = pd.read_csv(io.BytesIO(data), dtype={"time": str, "part": str}, keep_default_na=False,
+                        na_values=[""])
+    # The stored CSV is spreadsheet-safe: a label such as "+1" was written as "'+1".
+    frame["time"] = [label[1:] if label.startswith(_NEUTRALISED) else label for label in frame["time"]]
+    if NETWORK_KEY not in frame and LEGACY_NETWORK_KEY in frame:
+        frame[NETWORK_KEY] = frame[LEGACY_NETWORK_KEY]
+    return frame

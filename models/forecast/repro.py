@@ -166,15 +166,17 @@ if __name__ == "__main__":
 '''
 
 
-def reproduction_script(config: dict[str, Any], data_name: str | None, *, target: str | None = None,
+def reproduction_script(config: ForecastConfig | dict[str, Any], data_name: str | None, *,
+                        target: str | None = None,
                         time_column: str | None = None, season_length: int | None = None) -> str:
-    """Python source that reproduces the run of ``config`` (a ForecastConfig dict) on ``data_name``.
+    """Python source that reproduces the run of ``config`` (a ForecastConfig or its dict) on ``data_name``.
 
     ``target`` / ``time_column``: the columns the run used (default: the config's, else the script takes
     the first numeric column and keeps the file order). ``season_length``: the season the run used for
     the seasonal naive baseline (default: the config's). Raises ConfigError for an invalid config.
     """
-    settings = ForecastConfig.from_dict(dict(config))  # validates every value before it becomes code
+    data = config.to_dict() if isinstance(config, ForecastConfig) else dict(config)
+    settings = ForecastConfig.from_dict(data)  # validates every value before it becomes code
     data_file = data_name or "data.csv"
     season = season_length if season_length is not None else settings.season_length
     constants = [

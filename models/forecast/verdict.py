@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "simple RNN"}
+from models.vocabulary import cell_name
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def make_verdict(
 
     When the network loses, the sentence ends with the most likely fix for its settings.
     """
-    model_name = CELL_NAMES.get(cell, cell.upper())
+    model_name = cell_name(cell)
     scored = {name: value for name, value in baseline_rmses.items() if value is not None}
     if not scored:
         return Verdict(f"There is no baseline to compare the {model_name} with.", "worse", None, None)

@@ -22,6 +22,7 @@ import numpy as np
 
 from models.config import LearnConfig
 from models.errors import ConfigError
+from models.networks import numpy_rnn
 
 DISHES = ("apple pie", "burger", "chicken")
 WEATHERS = ("sunny", "rainy")
@@ -161,7 +162,20 @@ def chance_accuracy(symbols: int) -> float:
     return 1.0 / symbols
 
 
+def pair_predictions(weights: numpy_rnn.Weights, window: int) -> tuple[list[list[int]], list[list[float]]]:
+    """The network's dinner for every yesterday (rows) x weather (columns) pair, and its probability."""
+    table, confidence = [], []
+    for dish in range(len(DISHES)):
+        windows = np.stack([pair_window(dish, weather, window)
+                            for weather in range(len(WEATHERS))])  # [2, W, 5]
+        probabilities = numpy_rnn.predict(weights, windows)  # [2, 3]
+        table.append([int(value) for value in probabilities.argmax(axis=1)])
+        confidence.append([float(value) for value in probabilities.max(axis=1)])
+    return table, confidence
+
+
 __all__ = [
+    "pair_predictions",
     "DAY_FEATURES", "DISHES", "LEARN_PRESETS", "RAINY", "SUNNY", "WEATHERS", "chance_accuracy", "encode_days",
     "memory_rule", "memory_task", "pair_window", "parse_weather", "random_weather", "roommate_dinners",
     "roommate_rule", "roommate_windows", "rule_table", "weather_text",

@@ -23,16 +23,16 @@ import tensorflow as tf  # noqa: E402
 
 from models.config import DigitsConfig  # noqa: E402
 from models.digits.data import IMAGE_SIZE, N_CLASSES, Digits, load_digits  # noqa: E402
+from models.digits.evaluation import confident_mistakes, confusion_matrix, evaluation_metrics  # noqa: E402
 from models.errors import ConfigError, DataError  # noqa: E402
 from models.networks.numpy_rnn import FORMAT, weights_to_bytes  # noqa: E402
 from models.results import ProgressFn, RunResult, StopFn, finite_or_none, make_report  # noqa: E402
+from models.summaries import DigitsSummary  # noqa: E402
 from models.train.fastfit import fit_fast  # noqa: E402
 from models.train.keras_models import build_classifier, make_optimizer  # noqa: E402
+from models.vocabulary import RunKind  # noqa: E402
 
-MAX_MISTAKES = 24
 SAMPLES_PER_CLASS = 2
-# Keras clips probabilities to [eps, 1 - eps] in its cross-entropy; the test loss here does the same.
-EPSILON = 1e-7
 _CELL_NAMES = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
 
 
@@ -82,7 +82,7 @@ def train_classifier(config: DigitsConfig, progress: ProgressFn | None = None,
     test_probabilities = predict_probabilities(model, x_test)  # [n_test, 10]
     train_probabilities = predict_probabilities(model, x_train)  # [n_train, 10]
     return RunResult(
-        kind="digits",
+        kind=RunKind.DIGITS,
         metrics=evaluation_metrics(y_test, test_probabilities, y_train, train_probabilities),
         summary=_summary(digits, model, y_test, test_probabilities, fit_seconds, len(history)),
         history=history,
@@ -106,46 +106,6 @@ def predict_probabilities(model: keras.Model, x: np.ndarray, rows: int = 4096) -
     call = _inference_function(model)
     parts = [call(tf.constant(x[start:start + rows])).numpy() for start in range(0, len(x), rows)]
     return np.concatenate(parts).astype(np.float64)
-
-
-def evaluation_metrics(y_test: np.ndarray, test_probabilities: np.ndarray, y_train: np.ndarray,
-                       train_probabilities: np.ndarray) -> dict:
-    """test_loss (mean cross-entropy), test_accuracy, train_accuracy, per_class_accuracy [10]."""
-    y_test = np.asarray(y_test, dtype=np.int64)
-    true_probability = np.clip(test_probabilities[np.arange(len(y_test)), y_test], EPSILON, 1 - EPSILON)
-    predicted = test_probabilities.argmax(axis=1)
-    per_class = []
-    for digit in range(N_CLASSES):
-        members = y_test == digit
-        per_class.append(finite_or_none(np.mean(predicted[members] == digit)) if members.any() else None)
-    return {
-        "test_loss": finite_or_none(-np.mean(np.log(true_probability))),
-        "test_accuracy": finite_or_none(np.mean(predicted == y_test)),
-        "train_accuracy": finite_or_none(np.mean(train_probabilities.argmax(axis=1) == y_train)),
-        "per_class_accuracy": per_class,
-    }
-
-
-def confusion_matrix(y_true: np.ndarray, y_predicted: np.ndarray) -> list[list[int]]:
-    """10x10 counts: row = true digit, column = predicted digit."""
-    counts = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
-    np.add.at(counts, (np.asarray(y_true, np.int64), np.asarray(y_predicted, np.int64)), 1)
-    return counts.tolist()
-
-
-def confident_mistakes(y_true: np.ndarray, probabilities: np.ndarray,
-                       limit: int = MAX_MISTAKES) -> list[dict]:
-    """The wrong answers given with the most confidence, most confident first.
-
-    Each item: index (in the test set), true, predicted, confidence (probability of the prediction).
-    """
-    y_true = np.asarray(y_true, np.int64)
-    predicted = probabilities.argmax(axis=1)
-    confidence = probabilities.max(axis=1)
-    wrong = np.flatnonzero(predicted != y_true)
-    wrong = wrong[np.argsort(-confidence[wrong], kind="stable")][:limit]
-    return [{"index": int(i), "true": int(y_true[i]), "predicted": int(predicted[i]),
-             "confidence": float(confidence[i])} for i in wrong]
 
 
 def export_weights(model: keras.Model) -> dict[str, np.ndarray]:
@@ -212,17 +172,17 @@ def _inference_function(model: keras.Model):
 
 
 def _summary(digits: Digits, model: keras.Model, y_test: np.ndarray, probabilities: np.ndarray,
-             fit_seconds: float, epochs_run: int) -> dict:
-    return {
-        "source": digits.source,
-        "n_train": digits.n_train,
-        "n_test": digits.n_test,
-        "note": digits.note,
-        "confusion": confusion_matrix(y_test, probabilities.argmax(axis=1)),
-        "mistakes": confident_mistakes(y_test, probabilities),
-        "parameters": int(model.count_params()),
-        "seconds_per_epoch": finite_or_none(fit_seconds / epochs_run) if epochs_run else None,
-    }
+             fit_seconds: float, epochs_run: int) -> DigitsSummary:
+    return DigitsSummary(
+        source=digits.source,
+        n_train=digits.n_train,
+        n_test=digits.n_test,
+        note=digits.note,
+        confusion=confusion_matrix(y_test, probabilities.argmax(axis=1)),
+        mistakes=confident_mistakes(y_test, probabilities),
+        parameters=int(model.count_params()),
+        seconds_per_epoch=finite_or_none(fit_seconds / epochs_run) if epochs_run else None,
+    )
 
 
 def _mistakes_npz(digits: Digits, probabilities: np.ndarray) -> bytes:
@@ -251,5 +211,4 @@ def _npz(**arrays: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-__all__ = ["as_rows", "confident_mistakes", "confusion_matrix", "evaluation_metrics",
-           "export_weights", "model_bytes", "predict_probabilities", "train_classifier"]
+__all__ = ["as_rows", "export_weights", "model_bytes", "predict_probabilities", "train_classifier"]

@@ -27,8 +27,10 @@ from models.errors import TrainingCancelled  # noqa: E402
 from models.forecast import pipeline as forecast  # noqa: E402
 from models.forecast.verdict import make_verdict  # noqa: E402
 from models.results import EpochReport, ProgressFn, RunResult, StopFn, make_report  # noqa: E402
+from models.summaries import ForecastSummary  # noqa: E402
 from models.train.fastfit import fit_fast  # noqa: E402
 from models.train.keras_models import build_forecaster, make_optimizer  # noqa: E402
+from models.vocabulary import NETWORK_KEY, RunKind  # noqa: E402
 
 # Unrolling the recurrence is the same mathematics and much faster for short windows; long windows
 # would make a graph too big to build quickly.
@@ -116,20 +118,20 @@ def train_forecaster(
 
     predict = _predict_function(model)
     n_future = config.forecast_steps
-    lstm_path = np.full(split.n_points + n_future, np.nan)  # [N + K] original units
+    network_path = np.full(split.n_points + n_future, np.nan)  # [N + K] original units
     for targets, x in ((split.train_targets, prepared.x_train), (split.test_targets, prepared.x_test)):
-        lstm_path[targets] = forecast.one_step_to_original(prepared, predict(x), targets)
+        network_path[targets] = forecast.one_step_to_original(prepared, predict(x), targets)
     if n_future:
-        lstm_path[split.n_points :] = forecast.path_to_original(
+        network_path[split.n_points :] = forecast.path_to_original(
             prepared, _recursive_forecast(predict, prepared.scaled[-config.look_back :], n_future)
         )
 
     predictions, baseline_notes = forecast.baseline_predictions(prepared, n_future)
-    predictions = {forecast.MODEL_KEY: lstm_path, **predictions}
+    predictions = {NETWORK_KEY: network_path, **predictions}
     metrics = forecast.score_predictions(prepared, predictions)
     verdict = make_verdict(
-        metrics[forecast.MODEL_KEY]["test_rmse"],
-        {name: scores["test_rmse"] for name, scores in metrics.items() if name != forecast.MODEL_KEY},
+        metrics.network.test_rmse,
+        {name: scores.test_rmse for name, scores in metrics.baselines.items()},
         cell=config.cell,
         look_back=config.look_back,
         transform=config.transform,
@@ -140,34 +142,34 @@ def train_forecaster(
     future = forecast.future_labels(list(series.time_labels), series.times, n_future)
     table = forecast.predictions_table(list(series.time_labels), future, prepared, predictions)
 
-    summary = {
-        "target": series.target,
-        "time_column": series.time_column,  # the reproduction script names both columns
-        "name": series.name,
-        "n_points": split.n_points,
-        "n_train": split.n_train,
-        "n_test": split.n_test,
-        "season_length": season,
-        "frequency": series.frequency,
-        "look_back": config.look_back,
-        "cell": config.cell,
-        "transform": config.transform,
-        "forecast_steps": n_future,
-        "verdict": verdict.text,
-        "verdict_kind": verdict.kind,
-        "best_baseline": verdict.best_baseline,
-        "improvement_percent": None if verdict.percent is None else round(verdict.percent, 2),
-        "fingerprint": series.fingerprint,
-        "notes": list(series.notes) + prepared.notes + baseline_notes,
-    }
+    summary = ForecastSummary(
+        target=series.target,
+        time_column=series.time_column,  # the reproduction script names both columns
+        name=series.name,
+        n_points=split.n_points,
+        n_train=split.n_train,
+        n_test=split.n_test,
+        season_length=season,
+        frequency=series.frequency,
+        look_back=config.look_back,
+        cell=config.cell,
+        transform=config.transform,
+        forecast_steps=n_future,
+        verdict=verdict.text,
+        verdict_kind=verdict.kind,
+        best_baseline=verdict.best_baseline,
+        improvement_percent=None if verdict.percent is None else round(verdict.percent, 2),
+        fingerprint=series.fingerprint,
+        notes=list(series.notes) + prepared.notes + baseline_notes,
+    )
     model.compile(optimizer=optimizer, loss=loss)  # so the saved file reloads ready to train further
     artifacts = {
-        "predictions.csv": forecast.predictions_csv(table),
+        forecast.PREDICTIONS_FILE: forecast.predictions_csv(table),
         "model.keras": _model_bytes(model),
         "config.json": json.dumps(config.to_dict(), indent=2, sort_keys=True).encode("utf-8"),
     }
     return RunResult(
-        kind="forecast",
+        kind=RunKind.FORECAST,
         metrics=metrics,
         summary=summary,
         history=history,

@@ -30,8 +30,10 @@ from models.errors import ConfigError  # noqa: E402
 from models.lessons import tasks as toy_tasks  # noqa: E402
 from models.networks import numpy_rnn  # noqa: E402
 from models.results import ProgressFn, RunResult, StopFn, finite_or_none, make_report  # noqa: E402
+from models.summaries import MemoryMetrics, MemorySummary, RoommateMetrics, RoommateSummary  # noqa: E402
 from models.train.digits import export_weights, model_bytes  # noqa: E402
 from models.train.fastfit import fit_fast  # noqa: E402
+from models.vocabulary import RunKind  # noqa: E402
 
 _LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
 TEST_SHARE = 0.25  # the roommate's last quarter of days is kept for testing
@@ -103,30 +105,29 @@ def train_roommate(config: LearnConfig, progress: ProgressFn | None = None,
     correct = predicted == y
     test_weather = day_weather[n_train:]
     rule = np.array([toy_tasks.roommate_rule(step[:3].argmax(), step[3:].argmax()) for step in x[:, -1, :]])
-    table, confidence = pair_predictions(weights, config.window)
-    metrics = {
-        "test_accuracy": _mean(correct[n_train:]),
-        "train_accuracy": _mean(correct[:n_train]),
-        "sunny_accuracy": _mean(correct[n_train:][test_weather == toy_tasks.SUNNY]),
-        "rainy_accuracy": _mean(correct[n_train:][test_weather == toy_tasks.RAINY]),
-        "rule_accuracy": _mean(rule[n_train:] == y[n_train:]),
-    }
+    table, confidence = toy_tasks.pair_predictions(weights, config.window)
+    metrics = RoommateMetrics(
+        test_accuracy=_mean(correct[n_train:]),
+        train_accuracy=_mean(correct[:n_train]),
+        sunny_accuracy=_mean(correct[n_train:][test_weather == toy_tasks.SUNNY]),
+        rainy_accuracy=_mean(correct[n_train:][test_weather == toy_tasks.RAINY]),
+        rule_accuracy=_mean(rule[n_train:] == y[n_train:]),
+    )
     dinners = toy_tasks.roommate_dinners(weather)
-    summary = {
-        "task": "roommate",
-        "weather": toy_tasks.weather_text(weather),
-        "dinners": dinners.tolist(),
-        "window": config.window,
-        "n_train": int(n_train),
-        "n_test": int(n_test),
-        "test_sunny_days": int((test_weather == toy_tasks.SUNNY).sum()),
-        "test_rainy_days": int((test_weather == toy_tasks.RAINY).sum()),
-        "rule_table": toy_tasks.rule_table(),
-        "network_table": table,
-        "network_confidence": confidence,
-        "parameters": int(model.count_params()),
-        "cell": config.cell,
-    }
+    summary = RoommateSummary(
+        weather=toy_tasks.weather_text(weather),
+        dinners=dinners.tolist(),
+        window=config.window,
+        n_train=int(n_train),
+        n_test=int(n_test),
+        test_sunny_days=int((test_weather == toy_tasks.SUNNY).sum()),
+        test_rainy_days=int((test_weather == toy_tasks.RAINY).sum()),
+        rule_table=toy_tasks.rule_table(),
+        network_table=table,
+        network_confidence=confidence,
+        parameters=int(model.count_params()),
+        cell=config.cell,
+    )
     first_test_day = len(weather) - n_test  # day numbers: day 0 is the first dinner
     frame = pd.DataFrame({
         "day": np.arange(len(dinners)),
@@ -137,23 +138,11 @@ def train_roommate(config: LearnConfig, progress: ProgressFn | None = None,
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate),
                   loss=keras.losses.SparseCategoricalCrossentropy())
     return RunResult(
-        kind="learn", metrics=metrics, summary=summary, history=history,
+        kind=RunKind.LEARN, metrics=metrics, summary=summary, history=history,
         artifacts={"weights.npz": numpy_rnn.weights_to_bytes(weights), "model.keras": model_bytes(model),
                    "dinners.csv": frame.to_csv(index=False).encode("utf-8")},
         fit_seconds=round(history[-1]["elapsed"] if history else 0.0, 3),
     )
-
-
-def pair_predictions(weights: numpy_rnn.Weights, window: int) -> tuple[list[list[int]], list[list[float]]]:
-    """The network's dinner for every yesterday (rows) x weather (columns) pair, and its probability."""
-    table, confidence = [], []
-    for dish in range(len(toy_tasks.DISHES)):
-        windows = np.stack([toy_tasks.pair_window(dish, weather, window)
-                            for weather in range(len(toy_tasks.WEATHERS))])  # [2, W, 5]
-        probabilities = numpy_rnn.predict(weights, windows)  # [2, 3]
-        table.append([int(value) for value in probabilities.argmax(axis=1)])
-        confidence.append([float(value) for value in probabilities.max(axis=1)])
-    return table, confidence
 
 
 # ---------------------------------------------------------------- long memory
@@ -203,13 +192,13 @@ def train_memory(config: LearnConfig, progress: ProgressFn | None = None,
             seconds[cell][str(length)] = round(time.perf_counter() - model_started, 2)
             artifacts[f"weights-{cell}-{length}.npz"] = numpy_rnn.weights_to_bytes(weights)
             slot += 1
-    metrics = {"accuracy": accuracy, "chance": toy_tasks.chance_accuracy(config.symbols),
-               "rule_accuracy": rule_accuracy}
-    summary = {"task": "memory", "cells": list(config.cells), "lengths": lengths, "symbols": config.symbols,
-               "samples": config.samples, "n_test": n_test, "epochs_used": epochs_used, "seconds": seconds,
-               "gate_bias": config.gate_bias}
-    return RunResult(kind="learn", metrics=metrics, summary=summary, history=history, artifacts=artifacts,
-                     fit_seconds=round(time.perf_counter() - started, 3))
+    metrics = MemoryMetrics(accuracy=accuracy, chance=toy_tasks.chance_accuracy(config.symbols),
+                            rule_accuracy=rule_accuracy)
+    summary = MemorySummary(cells=list(config.cells), lengths=lengths, symbols=config.symbols,
+                            samples=config.samples, n_test=n_test, epochs_used=epochs_used, seconds=seconds,
+                            gate_bias=config.gate_bias)
+    return RunResult(kind=RunKind.LEARN, metrics=metrics, summary=summary, history=history,
+                     artifacts=artifacts, fit_seconds=round(time.perf_counter() - started, 3))
 
 
 # ---------------------------------------------------------------- shared
@@ -261,4 +250,4 @@ def _mean(values: np.ndarray) -> float | None:
     return finite_or_none(values.mean()) if values.size else None
 
 
-__all__ = ["build_network", "pair_predictions", "train_learn", "train_memory", "train_roommate"]
+__all__ = ["build_network", "train_learn", "train_memory", "train_roommate"]

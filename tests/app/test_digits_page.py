@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.components.digit_canvas import classify_drawing
 from app.components.watch_it_read import story
-from models.config import DIGITS_PRESETS, DigitsConfig
+from models.config import DIGITS_PRESETS
 from models.digits.preprocess import ALL_INK_MESSAGE, EMPTY_MESSAGE
 from models.errors import DataError
 from models.networks import numpy_rnn
@@ -162,12 +162,12 @@ def test_tiny_run_trains_and_shows_results(engine, trained):
     owner, run_id, at = trained
     record = engine.store.get_run(run_id, owner)
     assert record.state == "succeeded", record.error
-    assert DigitsConfig.from_dict(record.config) == TINY  # the page sent exactly the chosen settings
-    assert metric(at, "Test accuracy") == f"{record.metrics['test_accuracy']:.1%}"
+    assert record.config == TINY  # the page sent exactly the chosen settings
+    assert metric(at, "Test accuracy") == f"{record.metrics.test_accuracy:.1%}"
     charts = figures(at)
     confusion = values(charts["Confusion matrix (test digits)"]["data"][0]["text"])  # [10, 10] counts
-    assert confusion.sum() == record.summary["n_test"]
-    assert np.trace(confusion) / confusion.sum() == pytest.approx(record.metrics["test_accuracy"])
+    assert confusion.sum() == record.summary.n_test
+    assert np.trace(confusion) / confusion.sum() == pytest.approx(record.metrics.test_accuracy)
     names = [trace["name"] for trace in charts["Accuracy per epoch"]["data"]]
     assert names == ["training digits", "test digits"]
     assert "Accuracy for each digit" in charts

@@ -247,7 +247,7 @@ def test_train_tiny_run_see_chart_metrics_downloads_and_share_by_link(engine):
     run_id = at.session_state["forecast_run_id"]
     assert at.query_params["run"] == run_id
     record = engine.store.get_run(run_id, owner)
-    assert record.config["epochs"] == 2 and record.config["units"] == 4 and record.config["look_back"] == 6
+    assert record.config.epochs == 2 and record.config.units == 4 and record.config.look_back == 6
     assert record.data_name == "airline-passengers.csv"
 
     assert wait_until_ended(at, engine, owner, run_id) == "succeeded"
@@ -317,7 +317,7 @@ def _predictions_table(n_train: int, n_test: int, n_future: int, labels: list[st
     return pd.DataFrame({
         "time": labels, "actual": actual,
         "part": ["train"] * n_train + ["test"] * n_test + ["forecast"] * n_future,
-        "lstm": np.r_[np.nan, np.arange(2.0, n + n_future + 1)],
+        "network": np.r_[np.nan, np.arange(2.0, n + n_future + 1)],
         "persistence": np.r_[np.nan, np.arange(1.0, n + n_future)],
         "seasonal_naive": np.full(n + n_future, np.nan),  # skipped: no season
         "drift": np.arange(n + n_future, dtype=float), "mean": np.full(n + n_future, 5.0),

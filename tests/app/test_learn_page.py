@@ -69,13 +69,13 @@ def test_the_roommate_network_trains_and_answers_next_to_the_rule(lab_app, lab_e
     run_id = at.session_state["room-run"]
     record = run_until_done(at, lab_engine.store, run_id, owner)
     assert record.state == "succeeded", record.error
-    assert record.config["weather"] == "RSRRSSRSRRSRSSRRSRSR" * 4 and record.config["epochs"] == 20
+    assert record.config.weather == "RSRRSSRSRRSRSSRRSRSR" * 4 and record.config.epochs == 20
 
     assert metric(at, "Test accuracy").value.endswith("%")
     table = next(frame.value for frame in at.dataframe if "☀️ sunny" in frame.value.columns)
     assert table.shape == (3, 2) and list(table.index) == [f"yesterday {dish}" for dish in toy_tasks.DISHES]
     assert all(cell.split(" ✓")[0].split(" ✗")[0] in toy_tasks.DISHES for cell in table.to_numpy().ravel())
-    today = record.summary["dinners"][-1]
+    today = record.summary.dinners[-1]
     for weather in toy_tasks.WEATHERS:
         at.radio(key="room-tomorrow").set_value(weather).run()
         rule = toy_tasks.roommate_rule(today, toy_tasks.WEATHERS.index(weather))
@@ -105,12 +105,12 @@ def test_long_memory_side_by_side_then_inside_the_cell(lab_app, lab_engine):
     run_id = at.session_state["memory-run"]
     record = run_until_done(at, lab_engine.store, run_id, owner)
     assert record.state == "succeeded", record.error
-    assert record.config["lengths"] == [2, 5] and record.config["cells"] == ["gru", "lstm"]
+    assert list(record.config.lengths) == [2, 5] and list(record.config.cells) == ["gru", "lstm"]
 
     assert "memory-chart" in plotly_keys(at)
     table = next(frame.value for frame in at.dataframe if "N = 5" in frame.value.columns)
     assert list(table.columns) == ["cell", "N = 2", "N = 5"] and list(table["cell"]) == ["GRU", "LSTM"]
-    accuracy = record.metrics["accuracy"]
+    accuracy = record.metrics.accuracy
     assert table["N = 5"][1] == f"{accuracy['lstm']['5']:.0%}"
 
     # Inside the cell: the LSTM at the longest distance first, then the GRU, which has no gates to show.

@@ -55,7 +55,7 @@ def test_table_compare_and_actions(lab_app, lab_engine, two_forecasts):
     at = lab_app(PAGE, owner)
     table = my_rows(at)
     assert len(table) == 2 and set(table["kind"]) == {"forecast"} and set(table["state"]) == {"succeeded"}
-    stored = {lab_engine.store.get_run(run_id, owner).metrics["lstm"]["test_rmse"] for run_id in ids}
+    stored = {lab_engine.store.get_run(run_id, owner).metrics.network.test_rmse for run_id in ids}
     assert set(table["test RMSE"]) == stored
     at.multiselect(key="runs-kinds").set_value(["digits"]).run()
     assert len(my_rows(at)) == 0 and set(frame_with(at, "settings")["kind"]) <= {"digits"}
@@ -64,8 +64,8 @@ def test_table_compare_and_actions(lab_app, lab_engine, two_forecasts):
     # Compare: scores side by side, predictions and losses overlaid, the differing setting marked.
     at.multiselect(key="compare-runs").set_value(ids).run()
     assert not at.exception, at.exception
-    scores = next(frame.value for frame in at.dataframe if "lstm · test_rmse" in frame.value.index)
-    assert set(scores.loc["lstm · test_rmse"]) == stored
+    scores = next(frame.value for frame in at.dataframe if "network · test_rmse" in frame.value.index)
+    assert set(scores.loc["network · test_rmse"]) == stored
     assert {"compare-predictions", "compare-loss"} <= set(plotly_keys(at))
     at.checkbox(key="compare-only-different").check().run()
     differing = next(frame.value for frame in at.dataframe if "dataset" in frame.value.index
@@ -118,7 +118,7 @@ def test_a_sweep_fills_its_leaderboard_as_runs_finish(lab_app, lab_engine):
     board = frame_with(at, "vs baseline")
     assert list(board["rank"]) == [1, 2, 3, 4]
     metrics = {run_id[:8]: lab_engine.store.get_run(run_id, owner).metrics for run_id in current.run_ids}
-    ratios = [metrics[run]["lstm"]["test_rmse"] / metrics[run]["seasonal_naive"]["test_rmse"]
+    ratios = [metrics[run].network.test_rmse / metrics[run].baselines["seasonal_naive"].test_rmse
               for run in board["run"]]
     assert ratios == sorted(ratios) and list(board["vs baseline"]) == pytest.approx(ratios)
     assert "sweep-bars" in plotly_keys(at)

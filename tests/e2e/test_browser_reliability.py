@@ -178,7 +178,7 @@ def test_reload_mid_run_shows_the_same_run_live_and_cancel_stops_it(server, serv
     # Minutes of training at batch size 1: still training long after the reload; Cancel ends it.
     owner, run_id = start_run(page, Epochs=2000, Units=64, **{"Batch size": 1})
     record = store.get_run(run_id, owner)
-    assert (record.config["epochs"], record.config["units"], record.config["batch_size"]) == (2000, 64, 1)
+    assert (record.config.epochs, record.config.units, record.config.batch_size) == (2000, 64, 1)
     expect(progress(page)).to_contain_text(EPOCH, timeout=TRAIN_TIMEOUT)
     before = shown_epoch(page)
 

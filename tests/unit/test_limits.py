@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import psutil
 import pytest
 
@@ -19,7 +20,7 @@ from models.digits.data import load_digits
 from models.engine import sweep, workload
 from models.engine.engine import submit_from_cli
 from models.engine.store import RunStore
-from models.errors import ConfigError, LimitError, WorkLimitError
+from models.errors import ConfigError, DataError, LimitError, WorkLimitError
 from models.settings import CLI_OWNER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,20 +63,20 @@ def test_default_limits_let_every_preset_through_and_stop_the_largest_settings(m
     for name in ("LSTMLAB_MAX_WORK", "LSTMLAB_MAX_DIGITS_WORK"):
         monkeypatch.delenv(name, raising=False)
     for preset in DIGITS_PRESETS.values():  # the seed preset on full MNIST: 10 x 60,000
-        workload.check_digits(preset.replace(source="keras"))
+        workload.plan_run(preset.replace(source="keras"))
     for sample in bundled_samples().values():
         n_points = len(load_series(sample.path.read_bytes()).values)
         for preset in [ForecastConfig(), *FORECAST_PRESETS.values()]:
-            workload.check_forecast(preset, n_points)
+            workload.plan_run(preset, np.ones(n_points))
     # The page's largest digits settings: 200 epochs on all of full MNIST.
     with pytest.raises(WorkLimitError) as caught:
-        workload.check_digits(DigitsConfig(epochs=200, source="auto"))
+        workload.plan_run(DigitsConfig(epochs=200, source="auto"))
     assert str(caught.value) == (
         "200 epochs x 60,000 training digits is 12,000,000 digit readings, above this server's limit of "
         "3,000,000: use fewer epochs or fewer training digits.")
     # 2,000 epochs on 100,000 points.
     with pytest.raises(WorkLimitError, match="above this server's limit of 20,000,000"):
-        workload.check_forecast(ForecastConfig(epochs=2000), 100_000)
+        workload.plan_run(ForecastConfig(epochs=2000), np.ones(100_000))
 
 
 def test_check_run_counts_the_windows_of_the_uploaded_file(low_limits, airline_csv):
@@ -168,3 +169,14 @@ def test_every_limit_is_documented_in_the_readme_settings_table():
     assert rows["LSTMLAB_MAX_ROWS"] == str(limits.DEFAULT_MAX_ROWS)
     assert rows["LSTMLAB_MAX_UPLOAD_MB"] == str(limits.DEFAULT_MAX_UPLOAD_MB)
     assert rows["LSTMLAB_MAX_QUEUED_PER_OWNER"] == str(limits.DEFAULT_MAX_QUEUED_PER_OWNER)
+
+
+def test_plan_run_is_the_one_decision_for_page_engine_and_cli(low_limits, airline_csv):
+    values = load_series(airline_csv).values
+    plan = workload.plan_run(OVER.replace(epochs=10), values)
+    assert (plan.split.n_train, plan.split.n_test, plan.training_units, plan.work) == (96, 48, 91, 910)
+    assert workload.check_run(OVER.replace(epochs=10), airline_csv, "airline.csv") == plan
+    with pytest.raises(ConfigError, match="log"):  # a transform that cannot apply is refused up front
+        workload.plan_run(ForecastConfig(transform="log", epochs=1), np.array([1.0, 0.0] * 40))
+    with pytest.raises(DataError):
+        workload.plan_run(ForecastConfig(look_back=60, epochs=1), values[:70])

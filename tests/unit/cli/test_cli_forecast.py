@@ -72,7 +72,9 @@ def test_json_output_has_the_promised_keys(capsys):
         48,
         12,
     )
-    assert set(document["metrics"]) == {"lstm", "persistence", "seasonal_naive", "drift", "mean"}
+    assert set(document["metrics"]) == {"network", "lstm", "persistence", "seasonal_naive", "drift", "mean"}
+    assert document["metrics"]["lstm"] == document["metrics"]["network"]  # the old key, kept as an alias
+    assert all(row["lstm"] == row["network"] for row in document["forecast"])
     assert {"train_rmse", "test_rmse", "test_mae", "test_mape"} <= set(document["metrics"]["lstm"])
     assert document["metrics"]["persistence"]["test_rmse"] == pytest.approx(48.04, abs=0.005)
     assert document["config"]["look_back"] == 3 and len(document["forecast"]) == 2

@@ -47,7 +47,7 @@ def reader(digits):
     config = DigitsConfig(source="bundled", units=48, epochs=4, batch_size=64, optimizer="adam",
                           learning_rate=0.005, seed=3)
     result = train_classifier(config, digits=digits)
-    assert result.metrics["test_accuracy"] > 0.7, "the fixture model did not learn"
+    assert result.metrics.test_accuracy > 0.7, "the fixture model did not learn"
     return numpy_rnn.load_weights(result.artifacts["weights.npz"])
 
 

@@ -39,7 +39,7 @@ def test_a_run_goes_queued_running_succeeded_with_progress_in_order(lab_engine, 
     assert [report.epoch for report in history] == list(range(1, TINY.epochs + 1))
     assert all(report.elapsed >= 0 and report.loss is not None for report in history)
     assert [report.elapsed for report in history] == sorted(report.elapsed for report in history)
-    assert record.metrics["lstm"]["test_rmse"] > 0 and record.fit_seconds > 0
+    assert record.metrics.network.test_rmse > 0 and record.fit_seconds > 0
     assert {"data.csv", "predictions.csv"} <= set(record.artifacts)
     assert lab_engine.artifact(run_id, "data.csv", lab_owner) == airline_csv
     assert lab_engine.artifact(run_id, "predictions.csv", lab_owner).count(b"\n") > 10

@@ -14,6 +14,7 @@ from models.engine.export import export_file_name, export_run
 from models.engine.store import RunStore
 from models.errors import RunNotFound
 from models.results import RunResult, make_report
+from models.summaries import ForecastMetrics
 
 CONFIG = ForecastConfig(look_back=3, units=5, epochs=2)
 METRICS = {"lstm": {"test_rmse": 41.5}, "seasonal_naive": {"test_rmse": 42.3}}
@@ -47,7 +48,9 @@ def test_a_forecast_zip_holds_settings_scores_files_and_a_reproduction_script(tm
 
     assert export_file_name(record) == f"lstm-lab-forecast-{run_id[:8]}.zip"
     assert json.loads(files["config.json"]) == CONFIG.to_dict()  # from the record, not the old file
-    assert json.loads(files["metrics.json"]) == METRICS
+    metrics = json.loads(files["metrics.json"])  # typed: every score, the network under both keys
+    assert metrics == ForecastMetrics.from_dict(METRICS).to_dict()
+    assert metrics["network"]["test_rmse"] == metrics["lstm"]["test_rmse"] == METRICS["lstm"]["test_rmse"]
     assert json.loads(files["summary.json"])["target"] == "Passengers"
     assert files["data.csv"] == airline_csv
     assert files["predictions.csv"] == artifacts["predictions.csv"] and files["model.keras"] == b"KERAS"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from models.config import ForecastConfig
 from models.engine.store import INTERRUPTED_MESSAGE, RunStore, plain, process_identity
 from models.errors import LabError, LimitError, RunNotFound
 from models.results import EpochReport, RunResult
@@ -90,7 +91,7 @@ def test_progress_then_success_stores_everything_atomically(store):
     assert store.finish_success(run_id, _result(**files))
     record = store.get_run(run_id, "alice")
     assert record.state == "succeeded" and record.finished >= record.started
-    assert record.metrics == {"lstm": {"test_rmse": 12.5, "test_mape": None}}  # NaN never stored
+    assert record.metrics.network.test_rmse == 12.5 and record.metrics.network.test_mape is None  # never NaN
     assert record.artifacts == ("data.csv", "predictions.csv", "model.keras")
     assert [report.epoch for report in store.history(run_id, "alice")] == [1, 2, 3]
     assert store.read_artifact(run_id, "model.keras", "alice") == b"\0" * 99
@@ -132,7 +133,7 @@ def test_restarted_store_marks_runs_of_dead_processes_interrupted(lab_data_dir):
         assert (record.state, record.error) == ("interrupted", INTERRUPTED_MESSAGE)
     assert restarted.get_run(running, "alice").epochs_done == 1  # what it did is kept
     finished = restarted.get_run(done, "alice")
-    assert finished.state == "succeeded" and finished.metrics["lstm"]["test_rmse"] == 12.5
+    assert finished.state == "succeeded" and finished.metrics.network.test_rmse == 12.5
     assert restarted.read_artifact(done, "predictions.csv", "alice") == b"p"
     assert restarted.get_run(alive, "bob").state == "queued"
 
@@ -230,3 +231,21 @@ def test_run_ids_never_look_like_a_command_line_flag():
     ids = [new_run_id() for _ in range(3000)]  # about 47 of them would start with "-" by chance
     assert not any(run_id.startswith("-") for run_id in ids)
     assert len(set(ids)) == len(ids) and all(len(run_id) == 22 for run_id in ids)
+
+
+def test_runs_of_other_versions_still_open_typed(store):
+    """A run stored before the network's key was "network", with settings and fields this version
+    does not know, is read with its known parts; the network is written under both keys."""
+    config = {**CONFIG, "retired_setting": 3, "units": -5}  # unknown key, and a value no longer valid
+    run_id = store.create_run(config=config, owner="alice", data_name="a.csv", data_bytes=b"t,v\n1,2\n")
+    store.mark_running(run_id)
+    old = RunResult(kind="forecast", metrics={"lstm": {"test_rmse": 3.5, "retired_score": 1.0}},
+                    summary={"target": "v", "verdict": "Old words.", "retired_fact": True},
+                    artifacts={"predictions.csv": b"x"})
+    assert store.finish_success(run_id, old)
+    record = store.get_run(run_id, "alice")
+    assert record.config.epochs == CONFIG["epochs"] and record.config.units == ForecastConfig().units
+    assert record.metrics.network.test_rmse == 3.5 and record.summary.verdict == "Old words."
+    written = record.to_dict()
+    assert written["metrics"]["network"] == written["metrics"]["lstm"]
+    assert written["state"] == "succeeded" and written["config"]["kind"] == "forecast"

@@ -12,6 +12,7 @@ from models.engine import sweep as sweeps
 from models.engine.store import RunRecord
 from models.errors import ConfigError, LabError, LimitError, RunNotFound
 from models.limits import max_queued_per_owner
+from models.summaries import ForecastMetrics
 
 TINY = ForecastConfig(epochs=1, units=2, look_back=2, batch_size=16, transform="none", forecast_steps=0)
 
@@ -84,8 +85,9 @@ def test_advance_submits_what_fits_and_continues_later(tmp_path):
 
 def _record(run_id: str, state: str, lstm: float | None, seasonal: float | None) -> RunRecord:
     scores = {"lstm": lstm, "seasonal_naive": seasonal, "persistence": 50.0}
-    metrics = None if lstm is None else {name: {"test_rmse": value} for name, value in scores.items()}
-    return RunRecord(id=run_id, owner="alice", mine=True, shared=False, kind="forecast", config={},
+    metrics = None if lstm is None else ForecastMetrics.from_dict(
+        {name: {"test_rmse": value} for name, value in scores.items()})
+    return RunRecord(id=run_id, owner="alice", mine=True, shared=False, kind="forecast", config=None,
                      data_name="x.csv", data_fingerprint=None, state=state, error=None, metrics=metrics,
                      summary=None, artifacts=(), progress=None, epochs_done=0, epochs_total=None,
                      cancel_requested=False, created=0.0, started=None, finished=None, fit_seconds=None)
@@ -108,7 +110,8 @@ def test_the_leaderboard_ranks_by_rmse_relative_to_seasonal_naive(tmp_path):
     assert rows[1].beats_reference is False and rows[0].reference == "seasonal_naive"
     assert rows[3].state == "waiting to be queued"
     # No season: ranked against persistence instead.
-    no_season = {"seasonal_naive": {"test_rmse": None}, "persistence": {"test_rmse": 5.0}}
+    no_season = ForecastMetrics.from_dict(
+        {"seasonal_naive": {"test_rmse": None}, "persistence": {"test_rmse": 5.0}})
     assert sweeps.reference_of(no_season) == ("persistence", 5.0)
 
 
@@ -140,8 +143,8 @@ def test_a_six_run_sweep_completes_through_the_engine_and_ranks_by_stored_metric
     # The order equals the order of the metrics stored with each run (read back from the store).
     stored = {run_id: lab_engine.store.get_run(run_id, lab_owner).metrics for run_id in records}
     expected = sorted(stored, key=lambda run_id: (
-        stored[run_id]["lstm"]["test_rmse"] / stored[run_id]["seasonal_naive"]["test_rmse"],
-        stored[run_id]["lstm"]["test_rmse"]))
+        stored[run_id].network.test_rmse / stored[run_id].baselines["seasonal_naive"].test_rmse,
+        stored[run_id].network.test_rmse))
     assert [row.run_id for row in rows] == expected
     assert {tuple(row.settings.items()) for row in rows} == {
         (("look_back", look_back), ("units", units)) for look_back in (1, 2, 3) for units in (2, 4)}

@@ -59,7 +59,7 @@ def _airline_scores(config: ForecastConfig):
     values = airline_values()
     prepared = prepare(config, values, 12)
     predictions, _ = baseline_predictions(prepared, forecast_steps=0)
-    return values, prepared, score_predictions(prepared, predictions)
+    return values, prepared, score_predictions(prepared, predictions).to_dict()
 
 
 @pytest.mark.parametrize("config", [FORECAST_PRESETS["seed"], ForecastConfig()], ids=["seed", "default"])

@@ -110,4 +110,4 @@ def test_the_script_reproduces_the_run_on_airline(tmp_path):
     assert _rmse_line(out.stdout, "seasonal naive") == pytest.approx(
         np.sqrt(np.mean((test - values[84:-12]) ** 2)), abs=1e-4)
     # Same initial weights, shuffling and mathematics as the app's fast loop: the same network score.
-    assert _rmse_line(out.stdout, "network") == pytest.approx(result.metrics["lstm"]["test_rmse"], rel=1e-3)
+    assert _rmse_line(out.stdout, "network") == pytest.approx(result.metrics.network.test_rmse, rel=1e-3)

@@ -16,12 +16,7 @@ from models.config import DigitsConfig
 from models.digits.data import Digits, load_digits
 from models.errors import TrainingCancelled
 from models.networks import numpy_rnn
-from models.train.digits import (
-    confident_mistakes,
-    confusion_matrix,
-    evaluation_metrics,
-    train_classifier,
-)
+from models.train.digits import train_classifier
 
 TINY = DigitsConfig(source="bundled", units=12, epochs=2, batch_size=64, optimizer="adam",
                     learning_rate=0.01, limit=1000, seed=5)
@@ -48,30 +43,30 @@ def _npz(data: bytes) -> dict[str, np.ndarray]:
 def test_result_reports_data_metrics_and_history(run, digits):
     result, reports = run
     assert result.kind == "digits"
-    assert result.summary["source"] == "bundled"
-    assert (result.summary["n_train"], result.summary["n_test"]) == (1000, 1000)
+    assert result.summary.source == "bundled"
+    assert (result.summary.n_train, result.summary.n_test) == (1000, 1000)
     metrics = result.metrics
-    assert set(metrics) == {"test_loss", "test_accuracy", "train_accuracy", "per_class_accuracy"}
-    assert len(metrics["per_class_accuracy"]) == 10
-    assert 0.2 < metrics["test_accuracy"] <= 1.0  # two epochs on 1,000 digits: clearly above chance (0.1)
-    assert metrics["test_loss"] > 0 and result.fit_seconds > 0
+    assert set(metrics.to_dict()) == {"test_loss", "test_accuracy", "train_accuracy", "per_class_accuracy"}
+    assert len(metrics.per_class_accuracy) == 10
+    assert 0.2 < metrics.test_accuracy <= 1.0  # two epochs on 1,000 digits: clearly above chance (0.1)
+    assert metrics.test_loss > 0 and result.fit_seconds > 0
     # Progress after every epoch, and the same numbers in the history.
     assert [report.epoch for report in reports] == [1, 2] and reports[-1].epochs == 2
     assert [entry["loss"] for entry in result.history] == [report.loss for report in reports]
     assert set(result.history[0]["metrics"]) == {"accuracy", "val_accuracy"}
-    assert result.history[-1]["val_loss"] == pytest.approx(metrics["test_loss"], rel=1e-4)
-    assert result.history[-1]["metrics"]["val_accuracy"] == pytest.approx(metrics["test_accuracy"])
+    assert result.history[-1]["val_loss"] == pytest.approx(metrics.test_loss, rel=1e-4)
+    assert result.history[-1]["metrics"]["val_accuracy"] == pytest.approx(metrics.test_accuracy)
 
 
 def test_confusion_matrix_and_mistakes_agree_with_the_metrics(run, digits):
     result, _ = run
-    confusion = np.array(result.summary["confusion"])
+    confusion = np.array(result.summary.confusion)
     assert confusion.shape == (10, 10) and confusion.sum() == digits.n_test
     assert confusion.sum(axis=1).tolist() == np.bincount(digits.y_test, minlength=10).tolist()
-    assert np.trace(confusion) / digits.n_test == pytest.approx(result.metrics["test_accuracy"])
+    assert np.trace(confusion) / digits.n_test == pytest.approx(result.metrics.test_accuracy)
     per_class = np.diag(confusion) / confusion.sum(axis=1)
-    np.testing.assert_allclose(per_class, result.metrics["per_class_accuracy"])
-    mistakes = result.summary["mistakes"]
+    np.testing.assert_allclose(per_class, result.metrics.per_class_accuracy)
+    mistakes = result.summary.mistakes
     assert 0 < len(mistakes) <= 24
     confidences = [item["confidence"] for item in mistakes]
     assert confidences == sorted(confidences, reverse=True)
@@ -92,9 +87,9 @@ def test_artifacts_hold_the_model_its_numpy_weights_and_the_mistake_images(run, 
     np.testing.assert_allclose(numpy_rnn.predict_proba(weights, images), expected, atol=1e-5)
     # The reported accuracy is what the exported weights give on the test set.
     answers = numpy_rnn.predict_proba(weights, digits.x_test).argmax(axis=1)
-    assert np.mean(answers == digits.y_test) == pytest.approx(result.metrics["test_accuracy"], abs=0.002)
+    assert np.mean(answers == digits.y_test) == pytest.approx(result.metrics.test_accuracy, abs=0.002)
     mistakes = _npz(result.artifacts["mistakes.npz"])
-    listed = result.summary["mistakes"]
+    listed = result.summary.mistakes
     assert mistakes["images"].shape == (len(listed), 28, 28) and mistakes["images"].dtype == np.uint8
     np.testing.assert_array_equal(mistakes["images"], digits.x_test[[item["index"] for item in listed]])
     assert mistakes["labels"].tolist() == [item["true"] for item in listed]
@@ -133,22 +128,3 @@ def test_cancel_is_noticed_within_about_a_second_inside_an_epoch():
     finally:
         timer.cancel()
     assert time.perf_counter() - asked["at"] < 1.5
-
-
-def test_metrics_confusion_and_mistakes_by_hand():
-    probabilities = np.array([[0.9, 0.1] + [0.0] * 8,  # true 0, says 0 (right)
-                              [0.2, 0.8] + [0.0] * 8,  # true 0, says 1 with 0.8 (wrong)
-                              [0.4, 0.6] + [0.0] * 8,  # true 1, says 1 (right)
-                              [0.7, 0.3] + [0.0] * 8])  # true 1, says 0 with 0.7 (wrong)
-    y = np.array([0, 0, 1, 1])
-    metrics = evaluation_metrics(y, probabilities, np.array([0]), probabilities[:1])
-    assert metrics["test_accuracy"] == 0.5 and metrics["train_accuracy"] == 1.0
-    assert metrics["test_loss"] == pytest.approx(-np.mean(np.log([0.9, 0.2, 0.6, 0.3])))
-    assert metrics["per_class_accuracy"] == [0.5, 0.5] + [None] * 8
-    confusion = confusion_matrix(y, probabilities.argmax(axis=1))
-    assert confusion[0][:2] == [1, 1] and confusion[1][:2] == [1, 1] and sum(map(sum, confusion)) == 4
-    assert confident_mistakes(y, probabilities) == [
-        {"index": 1, "true": 0, "predicted": 1, "confidence": pytest.approx(0.8)},
-        {"index": 3, "true": 1, "predicted": 0, "confidence": pytest.approx(0.7)},
-    ]
-    assert len(confident_mistakes(y, probabilities, limit=1)) == 1

@@ -49,20 +49,21 @@ def _rmse(rows, column):
 def test_a_short_fit_gives_finite_metrics_for_every_model(tiny_result):
     result, _ = tiny_result
     assert result.kind == "forecast"
-    assert set(result.metrics) == {"lstm", "persistence", "seasonal_naive", "drift", "mean"}
-    for name, scores in result.metrics.items():
+    assert set(result.metrics.models) == {"network", "persistence", "seasonal_naive", "drift", "mean"}
+    assert set(result.metrics.to_dict()) == {"lstm", *result.metrics.models}  # the old key as an alias
+    for name, scores in result.metrics.to_dict().items():
         assert {"train_rmse", "test_rmse", "test_mae", "test_mape", "test_smape", "test_mase"} <= set(scores)
         assert all(value is None or math.isfinite(value) for value in scores.values()), name
         assert scores["test_rmse"] is not None, name
     summary = result.summary
-    assert (summary["n_points"], summary["n_train"], summary["n_test"]) == (144, 96, 48)
-    assert (summary["target"], summary["time_column"]) == ("Passengers", "Month")
-    assert summary["season_length"] == 12 and summary["verdict_kind"] in ("better", "worse")
-    assert summary["verdict"].startswith("The LSTM is ") and summary["best_baseline"] in result.metrics
-    assert summary["fingerprint"] == load_series(DATA / "airline-passengers.csv").fingerprint
+    assert (summary.n_points, summary.n_train, summary.n_test) == (144, 96, 48)
+    assert (summary.target, summary.time_column) == ("Passengers", "Month")
+    assert summary.season_length == 12 and summary.verdict_kind in ("better", "worse")
+    assert summary.verdict.startswith("The LSTM is ") and summary.best_baseline in result.metrics.baselines
+    assert summary.fingerprint == load_series(DATA / "airline-passengers.csv").fingerprint
     assert json.loads(result.artifacts["config.json"]) == TINY.to_dict()
-    json.dumps(result.metrics)
-    json.dumps(result.summary)
+    json.dumps(result.metrics.to_dict())
+    json.dumps(result.summary.to_dict())
 
 
 def test_predictions_csv_holds_every_model_on_the_same_test_targets(tiny_result):
@@ -72,11 +73,12 @@ def test_predictions_csv_holds_every_model_on_the_same_test_targets(tiny_result)
         "time",
         "actual",
         "part",
-        "lstm",
+        "network",
         "persistence",
         "seasonal_naive",
         "drift",
         "mean",
+        "lstm",  # the network's column under its old name, for one release
     ]
     parts = [row["part"] for row in rows]
     assert parts == ["train"] * 96 + ["test"] * 48 + ["forecast"] * 6
@@ -89,10 +91,11 @@ def test_predictions_csv_holds_every_model_on_the_same_test_targets(tiny_result)
         "1961-06",
     ]
     test_rows = [row for row in rows if row["part"] == "test"]
-    for column in ("lstm", "persistence", "seasonal_naive", "drift", "mean"):
+    for column in ("network", "lstm", "persistence", "seasonal_naive", "drift", "mean"):
         assert all(row[column] for row in test_rows), column
         # The stored metric is the RMSE of exactly these rows: same targets for every model.
-        assert _rmse(test_rows, column) == pytest.approx(result.metrics[column]["test_rmse"], rel=1e-9)
+        stored = result.metrics.to_dict()[column]["test_rmse"]
+        assert _rmse(test_rows, column) == pytest.approx(stored, rel=1e-9)
     assert all(row["lstm"] and not row["actual"] for row in rows[-6:])
     assert not rows[0]["lstm"]  # no window before the first look-back points
 
@@ -128,7 +131,7 @@ def test_same_seed_gives_identical_numbers_and_another_seed_does_not(airline):
     assert first.artifacts["predictions.csv"] == second.artifacts["predictions.csv"]
     assert [entry["loss"] for entry in first.history] == [entry["loss"] for entry in second.history]
     other = train_forecaster(config.replace(seed=12), airline)
-    assert other.metrics["lstm"]["test_rmse"] != first.metrics["lstm"]["test_rmse"]
+    assert other.metrics.network.test_rmse != first.metrics.network.test_rmse
 
 
 @pytest.mark.parametrize("cell", ["gru", "rnn"])
@@ -136,8 +139,8 @@ def test_other_cells_train(cell, airline):
     result = train_forecaster(
         ForecastConfig(cell=cell, look_back=3, units=3, epochs=1, transform="diff"), airline
     )
-    assert math.isfinite(result.metrics["lstm"]["test_rmse"])
-    assert result.summary["verdict"].startswith("The GRU" if cell == "gru" else "The simple RNN")
+    assert math.isfinite(result.metrics.network.test_rmse)
+    assert result.summary.verdict.startswith("The GRU" if cell == "gru" else "The simple RNN")
 
 
 def test_cancel_raises_training_cancelled(airline):
@@ -161,7 +164,7 @@ def test_log_transform_on_non_positive_data_is_a_plain_config_error():
 def test_a_series_without_season_skips_seasonal_naive_with_a_note():
     series = load_series(DATA / "nile-flow.csv")
     result = train_forecaster(ForecastConfig(look_back=5, units=3, epochs=1, forecast_steps=2), series)
-    assert result.summary["season_length"] is None
-    assert all(value is None for value in result.metrics["seasonal_naive"].values())
-    assert any("seasonal naive" in note for note in result.summary["notes"])
+    assert result.summary.season_length is None
+    assert all(value is None for value in result.metrics.models["seasonal_naive"].to_dict().values())
+    assert any("seasonal naive" in note for note in result.summary.notes)
     assert [row["time"] for row in _rows(result)[-2:]] == ["1971", "1972"]

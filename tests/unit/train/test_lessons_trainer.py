@@ -27,18 +27,18 @@ def test_the_roommate_network_learns_the_articles_rule():
     result = toy_training.train_learn(config, progress=reports.append)
     metrics, summary = result.metrics, result.summary
     assert result.kind == "learn" and [report.epoch for report in reports] == list(range(1, 41))
-    assert metrics["rule_accuracy"] == 1.0
-    assert metrics["test_accuracy"] >= 0.95, metrics
-    assert summary["network_table"] == toy_tasks.rule_table()  # every yesterday x weather pair
-    assert summary["test_sunny_days"] + summary["test_rainy_days"] == summary["n_test"]
+    assert metrics.rule_accuracy == 1.0
+    assert metrics.test_accuracy >= 0.95, metrics
+    assert summary.network_table == toy_tasks.rule_table()  # every yesterday x weather pair
+    assert summary.test_sunny_days + summary.test_rainy_days == summary.n_test
     # The stored dinners are the rule's, and the weights answer like the network did.
-    weather = toy_tasks.parse_weather(summary["weather"])
-    assert summary["dinners"] == toy_tasks.roommate_dinners(weather).tolist()
+    weather = toy_tasks.parse_weather(summary.weather)
+    assert summary.dinners == toy_tasks.roommate_dinners(weather).tolist()
     weights = numpy_rnn.load_weights(result.artifacts["weights.npz"])
     x, y, _ = toy_tasks.roommate_windows(weather, config.window)
-    n_test = summary["n_test"]
+    n_test = summary.n_test
     accuracy = np.mean(numpy_rnn.predict(weights, x[-n_test:]).argmax(axis=1) == y[-n_test:])
-    assert accuracy == pytest.approx(metrics["test_accuracy"])
+    assert accuracy == pytest.approx(metrics.test_accuracy)
     assert b"day,weather,dinner,part" in result.artifacts["dinners.csv"]
 
 
@@ -47,12 +47,12 @@ def test_an_lstm_beats_chance_on_the_memory_task_and_reports_each_network():
                                                        symbols=4)
     reports = []
     result = toy_training.train_learn(config, progress=reports.append)
-    accuracy = result.metrics["accuracy"]["lstm"]["8"]
-    assert result.metrics["chance"] == 0.25 and result.metrics["rule_accuracy"] == {"8": 1.0}
+    accuracy = result.metrics.accuracy["lstm"]["8"]
+    assert result.metrics.chance == 0.25 and result.metrics.rule_accuracy == {"8": 1.0}
     assert accuracy > 0.6, accuracy  # chance is 0.25
-    used = result.summary["epochs_used"]["lstm"]["8"]
+    used = result.summary.epochs_used["lstm"]["8"]
     assert 1 <= used <= 6 and len(reports) == used
-    assert all(report.metrics["length"] == 8 and report.metrics["cell"] == 0 for report in reports)
+    assert all(report.metrics.length == 8 and report.metrics.cell == 0 for report in reports)
     weights = numpy_rnn.load_weights(result.artifacts["weights-lstm-8.npz"])
     assert numpy_rnn.describe(weights)["cell"] == "lstm"
 
@@ -80,7 +80,7 @@ def test_a_learn_run_goes_through_the_job_engine(lab_engine, lab_owner):
     record = lab_engine.wait(run_id, lab_owner, timeout=180)
     assert record.state == "succeeded", record.error
     assert record.kind == "learn" and "weights-gru-3.npz" in record.artifacts
-    assert set(record.metrics["accuracy"]["gru"]) == {"3"}
+    assert set(record.metrics.accuracy["gru"]) == {"3"}
     weights = lab_engine.artifact(run_id, "weights-gru-3.npz", lab_owner)
     with np.load(io.BytesIO(weights)) as archive:
         assert str(archive["cell"]) == "gru"

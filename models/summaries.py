@@ -1,0 +1,222 @@
+"""Typed results of every kind of run: what a trainer builds, the store keeps and the pages read.
+
+Each is a frozen dataclass holding JSON-ready values only, with ``to_dict``/``from_dict``. Stored
+runs written by other versions are read with one policy (``_Stored.from_dict``): missing fields take
+their defaults, unknown ones are dropped and named in a log line, so an old run still opens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from models.vocabulary import LEGACY_NETWORK_KEY, NETWORK_KEY, RunKind
+
+log = logging.getLogger(__name__)
+
+
+class _Stored:
+    """JSON round trip shared by every result type."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None):
+        data = dict(data or {})
+        names = {item.name for item in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        data.pop("task", None)  # the Learn summaries' discriminator, a class constant
+        unknown = sorted(set(data) - names)
+        if unknown:
+            log.info("%s: ignored stored fields from another version: %s", cls.__name__, ", ".join(unknown))
+        return cls(**{name: value for name, value in data.items() if name in names})
+
+
+# ---------------------------------------------------------------- forecast
+
+SCORE_NAMES = ("rmse", "mae", "mape", "smape", "mase")  # MAPE and sMAPE in percent
+
+
+@dataclass(frozen=True)
+class ModelScores(_Stored):
+    """One model's scores (None: not defined, e.g. MAPE with zeros, or a skipped baseline)."""
+
+    train_rmse: float | None = None
+    train_mae: float | None = None
+    test_rmse: float | None = None
+    test_mae: float | None = None
+    test_mape: float | None = None
+    test_smape: float | None = None
+    test_mase: float | None = None
+
+
+@dataclass(frozen=True)
+class ForecastMetrics:
+    """Scores of the network and of every baseline, all on the same targets."""
+
+    models: dict[str, ModelScores]  # NETWORK_KEY first, then the baselines in their fixed order
+
+    @property
+    def network(self) -> ModelScores:
+        return self.models.get(NETWORK_KEY, ModelScores())
+
+    @property
+    def baselines(self) -> dict[str, ModelScores]:
+        return {name: scores for name, scores in self.models.items() if name != NETWORK_KEY}
+
+    def to_dict(self, with_alias: bool = True) -> dict[str, Any]:
+        """Scores by model key; ``with_alias`` also writes the network under its old key."""
+        data = {name: scores.to_dict() for name, scores in self.models.items()}
+        if with_alias and NETWORK_KEY in data:
+            data[LEGACY_NETWORK_KEY] = data[NETWORK_KEY]  # alias for readers of the old key
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ForecastMetrics:
+        data = dict(data or {})
+        legacy = data.pop(LEGACY_NETWORK_KEY, None)
+        network = data.pop(NETWORK_KEY, legacy)
+        models = {} if network is None else {NETWORK_KEY: ModelScores.from_dict(network)}
+        models.update({name: ModelScores.from_dict(scores) for name, scores in data.items()
+                       if isinstance(scores, dict)})
+        return cls(models)
+
+
+@dataclass(frozen=True)
+class ForecastSummary(_Stored):
+    """The facts a forecast result page, the CLI and the export show beside the scores."""
+
+    target: str | None = None
+    time_column: str | None = None  # the reproduction script reads the same columns
+    name: str | None = None
+    n_points: int = 0
+    n_train: int = 0
+    n_test: int = 0
+    season_length: int | None = None
+    frequency: str | None = None
+    look_back: int | None = None
+    cell: str = "lstm"
+    transform: str = "none"
+    forecast_steps: int = 0
+    verdict: str = ""
+    verdict_kind: str | None = None  # "better" or "worse"
+    best_baseline: str | None = None
+    improvement_percent: float | None = None
+    fingerprint: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- digits
+
+
+@dataclass(frozen=True)
+class DigitsMetrics(_Stored):
+    test_loss: float | None = None  # mean cross-entropy
+    test_accuracy: float | None = None
+    train_accuracy: float | None = None
+    per_class_accuracy: list[float | None] = field(default_factory=list)  # [10]
+
+
+@dataclass(frozen=True)
+class DigitsSummary(_Stored):
+    source: str | None = None  # "keras" (full MNIST) or "bundled"
+    n_train: int = 0
+    n_test: int = 0
+    note: str | None = None
+    confusion: list[list[int]] = field(default_factory=list)  # [10][10], row = true digit
+    mistakes: list[dict[str, Any]] = field(default_factory=list)  # most confident first
+    parameters: int | None = None
+    seconds_per_epoch: float | None = None
+
+
+# ---------------------------------------------------------------- the Learn page's toy tasks
+
+
+@dataclass(frozen=True)
+class RoommateMetrics(_Stored):
+    test_accuracy: float | None = None
+    train_accuracy: float | None = None
+    sunny_accuracy: float | None = None
+    rainy_accuracy: float | None = None
+    rule_accuracy: float | None = None
+
+
+@dataclass(frozen=True)
+class RoommateSummary(_Stored):
+    task: ClassVar[str] = "roommate"
+    weather: str = "S"
+    dinners: list[int] = field(default_factory=list)
+    window: int = 1
+    n_train: int = 0
+    n_test: int = 0
+    test_sunny_days: int = 0
+    test_rainy_days: int = 0
+    rule_table: list[list[Any]] = field(default_factory=list)
+    network_table: list[list[Any]] = field(default_factory=list)
+    network_confidence: list[list[Any]] = field(default_factory=list)
+    parameters: int | None = None
+    cell: str = "lstm"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"task": self.task, **super().to_dict()}
+
+
+@dataclass(frozen=True)
+class MemoryMetrics(_Stored):
+    accuracy: dict[str, dict[str, float | None]] = field(default_factory=dict)  # cell -> length -> acc
+    chance: float = 0.0
+    rule_accuracy: dict[str, float | None] = field(default_factory=dict)  # length -> accuracy of the rule
+
+
+@dataclass(frozen=True)
+class MemorySummary(_Stored):
+    task: ClassVar[str] = "memory"
+    cells: list[str] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+    symbols: int = 8
+    samples: int = 0
+    n_test: int = 0
+    epochs_used: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: dict[str, dict[str, float]] = field(default_factory=dict)
+    gate_bias: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"task": self.task, **super().to_dict()}
+
+
+Metrics = ForecastMetrics | DigitsMetrics | RoommateMetrics | MemoryMetrics
+Summary = ForecastSummary | DigitsSummary | RoommateSummary | MemorySummary
+
+_TYPES: dict[tuple[str, str | None], tuple[type, type]] = {
+    (RunKind.FORECAST, None): (ForecastMetrics, ForecastSummary),
+    (RunKind.DIGITS, None): (DigitsMetrics, DigitsSummary),
+    (RunKind.LEARN, "roommate"): (RoommateMetrics, RoommateSummary),
+    (RunKind.LEARN, "memory"): (MemoryMetrics, MemorySummary),
+}
+
+
+def result_types(kind: str, task: str | None = None) -> tuple[type, type]:
+    """The (metrics, summary) classes of a run kind (and Learn task); ValueError for an unknown one."""
+    key = (kind, task if kind == RunKind.LEARN else None)
+    if key not in _TYPES:
+        raise ValueError(f"No result types for a {kind!r} run (task {task!r}).")
+    return _TYPES[key]
+
+
+def read_result(kind: str, metrics: dict | None,
+                summary: dict | None) -> tuple[Metrics | None, Summary | None]:
+    """Typed metrics and summary from their stored JSON (None stays None: a run without results)."""
+    task = (summary or {}).get("task")
+    try:
+        metrics_type, summary_type = result_types(kind, task)
+    except ValueError:
+        return None, None
+    return (None if metrics is None else metrics_type.from_dict(metrics),
+            None if summary is None else summary_type.from_dict(summary))
+
+
+def as_dict(value: Any) -> Any:
+    """A typed result as its JSON dict; plain dicts (and None) pass through."""
+    return value.to_dict() if hasattr(value, "to_dict") else value

@@ -1,0 +1,52 @@
+"""One vocabulary for the whole product: run kinds and states, cell names, the network's key.
+
+The UI, the CLI, the run store and the exports all take their words from here, so a cell is
+spelled one way everywhere and a state word means the same on every page.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RunKind(StrEnum):
+    """What a run trains. A ``StrEnum``: it compares equal to (and stores as) its plain word."""
+
+    FORECAST = "forecast"
+    DIGITS = "digits"
+    LEARN = "learn"
+
+
+class RunState(StrEnum):
+    """Where a run is in its life: ``queued -> running -> succeeded | failed | cancelled``, or
+    ``interrupted`` when the server stopped under it."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def active(self) -> bool:
+        """Queued or running: a page keeps polling it."""
+        return self in ACTIVE_STATES
+
+
+ACTIVE_STATES = frozenset({RunState.QUEUED, RunState.RUNNING})
+FINAL_STATES = frozenset(set(RunState) - ACTIVE_STATES)
+
+CELLS = ("lstm", "gru", "rnn")
+CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "simple RNN"}  # how every page and the CLI say it
+
+# The network's key in metrics, in the CLI JSON's forecast rows and in predictions.csv, whatever its
+# cell. Runs stored before it was named "network" used "lstm"; it is still read, and written beside
+# "network" as an alias for one release.
+NETWORK_KEY = "network"
+LEGACY_NETWORK_KEY = "lstm"
+
+
+def cell_name(cell: str | None) -> str:
+    """"LSTM", "GRU" or "simple RNN" (the key itself, upper-cased, for anything unknown)."""
+    return CELL_NAMES.get(cell or "", (cell or "network").upper())
