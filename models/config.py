@@ -11,11 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.errors import ConfigError
+from models.knobs import DIGIT_SOURCES, DIGITS_KNOBS, FORECAST_KNOBS, OPTIMIZERS, TRANSFORMS, check_all
 from models.vocabulary import CELLS
-
-TRANSFORMS = ("none", "log", "diff", "log_diff")
-OPTIMIZERS = ("adam", "rmsprop", "sgd")
-DIGIT_SOURCES = ("auto", "bundled", "keras")
 
 
 def _check_int(name: str, value: Any, low: int, high: int) -> None:
@@ -94,22 +91,7 @@ class ForecastConfig(_Config):
     preset: str | None = None
 
     def __post_init__(self) -> None:
-        _check_int("Look-back", self.look_back, 1, 365)
-        _check_int("Units", self.units, 1, 512)
-        _check_int("Epochs", self.epochs, 1, 2000)
-        _check_choice("Cell", self.cell, CELLS)
-        _check_int("Layers", self.layers, 1, 4)
-        _check_float("Dropout", self.dropout, 0.0, 0.9)
-        _check_int("Batch size", self.batch_size, 1, 4096)
-        _check_float("Learning rate", self.learning_rate, 1e-6, 1.0)
-        _check_choice("Optimizer", self.optimizer, OPTIMIZERS)
-        _check_float("Test fraction", self.test_fraction, 0.05, 0.8)
-        _check_choice("Transform", self.transform, TRANSFORMS)
-        _check_float("Headroom", self.headroom, 1.0, 10.0)
-        if self.season_length is not None:
-            _check_int("Season length", self.season_length, 1, 1000)
-        _check_int("Forecast steps", self.forecast_steps, 0, 1000)
-        _check_int("Seed", self.seed, 0, 2**31 - 1)
+        check_all(self, FORECAST_KNOBS)
 
 
 @dataclass(frozen=True)
@@ -131,17 +113,7 @@ class DigitsConfig(_Config):
     preset: str | None = None
 
     def __post_init__(self) -> None:
-        _check_int("Units", self.units, 1, 512)
-        _check_int("Epochs", self.epochs, 1, 200)
-        _check_choice("Cell", self.cell, CELLS)
-        _check_int("Layers", self.layers, 1, 4)
-        _check_int("Batch size", self.batch_size, 1, 4096)
-        _check_choice("Optimizer", self.optimizer, OPTIMIZERS)
-        _check_float("Learning rate", self.learning_rate, 1e-6, 1.0)
-        if self.limit is not None:
-            _check_int("Training digits", self.limit, 10, 60000)
-        _check_choice("Source", self.source, DIGIT_SOURCES)
-        _check_int("Seed", self.seed, 0, 2**31 - 1)
+        check_all(self, DIGITS_KNOBS)
 
 
 LEARN_TASKS = ("roommate", "memory")

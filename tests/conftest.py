@@ -30,7 +30,7 @@ def lab_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def background_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
-    import models.engine.engine
+    import models.engine.background
 
     calls: list[tuple] = []
 
@@ -38,7 +38,7 @@ def background_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
         calls.append((config, data_bytes, data_name))
         return "run-123"
 
-    monkeypatch.setattr(models.engine.engine, "submit_from_cli", fake_submit)
+    monkeypatch.setattr(models.engine.background, "submit_from_cli", fake_submit)
     return calls
 
 

@@ -11,66 +11,37 @@ from __future__ import annotations
 import streamlit as st
 
 from app import runtime
-from app.components import data_input, forecast_results, forecast_settings, run_panel
+from app.components import current_run, data_input, forecast_results, forecast_settings, run_panel
 from app.components.data_input import escape_markdown
 from app.components.messages import show_error
 from app.identity import current_owner
 from models.engine.store import RunRecord
-from models.errors import LabError, RunNotFound
+from models.errors import LabError
+from models.vocabulary import RunKind
 
 RUN_KEY = "forecast_run_id"  # the page's current run (non-widget: survives page switches)
-RUN_PARAM = "run"
 
 
-def latest_forecast_run(owner: str) -> str | None:
-    """The id of the owner's newest forecast run, or None."""
-    for record in runtime.store().list_runs(owner, limit=50):
-        if record.kind == "forecast" and record.mine:
-            return record.id
-    return None
-
-
-def current_run(owner: str) -> RunRecord | None:
-    """The run this page shows: ``?run=`` first, then this session's, then the owner's latest."""
-    requested = st.query_params.get(RUN_PARAM)
-    if requested and requested != st.session_state.get(RUN_KEY):
-        st.session_state[RUN_KEY] = requested
-    if RUN_KEY not in st.session_state:
-        st.session_state[RUN_KEY] = latest_forecast_run(owner)
-    run_id = st.session_state[RUN_KEY]
-    if not run_id:
-        return None
-    try:
-        record = runtime.store().get_run(run_id, owner)
-    except RunNotFound as error:
-        if requested:  # a link that does not work (deleted, not shared): say so once
-            st.warning(escape_markdown(error), icon=":material/link_off:")
-            del st.query_params[RUN_PARAM]
-        st.session_state[RUN_KEY] = None
-        return None
-    if record.kind != "forecast":
-        st.warning("That run is not a forecast: open it from the Runs page.", icon=":material/link_off:")
-        st.session_state[RUN_KEY] = None
-        return None
-    return record
+def is_forecast(record: RunRecord) -> bool:
+    return record.kind == RunKind.FORECAST
 
 
 def train(config, choice: data_input.DataChoice, owner: str) -> None:
     """Queue a run and make it the page's current run; returns at once."""
     try:
-        run_id = runtime.engine().submit(config, choice.data, choice.name, owner)
+        run_id = runtime.engine().submit(config, choice.data, choice.name, owner,
+                                         values=choice.series.values)
     except LabError as error:
         show_error(error, icon=":material/block:")
         return
-    st.session_state[RUN_KEY] = run_id
-    st.query_params[RUN_PARAM] = run_id
+    current_run.remember(RUN_KEY, run_id)
 
 
 owner = current_owner()
 st.title("Forecast")
 st.caption("Train a recurrent network (LSTM, GRU or simple RNN) on a time series and see, on data it "
            "never saw, whether it beats simple forecasts such as repeating last year's value.")
-record = current_run(owner)
+record = current_run.current_run(owner, RUN_KEY, is_forecast)
 
 st.header("1. Data", anchor=False)
 choice = data_input.show()
@@ -94,7 +65,7 @@ with train_row:
                  query_params={"u": owner})
 if clicked and config is not None and choice is not None and not busy:
     train(config, choice, owner)
-    record = current_run(owner)
+    record = current_run.current_run(owner, RUN_KEY, is_forecast)
 engine_error = runtime.engine().error
 if engine_error:
     show_error(engine_error, icon=":material/error:")

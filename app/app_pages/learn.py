@@ -13,33 +13,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import runtime
-from app.components import learn_cell, learn_memory, learn_roommate
+from app.components import current_run, learn_cell, learn_live, learn_memory, learn_roommate
 from app.identity import current_owner
 from models.config import LearnConfig
-from models.engine.store import RunRecord
-from models.errors import LabError
-
-
-def shared_learn_run(owner: str) -> RunRecord | None:
-    """The Learn run named in the URL (``?run=<id>``), if this user may see it."""
-    run_id = st.query_params.get("run")
-    if not run_id:
-        return None
-    try:
-        record = runtime.store().get_run(run_id, owner)
-    except LabError:
-        st.warning("The run in this link does not exist any more, or its owner has not shared it.")
-        return None
-    # Another page's run id can linger in the URL after switching pages: ignore it quietly.
-    return record if record.kind == "learn" else None
-
 
 owner = current_owner()
 st.title("Learn")
 st.caption("How recurrent networks remember — the seed article's examples, trained live. Each network "
            "trains in the background; you can leave the page and come back.")
-opened = shared_learn_run(owner)
+opened = current_run.linked_run(owner, learn_live.is_task)
 opened_task = opened.config.task if opened and isinstance(opened.config, LearnConfig) else None
 
 roommate_tab, memory_tab, cell_tab = st.tabs(["1 · The roommate's dinners", "2 · Long memory",

@@ -12,43 +12,29 @@ import numpy as np
 import streamlit as st
 
 from app import digits_charts, runtime
+from app.components import current_run as current
 from app.components.messages import show_warning
 from models.engine.store import RunRecord
 from models.errors import LabError
 from models.networks import numpy_rnn
 from models.summaries import DigitsMetrics, DigitsSummary
+from models.vocabulary import RunKind
 
-RUN_PARAM = "run"  # ?run=<id> opens that run
 SESSION_RUN = "digits_run_id"  # the run this session is looking at (survives page switches)
 
 
-# ---------------------------------------------------------------- which run
-
-
-def remember(run_id: str) -> None:
-    """Make ``run_id`` the page's current run (session and URL, so a reload finds it)."""
-    st.session_state[SESSION_RUN] = run_id
-    st.query_params[RUN_PARAM] = run_id
+def is_digits(record: RunRecord) -> bool:
+    return record.kind == RunKind.DIGITS
 
 
 def current_run(owner: str) -> RunRecord | None:
     """The run to show: ``?run=<id>``, else this session's run, else the owner's latest digits run."""
-    store = runtime.store()
-    for run_id in (st.query_params.get(RUN_PARAM), st.session_state.get(SESSION_RUN)):
-        if not run_id:
-            continue
-        try:
-            record = store.get_run(run_id, owner)
-        except LabError:
-            continue  # deleted, or someone else's unshared run: fall back quietly
-        if record.kind == "digits":
-            st.session_state[SESSION_RUN] = record.id
-            return record
-    for record in store.list_runs(owner, limit=100):  # newest first
-        if record.kind == "digits" and record.mine:
-            st.session_state[SESSION_RUN] = record.id
-            return record
-    return None
+    return current.current_run(owner, SESSION_RUN, is_digits)
+
+
+def remember(run_id: str) -> None:
+    """Make ``run_id`` the page's current run (session and URL, so a reload finds it)."""
+    current.remember(SESSION_RUN, run_id)
 
 
 # ---------------------------------------------------------------- files of a finished run

@@ -13,8 +13,9 @@ from pathlib import Path
 import streamlit as st
 
 from app.components.messages import show_error
-from models.config import CELLS, DIGITS_PRESETS, OPTIMIZERS, DigitsConfig
+from models.config import DIGITS_PRESETS, DigitsConfig
 from models.errors import ConfigError
+from models.knobs import DIGITS_KNOBS
 from models.vocabulary import cell_name
 
 PRESETS = {"quick": "Quick demo (about 30 s)", "seed": "Seed article"}
@@ -57,6 +58,20 @@ def source_line(source: str) -> str:
             "the 5,000 bundled digits.")
 
 
+def _number(where, name: str, key: str, **extra) -> None:
+    """A number input for one setting, with its label, range, step and help from models.knobs."""
+    knob = DIGITS_KNOBS[name]
+    where.number_input(knob.label, min_value=knob.low, max_value=knob.high, step=knob.step,
+                       key=f"{key}-{name}", help=knob.help, **extra)
+
+
+def _choice(where, name: str, key: str, options=None, **extra) -> None:
+    """A select box for one setting (its choices from models.knobs unless ``options`` are given)."""
+    knob = DIGITS_KNOBS[name]
+    where.selectbox(knob.label, list(knob.choices) if options is None else options, key=f"{key}-{name}",
+                    help=knob.help, **extra)
+
+
 def _apply_preset(key: str) -> None:
     preset = DIGITS_PRESETS[st.session_state[f"{key}-preset"]]
     st.session_state[f"{key}-values"] = _values(preset)
@@ -75,35 +90,17 @@ def show(key: str = "digits") -> DigitsConfig | None:
              help="The seed article's program (30 LSTM units, 10 epochs on every digit) or a faster "
                   "demo that reaches a better accuracy on fewer digits. Change anything below after.")
     units, epochs = st.columns(2)
-    units.number_input("Units", min_value=1, max_value=512, step=8, key=f"{key}-units",
-                       help="How many numbers the network keeps in its memory while it reads a digit "
-                            "row by row. More units can learn more, but train slower.")
-    epochs.number_input("Epochs", min_value=1, max_value=200, step=1, key=f"{key}-epochs",
-                        help="How many times the network goes through all its training digits.")
+    _number(units, "units", key)
+    _number(epochs, "epochs", key)
     with st.expander("More settings"):
         left, right = st.columns(2)
-        left.selectbox("Cell type", CELLS, format_func=cell_name, key=f"{key}-cell",
-                       help="LSTM and GRU have gates that decide what to remember and forget; a simple "
-                            "RNN has none and tends to forget the top of the digit by the bottom.")
-        right.number_input("Layers", min_value=1, max_value=4, step=1, key=f"{key}-layers",
-                           help="Recurrent layers stacked on each other. One is enough for digits.")
-        left.number_input("Batch size", min_value=1, max_value=4096, step=32, key=f"{key}-batch_size",
-                          help="Digits looked at before each small correction of the weights. Bigger "
-                               "batches are faster per epoch but make fewer corrections.")
-        right.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_NAMES.get, key=f"{key}-optimizer",
-                        help="The rule that corrects the weights after each batch. The seed article "
-                             "uses RMSprop; Adam usually learns fastest.")
-        left.number_input("Learning rate", min_value=1e-6, max_value=1.0, step=0.001, format="%.4f",
-                          key=f"{key}-learning_rate",
-                          help="How big each correction is. Too big and training goes wild; too small "
-                               "and it learns slowly.")
-        right.selectbox("Training digits", LIMITS, key=f"{key}-limit",
-                        format_func=limit_name,
-                        help="How many digits it learns from. Fewer is faster; the test digits are "
-                             "always the full test set.")
-        st.selectbox("Digits source", list(SOURCE_NAMES), format_func=SOURCE_NAMES.get, key=f"{key}-source",
-                     help="Full MNIST has 60,000 training digits. The bundled 5,000 real MNIST digits "
-                          "work without internet access.")
+        _choice(left, "cell", key, format_func=cell_name)
+        _number(right, "layers", key)
+        _number(left, "batch_size", key)
+        _choice(right, "optimizer", key, format_func=OPTIMIZER_NAMES.get)
+        _number(left, "learning_rate", key, format="%.4f")
+        _choice(right, "limit", key, options=LIMITS, format_func=limit_name)
+        _choice(st, "source", key, options=list(SOURCE_NAMES), format_func=SOURCE_NAMES.get)
     chosen = {name: st.session_state[f"{key}-{name}"] for name in FIELDS}
     st.session_state[f"{key}-values"] = chosen
     st.caption(source_line(chosen["source"]))

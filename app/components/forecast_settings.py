@@ -16,9 +16,10 @@ import streamlit as st
 from app.components.data_input import DataChoice
 from app.components.messages import show_error
 from app.components.sticky import forget_widgets, remembered, sticky
-from models.config import CELLS, FORECAST_PRESETS, OPTIMIZERS, TRANSFORMS, ForecastConfig
+from models.config import FORECAST_PRESETS, ForecastConfig
 from models.engine.workload import RunPlan, plan_run
 from models.errors import LabError
+from models.knobs import FORECAST_KNOBS
 from models.vocabulary import cell_name
 
 SETTINGS_KEY = "forecast_settings"
@@ -67,87 +68,62 @@ def check(config: ForecastConfig, choice: DataChoice) -> RunPlan:
     return plan_run(config, choice.series.values)
 
 
+def _knob(settings: dict[str, Any], name: str, widget, *, help_extra: str = "", **extra: Any) -> None:
+    """One setting's widget: label, range, step and help from models.knobs (``extra`` adds or overrides)."""
+    knob = FORECAST_KNOBS[name]
+    options: dict[str, Any] = {"help": knob.help + help_extra}
+    if knob.kind is str:
+        options["options"] = list(knob.choices)
+    elif widget is not st.select_slider:
+        options.update(min_value=knob.low, max_value=knob.high, step=knob.step)
+    options.update(extra)
+    sticky(settings, name, WIDGET_PREFIX + name, widget, knob.label, **options)
+
+
 def _main_controls(settings: dict[str, Any], season: int | None) -> None:
     look_back_hint = f" One season ({season} steps) is a good start." if season else ""
     columns = st.columns(3)
     with columns[0]:
-        sticky(settings, "look_back", WIDGET_PREFIX + "look_back", st.number_input, "Look-back",
-               min_value=1, max_value=365, step=1,
-               help="How many past values the network sees to predict the next one." + look_back_hint)
+        _knob(settings, "look_back", st.number_input, help_extra=look_back_hint)
     with columns[1]:
-        sticky(settings, "units", WIDGET_PREFIX + "units", st.number_input, "Units", min_value=1,
-               max_value=512, step=1,
-               help="The size of the network's memory. More units can learn more complex patterns, "
-                    "but train slower and can memorise the training part.")
+        _knob(settings, "units", st.number_input)
     with columns[2]:
-        sticky(settings, "epochs", WIDGET_PREFIX + "epochs", st.number_input, "Epochs", min_value=1,
-               max_value=2000, step=1,
-               help="How many times the network goes through the whole training part. More epochs "
-                    "take longer; too many can over-fit.")
+        _knob(settings, "epochs", st.number_input)
 
 
 def _more_controls(settings: dict[str, Any], season: int | None) -> None:
     rates = sorted({*LEARNING_RATES, float(settings["learning_rate"])})
+    test_part = FORECAST_KNOBS["test_fraction"]
     # One row of four columns, each holding three settings: the same grid as three rows of four, with
     # a third of the layout elements (each costs the page a message on every rerun).
     columns = st.columns(4)
     with columns[0]:
-        sticky(settings, "cell", WIDGET_PREFIX + "cell", st.selectbox, "Cell type", options=list(CELLS),
-               format_func=cell_name,
-               help="The recurrent building block. LSTM (the seed article's) and GRU remember longer "
-                    "patterns; a simple RNN is the plainest and fastest.")
+        _knob(settings, "cell", st.selectbox, format_func=cell_name)
     with columns[1]:
-        sticky(settings, "layers", WIDGET_PREFIX + "layers", st.number_input, "Layers", min_value=1,
-               max_value=4, step=1,
-               help="Recurrent layers stacked on each other. One is usually enough for a single series.")
+        _knob(settings, "layers", st.number_input)
     with columns[2]:
-        sticky(settings, "dropout", WIDGET_PREFIX + "dropout", st.slider, "Dropout", min_value=0.0,
-               max_value=0.9, step=0.05,
-               help="Share of the signals switched off at random while training, to stop the network "
-                    "memorising. 0 switches nothing off.")
+        _knob(settings, "dropout", st.slider)
     with columns[3]:
-        sticky(settings, "batch_size", WIDGET_PREFIX + "batch_size", st.number_input, "Batch size",
-               min_value=1, max_value=4096, step=1,
-               help="How many windows the network looks at before each adjustment of its weights. "
-                    "Small batches learn in more, noisier steps (the seed article used 1).")
+        _knob(settings, "batch_size", st.number_input)
     with columns[0]:
-        sticky(settings, "learning_rate", WIDGET_PREFIX + "learning_rate", st.select_slider, "Learning rate",
-               options=rates,
-               help="How big each adjustment of the weights is. Too big and training jumps around; "
-                    "too small and it learns slowly.")
+        _knob(settings, "learning_rate", st.select_slider, options=rates)
     with columns[1]:
-        sticky(settings, "optimizer", WIDGET_PREFIX + "optimizer", st.selectbox, "Optimizer",
-               options=list(OPTIMIZERS), help="The rule that adjusts the weights. Adam is a safe choice.")
-    with columns[2]:
+        _knob(settings, "optimizer", st.selectbox)
+    with columns[2]:  # shown in percent: the page's settings keep "test_percent"
         sticky(settings, "test_percent", WIDGET_PREFIX + "test_percent", st.slider, "Test part (%)",
-               min_value=5, max_value=80, step=1,
-               help="The share of the series, at its end, kept hidden from training and used to score "
-                    "the network and the baselines.")
+               min_value=round(test_part.low * 100), max_value=round(test_part.high * 100), step=1,
+               help=test_part.help)
     with columns[3]:
-        sticky(settings, "transform", WIDGET_PREFIX + "transform", st.selectbox, "Transform",
-               options=list(TRANSFORMS), format_func=TRANSFORM_NAMES.get,
-               help="How the values are changed before the network sees them (and changed back after). "
-                    "Differences remove a trend, the log evens out swings that grow with the level.")
+        _knob(settings, "transform", st.selectbox, format_func=TRANSFORM_NAMES.get)
     with columns[0]:
-        sticky(settings, "season_length", WIDGET_PREFIX + "season_length", st.number_input, "Season length",
-               min_value=1, max_value=1000, step=1, value=None,
-               placeholder=f"detected: {season}" if season else "none detected",
-               help="Steps in one season (12 for monthly data with a yearly pattern). Used by the seasonal "
-                    "naive baseline and MASE. Leave empty to use the detected one.")
+        _knob(settings, "season_length", st.number_input, value=None,
+              placeholder=f"detected: {season}" if season else "none detected")
     with columns[1]:
-        sticky(settings, "forecast_steps", WIDGET_PREFIX + "forecast_steps", st.number_input,
-               "Forecast steps", min_value=0, max_value=1000, step=1,
-               help="How many steps past the end of the data to forecast, each one built on the "
-                    "network's previous forecasts.")
+        _knob(settings, "forecast_steps", st.number_input)
     with columns[2]:
-        sticky(settings, "seed", WIDGET_PREFIX + "seed", st.number_input, "Seed", min_value=0,
-               max_value=2**31 - 1, step=1,
-               help="Starting point of the randomness. The same seed and settings give the same result.")
+        _knob(settings, "seed", st.number_input)
     with columns[3]:
-        sticky(settings, "headroom", WIDGET_PREFIX + "headroom", st.number_input, "Scale headroom",
-               min_value=1.0, max_value=10.0, step=0.5,
-               help="The scaler is fitted on the training part only. With headroom 2 the training values "
-                    "fill half of the scaled range, leaving room for a series that keeps growing.")
+        _knob(settings, "headroom", st.number_input)
 
 
 def show(choice: DataChoice | None) -> ForecastConfig | None:

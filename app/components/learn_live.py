@@ -8,29 +8,22 @@ from __future__ import annotations
 import streamlit as st
 
 from app import runtime
+from app.components import current_run as current
 from app.components.messages import show_error
 from models.config import LearnConfig
 from models.engine.store import RunRecord
 from models.errors import LabError
 
 
-def latest_run(owner: str, task: str) -> RunRecord | None:
-    """The owner's newest Learn run of ``task`` ("roommate" or "memory"), or None."""
-    for record in runtime.store().list_runs(owner):
-        if record.mine and isinstance(record.config, LearnConfig) and record.config.task == task:
-            return record
-    return None
+def is_task(record: RunRecord, task: str | None = None) -> bool:
+    """A Learn run (of ``task``, "roommate" or "memory", when given)."""
+    return isinstance(record.config, LearnConfig) and task in (None, record.config.task)
 
 
 def current_run(owner: str, session_key: str, task: str) -> RunRecord | None:
-    """The run kept under ``session_key`` if still visible, else the owner's latest ``task`` run."""
-    run_id = st.session_state.get(session_key)
-    if run_id:
-        try:
-            return runtime.store().get_run(run_id, owner)
-        except LabError:
-            st.session_state.pop(session_key, None)
-    return latest_run(owner, task)
+    """The run kept under ``session_key`` if still visible, else the owner's latest ``task`` run
+    (a link is resolved once for the whole page, see ``app_pages/learn.py``)."""
+    return current.current_run(owner, session_key, lambda record: is_task(record, task), use_link=False)
 
 
 def start_run(config: LearnConfig, data_name: str, owner: str, session_key: str) -> bool:

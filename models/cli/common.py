@@ -24,7 +24,7 @@ def config_from_args(args: argparse.Namespace, base, overrides: Mapping[str, str
 def submit_background(config, data: bytes | None, name: str, as_json: bool) -> int:
     """Queue the run in the run store (a detached runner trains it) and print its id; exit code 0."""
     try:
-        from models.engine.engine import submit_from_cli
+        from models.engine.background import submit_from_cli
     except ImportError as error:
         raise ConfigError("Background runs are not available in this installation.") from error
     run_id = submit_from_cli(config, data, name)

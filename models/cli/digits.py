@@ -13,8 +13,9 @@ import os
 from typing import Any
 
 from models.cli import common as cli_common
-from models.config import CELLS, DIGIT_SOURCES, DIGITS_PRESETS, OPTIMIZERS, DigitsConfig
+from models.config import DIGITS_PRESETS, DigitsConfig
 from models.engine import workload
+from models.knobs import DIGITS_KNOBS
 
 # argparse destination -> DigitsConfig field, for the options that override the preset.
 _OVERRIDES = ("units", "epochs", "batch_size", "limit", "source", "cell", "layers", "optimizer",
@@ -35,34 +36,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         ),
     )
     data = parser.add_argument_group("data")
-    data.add_argument("--source", choices=DIGIT_SOURCES,
-                      help="full MNIST through Keras ('keras', downloads once), the 5,000 bundled digits "
-                           f"('bundled', offline), or Keras with the bundled ones as fallback (default "
-                           f"{defaults.source})")
-    data.add_argument("--limit", type=int, metavar="N",
-                      help="train on at most N digits, a class-balanced sample (default: all)")
+    for name in ("source", "limit"):
+        DIGITS_KNOBS[name].add_flag(data, getattr(defaults, name))
 
     network = parser.add_argument_group("network")
     network.add_argument("--preset", choices=sorted(DIGITS_PRESETS),
                          help="start from a named configuration: 'seed' is the article's program (LSTM(30), "
                               "RMSprop, batch 128, 10 epochs); 'quick' is a short demo")
-    network.add_argument("--cell", choices=CELLS, help=f"recurrent cell (default {defaults.cell})")
-    network.add_argument("--units", type=int, metavar="N",
-                         help=f"units per recurrent layer (default {defaults.units})")
-    network.add_argument("--layers", type=int, metavar="N",
-                         help=f"stacked recurrent layers (default {defaults.layers})")
+    for name in ("cell", "units", "layers"):
+        DIGITS_KNOBS[name].add_flag(network, getattr(defaults, name))
 
     training = parser.add_argument_group("training")
-    training.add_argument("--epochs", type=int, metavar="N",
-                          help=f"passes over the training digits (default {defaults.epochs})")
-    training.add_argument("--batch-size", type=int, metavar="N",
-                          help=f"digits per optimizer step (default {defaults.batch_size})")
-    training.add_argument("--optimizer", choices=OPTIMIZERS, help=f"optimizer (default {defaults.optimizer})")
-    training.add_argument("--learning-rate", type=float, metavar="F",
-                          help=f"optimizer learning rate (default {defaults.learning_rate})")
-    training.add_argument("--seed", type=int, metavar="N",
-                          help="random seed for the split, the sample, the initial weights and the shuffling "
-                               f"(default {defaults.seed})")
+    for name in ("epochs", "batch_size", "optimizer", "learning_rate", "seed"):
+        DIGITS_KNOBS[name].add_flag(training, getattr(defaults, name))
 
     output = parser.add_argument_group("output")
     output.add_argument("--json", action="store_true", help="print one JSON object on stdout instead of text")

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from models.cli import common as cli_common
-from models.config import CELLS, FORECAST_PRESETS, TRANSFORMS, ForecastConfig
+from models.config import FORECAST_PRESETS, ForecastConfig
 from models.engine import workload
 from models.errors import ConfigError, DataError
 from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
+from models.knobs import FORECAST_KNOBS
 from models.vocabulary import LEGACY_NETWORK_KEY, NETWORK_KEY, cell_name
 
 # argparse destination -> ForecastConfig field, for the options that override the preset.
@@ -31,6 +32,7 @@ _OVERRIDES = {
     "layers": "layers",
     "dropout": "dropout",
     "learning_rate": "learning_rate",
+    "optimizer": "optimizer",
     "test_fraction": "test_fraction",
     "transform": "transform",
     "headroom": "headroom",
@@ -79,82 +81,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="start from a named configuration: 'seed' is the seed article's program "
         "(look-back 1, LSTM(4), 100 epochs, batch 1, no transform); 'quick' trains briefly",
     )
-    model.add_argument("--cell", choices=CELLS, help=f"recurrent cell (default {defaults.cell})")
-    model.add_argument(
-        "--look-back",
-        type=int,
-        metavar="N",
-        help=f"past values the network sees for each forecast (default {defaults.look_back})",
-    )
-    model.add_argument(
-        "--units", type=int, metavar="N", help=f"units per recurrent layer (default {defaults.units})"
-    )
-    model.add_argument(
-        "--layers", type=int, metavar="N", help=f"stacked recurrent layers (default {defaults.layers})"
-    )
-    model.add_argument(
-        "--dropout",
-        type=float,
-        metavar="F",
-        help=f"dropout rate between layers, 0 to 0.9 (default {defaults.dropout})",
-    )
+    for name in ("cell", "look_back", "units", "layers", "dropout"):
+        FORECAST_KNOBS[name].add_flag(model, getattr(defaults, name))
 
     training = parser.add_argument_group("training")
-    training.add_argument(
-        "--epochs", type=int, metavar="N", help=f"passes over the training data (default {defaults.epochs})"
-    )
-    training.add_argument(
-        "--batch-size",
-        type=int,
-        metavar="N",
-        help=f"windows per optimizer step (default {defaults.batch_size})",
-    )
-    training.add_argument(
-        "--learning-rate",
-        type=float,
-        metavar="F",
-        help=f"optimizer learning rate (default {defaults.learning_rate})",
-    )
-    training.add_argument(
-        "--seed",
-        type=int,
-        metavar="N",
-        help=f"random seed; the same seed and settings give the same numbers (default {defaults.seed})",
-    )
+    for name in ("epochs", "batch_size", "optimizer", "learning_rate", "seed"):
+        FORECAST_KNOBS[name].add_flag(training, getattr(defaults, name))
 
     evaluation = parser.add_argument_group("evaluation")
-    evaluation.add_argument(
-        "--test-fraction",
-        type=float,
-        metavar="F",
-        help=f"share of the series, at its end, kept for testing (default {defaults.test_fraction})",
-    )
-    evaluation.add_argument(
-        "--transform",
-        choices=TRANSFORMS,
-        help=f"transform before scaling: none, log, diff, log_diff (default {defaults.transform}); "
-        "log needs positive values",
-    )
-    evaluation.add_argument(
-        "--headroom",
-        type=float,
-        metavar="H",
-        help=f"the training part fills 1/H of the scaled range, leaving room for higher test levels "
-        f"(default {defaults.headroom:g}; the seed preset uses 2)",
-    )
-    evaluation.add_argument(
-        "--season-length",
-        type=int,
-        metavar="N",
-        help="steps per season for the seasonal naive baseline and MASE "
-        "(default: detected, e.g. 12 for monthly data)",
-    )
-    evaluation.add_argument(
-        "--forecast-steps",
-        type=int,
-        metavar="N",
-        help=f"steps to forecast past the end of the data (default {defaults.forecast_steps})",
-    )
+    for name in ("test_fraction", "transform", "headroom", "season_length", "forecast_steps"):
+        FORECAST_KNOBS[name].add_flag(evaluation, getattr(defaults, name))
 
     output = parser.add_argument_group("output")
     output.add_argument(

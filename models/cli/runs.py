@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     action = args.action or "list"
     if action == "work":
-        from models.engine.engine import work_on  # Dask only for the runner, not for listing
+        from models.engine.background import work_on  # Dask only for the runner, not for listing
 
         record = work_on(args.run_id, settings)
         print(f"Run {record.id} {record.state}." + (f" {record.error}" if record.error else ""))

@@ -26,41 +26,44 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import json
-import math
 import os
 import re
 import secrets
 import shutil
-import socket
 import sqlite3
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import psutil
-
-from models.config import DigitsConfig, ForecastConfig, LearnConfig, stored_config
+from models.engine.records import (
+    ACTIVE_STATES,
+    CANCELLED,
+    DATA_ARTIFACT,
+    FAILED,
+    FINAL_STATES,
+    INTERRUPTED,
+    INTERRUPTED_MESSAGE,
+    QUEUED,
+    RECORD_COLUMNS,
+    RUNNING,
+    STALE_HEARTBEAT_SECONDS,
+    SUCCEEDED,
+    RunRecord,
+    cannot_write_message,
+    disk_full_message,
+    dumps_json,
+    loads_json,
+    new_run_id,
+    plain,
+    process_identity,
+    record_from_row,
+    runner_alive,
+)
+from models.engine.runner_side import RunnerSide
 from models.errors import LabError, LimitError, RunNotFound
-from models.results import EpochReport, RunResult
-from models.summaries import Metrics, Summary, as_dict, read_result
-from models.vocabulary import ACTIVE_STATES as _ACTIVE
-from models.vocabulary import FINAL_STATES as _FINAL
-from models.vocabulary import RunKind, RunState
+from models.results import EpochReport
 
-QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = (
-    RunState.QUEUED, RunState.RUNNING, RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED,
-    RunState.INTERRUPTED)
-ACTIVE_STATES = tuple(state for state in RunState if state in _ACTIVE)
-FINAL_STATES = tuple(state for state in RunState if state in _FINAL)
-
-INTERRUPTED_MESSAGE = "The server restarted while this run was in progress."
-DATA_ARTIFACT = "data.csv"
-# A runner on another host (shared data folder) is presumed dead when silent this long.
-STALE_HEARTBEAT_SECONDS = 60.0
-_ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _BUSY_TIMEOUT_MS = 10_000
 
 _SCHEMA = """
@@ -105,154 +108,10 @@ CREATE TABLE IF NOT EXISTS epochs (
 """
 
 
-def new_run_id() -> str:
-    """128 random bits, URL-safe; never starting with "-", which a command line would read as a flag."""
-    while (run_id := secrets.token_urlsafe(16)).startswith("-"):
-        pass
-    return run_id
-
-
-def cannot_write_message(folder: Path) -> str:
-    return f"Cannot write to the data folder {folder}: check its permissions and free space."
-
-
-def disk_full_message(folder: Path) -> str:
-    return f"The disk holding the data folder {folder} is full: free some space and try again."
-
-
-# ---------------------------------------------------------------- plain JSON values
-
-
-def plain(value: Any) -> Any:
-    """``value`` as plain JSON types: NumPy scalars/arrays unwrapped, NaN/inf -> None, keys -> str."""
-    if value is None or isinstance(value, (bool, str, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    if hasattr(value, "to_dict"):  # EpochReport and friends
-        return plain(value.to_dict())
-    if hasattr(value, "tolist"):  # NumPy scalar or array, without importing NumPy here
-        return plain(value.tolist())
-    return str(value)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(plain(value), allow_nan=False, separators=(",", ":"))
-
-
-def _loads(text: str | None, default: Any = None) -> Any:
-    return default if text is None else json.loads(text)
-
-
-# ---------------------------------------------------------------- which process runs a run
-
-
-def process_identity(pid: int | None = None) -> str:
-    """``host|pid|start time`` of a process: a pid alone is reused after restarts (pid 1 in Docker)."""
-    process = psutil.Process(pid)
-    return f"{socket.gethostname()}|{process.pid}|{process.create_time():.2f}"
-
-
-def runner_alive(identity: str | None, heartbeat: float | None, now: float | None = None) -> bool:
-    """Whether the process named by ``identity`` may still be working on its runs."""
-    if not identity:
-        return False
-    host, pid_text, started_text = (identity.split("|") + ["", "", ""])[:3]
-    if host != socket.gethostname():
-        # Cannot look at another machine's processes: trust its heartbeat instead.
-        now = time.time() if now is None else now
-        return heartbeat is not None and now - heartbeat < STALE_HEARTBEAT_SECONDS
-    try:
-        process = psutil.Process(int(pid_text))
-        return abs(process.create_time() - float(started_text)) < 1.0 and process.is_running()
-    except (ValueError, psutil.Error):
-        return False
-
-
-# ---------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One run as a reader sees it (no per-epoch history: see ``RunStore.history``).
-
-    ``owner`` is None when the reader is not the owner (a shared run of someone else).
-    ``queue_position``: 1 = next to start, only for queued runs.
-    ``progress``: the latest epoch report, or None before the first epoch.
-    """
-
-    id: str
-    owner: str | None
-    mine: bool
-    shared: bool
-    kind: RunKind | str
-    config: ForecastConfig | DigitsConfig | LearnConfig | None  # None: a kind this version does not know
-    data_name: str | None
-    data_fingerprint: str | None
-    state: RunState
-    error: str | None
-    metrics: Metrics | None  # typed by kind (models.summaries); None until the run succeeds
-    summary: Summary | None
-    artifacts: tuple[str, ...]
-    progress: EpochReport | None
-    epochs_done: int
-    epochs_total: int | None
-    cancel_requested: bool
-    created: float
-    started: float | None
-    finished: float | None
-    fit_seconds: float | None
-    queue_position: int | None = None
-    worker: str | None = field(default=None, repr=False)
-
-    @property
-    def active(self) -> bool:
-        """Queued or running: the page keeps polling."""
-        return self.state in ACTIVE_STATES
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (for ``--json`` output and downloads)."""
-        data = {item.name: getattr(self, item.name) for item in fields(self)}
-        data["kind"], data["state"] = str(self.kind), str(self.state)
-        data["config"] = None if self.config is None else self.config.to_dict()
-        data["metrics"], data["summary"] = as_dict(self.metrics), as_dict(self.summary)
-        data["progress"] = None if self.progress is None else self.progress.to_dict()
-        data["artifacts"] = list(self.artifacts)
-        return data
-
-
-_COLUMNS = ("id, owner, shared, kind, config, data_name, data_fingerprint, state, error, metrics, "
-            "summary, artifacts, progress, epochs_done, epochs_total, cancel_requested, created, "
-            "started, finished, fit_seconds, worker, runner, heartbeat")
-
-
-def _record(row: sqlite3.Row, viewer: str | None, positions: dict[str, int]) -> RunRecord:
-    mine = viewer is None or row["owner"] == viewer
-    progress = _loads(row["progress"])
-    kind = RunKind(row["kind"]) if row["kind"] in set(RunKind) else row["kind"]
-    metrics, summary = read_result(kind, _loads(row["metrics"]), _loads(row["summary"]))
-    return RunRecord(
-        id=row["id"], owner=row["owner"] if mine else None, mine=mine, shared=bool(row["shared"]),
-        kind=kind, config=stored_config(_loads(row["config"], {})), data_name=row["data_name"],
-        data_fingerprint=row["data_fingerprint"], state=RunState(row["state"]), error=row["error"],
-        metrics=metrics, summary=summary,
-        artifacts=tuple(_loads(row["artifacts"], [])),
-        progress=None if progress is None else EpochReport.from_dict(progress),
-        epochs_done=row["epochs_done"], epochs_total=row["epochs_total"],
-        cancel_requested=bool(row["cancel_requested"]), created=row["created"], started=row["started"],
-        finished=row["finished"], fit_seconds=row["fit_seconds"],
-        queue_position=positions.get(row["id"]), worker=row["worker"],
-    )
-
-
 # ---------------------------------------------------------------- the store
 
 
-class RunStore:
+class RunStore(RunnerSide):
     """SQLite run store plus artifact folder under ``data_dir``.
 
     Safe to use from several threads and processes: every call opens a short-lived connection
@@ -354,7 +213,7 @@ class RunStore:
 
     def _visible_row(self, connection: sqlite3.Connection, run_id: str, owner: str | None,
                      must_own: bool = False) -> sqlite3.Row:
-        row = connection.execute(f"SELECT {_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+        row = connection.execute(f"SELECT {RECORD_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None or not (owner is None or row["owner"] == owner
                                or (row["shared"] and not must_own)):
             raise RunNotFound("No run with that id: it may have been deleted or belong to someone else.")
@@ -367,21 +226,21 @@ class RunStore:
         with self._read() as connection:
             row = self._visible_row(connection, run_id, None if everyone else owner)
             positions = self._queue_positions(connection) if row["state"] == QUEUED else {}
-            return _record(row, None if everyone else owner, positions)
+            return record_from_row(row, None if everyone else owner, positions)
 
     def list_runs(self, owner: str, *, everyone: bool = False, limit: int = 500) -> list[RunRecord]:
         """The owner's runs and the shared ones (``everyone``: all runs), newest first."""
         with self._read() as connection:
             if everyone:
                 rows = connection.execute(
-                    f"SELECT {_COLUMNS} FROM runs ORDER BY created DESC, rowid DESC LIMIT ?",
+                    f"SELECT {RECORD_COLUMNS} FROM runs ORDER BY created DESC, rowid DESC LIMIT ?",
                     (limit,)).fetchall()
             else:
                 rows = connection.execute(
-                    f"SELECT {_COLUMNS} FROM runs WHERE owner = ? OR shared = 1 "
+                    f"SELECT {RECORD_COLUMNS} FROM runs WHERE owner = ? OR shared = 1 "
                     "ORDER BY created DESC, rowid DESC LIMIT ?", (owner, limit)).fetchall()
             positions = self._queue_positions(connection)
-            return [_record(row, None if everyone else owner, positions) for row in rows]
+            return [record_from_row(row, None if everyone else owner, positions) for row in rows]
 
     def history(self, run_id: str, owner: str, *, everyone: bool = False) -> list[EpochReport]:
         """Per-epoch reports of a visible run, in epoch order."""
@@ -391,7 +250,7 @@ class RunStore:
                 "SELECT epoch, epochs, loss, val_loss, metrics, elapsed, eta FROM epochs "
                 "WHERE run_id = ? ORDER BY epoch", (run_id,)).fetchall()
         return [EpochReport(epoch=row["epoch"], epochs=row["epochs"], loss=row["loss"],
-                            val_loss=row["val_loss"], metrics=_loads(row["metrics"], {}),
+                            val_loss=row["val_loss"], metrics=loads_json(row["metrics"], {}),
                             elapsed=row["elapsed"] or 0.0, eta=row["eta"]) for row in rows]
 
     def artifact_path(self, run_id: str, name: str, owner: str, *, everyone: bool = False) -> Path:
@@ -450,8 +309,8 @@ class RunStore:
                         "INSERT INTO runs (id, owner, kind, config, data_name, data_fingerprint, state, "
                         "artifacts, epochs_total, runner, heartbeat, created) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (run_id, owner, kind, _dumps(config), data_name, fingerprint, QUEUED,
-                         _dumps(artifacts), epochs if isinstance(epochs, int) else None, runner, now,
+                        (run_id, owner, kind, dumps_json(config), data_name, fingerprint, QUEUED,
+                         dumps_json(artifacts), epochs if isinstance(epochs, int) else None, runner, now,
                          now))
             except BaseException:
                 shutil.rmtree(self._run_dir(run_id), ignore_errors=True)
@@ -493,160 +352,26 @@ class RunStore:
                         (CANCELLED, now, run_id, *ACTIVE_STATES))
         return self.get_run(run_id, owner, everyone=everyone)
 
-    # -- engine side (no ownership checks)
 
-    def load_data(self, run_id: str) -> bytes | None:
-        """The dataset bytes kept with a run (None for runs without uploaded data)."""
-        path = self._run_dir(run_id) / DATA_ARTIFACT
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            return None
-
-    def claim(self, run_id: str, runner: str) -> bool:
-        """Make ``runner`` responsible for a queued run; False if it is no longer queued."""
-        with self._writing(), self._connect(immediate=True) as connection:
-            cursor = connection.execute(
-                "UPDATE runs SET runner = ?, heartbeat = ? WHERE id = ? AND state = ?",
-                (runner, time.time(), run_id, QUEUED))
-            return cursor.rowcount == 1
-
-    def heartbeat(self, runner: str) -> None:
-        """Sign of life for every active run of ``runner`` (read by other hosts' recovery)."""
-        with self._writing(), self._connect() as connection:
-            connection.execute("UPDATE runs SET heartbeat = ? WHERE runner = ? AND state IN (?, ?)",
-                               (time.time(), runner, *ACTIVE_STATES))
-
-    def mark_running(self, run_id: str, worker: str | None = None) -> bool:
-        """queued -> running (the task started on a worker); False if the run is no longer queued."""
-        with self._writing(), self._connect() as connection:
-            cursor = connection.execute(
-                "UPDATE runs SET state = ?, started = ?, worker = ? WHERE id = ? AND state = ?",
-                (RUNNING, time.time(), worker, run_id, QUEUED))
-            return cursor.rowcount == 1
-
-    def add_epochs(self, run_id: str, reports: list[EpochReport]) -> bool:
-        """Record epochs of an active run (and mark it running) in one transaction; False if the run
-        is over (a late report never changes a finished run)."""
-        if not reports:
-            return True
-        rows = [plain(report.to_dict()) for report in reports]
-        last = max(rows, key=lambda row: row["epoch"])
-        with self._writing(), self._connect() as connection:
-            cursor = connection.execute(
-                "UPDATE runs SET state = ?, started = COALESCE(started, ?), progress = ?, "
-                "epochs_done = MAX(epochs_done, ?), epochs_total = ? WHERE id = ? AND state IN (?, ?)",
-                (RUNNING, time.time(), _dumps(last), last["epoch"], last["epochs"], run_id,
-                 *ACTIVE_STATES))
-            if cursor.rowcount != 1:
-                return False
-            connection.executemany(
-                "INSERT OR REPLACE INTO epochs (run_id, epoch, epochs, loss, val_loss, metrics, "
-                "elapsed, eta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, row["epoch"], row["epochs"], row["loss"], row["val_loss"],
-                  _dumps(row["metrics"] or {}), row["elapsed"], row["eta"]) for row in rows])
-        return True
-
-    def add_epoch(self, run_id: str, report: EpochReport) -> bool:
-        """Record one epoch (see ``add_epochs``)."""
-        return self.add_epochs(run_id, [report])
-
-    def finish(self, run_id: str, state: str, error: str | None = None) -> bool:
-        """An active run ends without results (failed, cancelled, interrupted); False if it had ended."""
-        if state not in (FAILED, CANCELLED, INTERRUPTED):
-            raise ValueError(f"finish() cannot set state {state!r}")
-        with self._writing(), self._connect() as connection:
-            cursor = connection.execute(
-                "UPDATE runs SET state = ?, error = ?, finished = ? WHERE id = ? AND state IN (?, ?)",
-                (state, error, time.time(), run_id, *ACTIVE_STATES))
-            return cursor.rowcount == 1
-
-    def finish_success(self, run_id: str, result: RunResult) -> bool:
-        """Store a finished run: artifacts first (atomic files), then one transaction with the
-        metrics, summary, full history and state ``succeeded``. False (and no files) if the run
-        had already ended, e.g. cancelled while its last epoch was computing; LabError (and no
-        files, the run still active) when they cannot be written, e.g. the disk is full.
-        """
-        for name in result.artifacts:
-            if not _ARTIFACT_NAME.match(name) or name == DATA_ARTIFACT:
-                raise ValueError(f"Bad artifact name {name!r}")
-        with self._read() as connection:
-            row = connection.execute("SELECT state, artifacts FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None or row["state"] not in ACTIVE_STATES:
-            return False
-        run_dir = self._run_dir(run_id)
-        names = list(_loads(row["artifacts"], []))
-        written: list[str] = []
-        stored = False
-        try:
-            with self._writing():
-                for name, data in result.artifacts.items():
-                    self._write_file(run_dir / name, bytes(data))
-                    written.append(name)
-                    if name not in names:
-                        names.append(name)
-                stored = self._store_success(run_id, result, names)
-        finally:
-            if not stored:  # ended meanwhile, or could not be saved (disk full): no half-stored results
-                for name in written:
-                    with contextlib.suppress(OSError):
-                        (run_dir / name).unlink()
-        return stored
-
-    def _store_success(self, run_id: str, result: RunResult, names: list[str]) -> bool:
-        """The one transaction of ``finish_success``; False if the run had ended meanwhile."""
-        history = [plain(report) for report in result.history]
-        last = history[-1] if history else None
-        with self._connect(immediate=True) as connection:
-            cursor = connection.execute(
-                "UPDATE runs SET state = ?, error = NULL, metrics = ?, summary = ?, artifacts = ?, "
-                "progress = COALESCE(?, progress), epochs_done = COALESCE(?, epochs_done), "
-                "finished = ?, fit_seconds = ? WHERE id = ? AND state IN (?, ?)",
-                (SUCCEEDED, _dumps(as_dict(result.metrics)), _dumps(as_dict(result.summary) or {}),
-                 _dumps(names),
-                 None if last is None else _dumps(last), None if last is None else last["epoch"],
-                 time.time(), plain(float(result.fit_seconds)), run_id, *ACTIVE_STATES))
-            if cursor.rowcount == 1 and history:
-                connection.execute("DELETE FROM epochs WHERE run_id = ?", (run_id,))
-                connection.executemany(
-                    "INSERT INTO epochs (run_id, epoch, epochs, loss, val_loss, metrics, elapsed, "
-                    "eta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(run_id, item["epoch"], item["epochs"], item["loss"], item.get("val_loss"),
-                      _dumps(item.get("metrics") or {}), item.get("elapsed"), item.get("eta"))
-                     for item in history])
-            return cursor.rowcount == 1
-
-    def cancel_requested(self, run_ids: list[str]) -> set[str]:
-        """Which of these runs someone asked to stop (from any process)."""
-        if not run_ids:
-            return set()
-        marks = ",".join("?" * len(run_ids))
-        with self._read() as connection:
-            rows = connection.execute(
-                f"SELECT id FROM runs WHERE cancel_requested = 1 AND id IN ({marks})", run_ids).fetchall()
-        return {row["id"] for row in rows}
-
-    def recover_interrupted(self, keep_runner: str | None = None, remove_orphans: bool = True) -> int:
-        """Mark ``interrupted`` every queued/running run whose process is gone (server restart,
-        killed CLI runner). Returns how many runs were marked.
-
-        ``keep_runner``: the caller's own identity (its runs are alive by definition).
-        ``remove_orphans``: also delete artifact folders of runs that were never recorded.
-        """
-        now = time.time()
-        with self._writing():
-            with self._connect(immediate=True) as connection:
-                rows = connection.execute(
-                    "SELECT id, runner, heartbeat FROM runs WHERE state IN (?, ?)", ACTIVE_STATES).fetchall()
-                stale = [row["id"] for row in rows if row["runner"] != keep_runner
-                         and not runner_alive(row["runner"], row["heartbeat"], now)]
-                connection.executemany(
-                    "UPDATE runs SET state = ?, error = ?, finished = ? WHERE id = ? AND state IN (?, ?)",
-                    [(INTERRUPTED, INTERRUPTED_MESSAGE, now, run_id, *ACTIVE_STATES) for run_id in stale])
-                known = {row["id"] for row in connection.execute("SELECT id FROM runs")}
-            for folder in self.artifacts_dir.iterdir() if remove_orphans else ():
-                # Only folders older than an hour: a run being created right now has its data first.
-                if folder.name not in known and now - folder.stat().st_mtime > 3600:
-                    shutil.rmtree(folder, ignore_errors=True)
-        return len(stale)
-
+# Everything a reader of runs needs, importable from the store as before the records had a module.
+__all__ = [
+    "ACTIVE_STATES",
+    "CANCELLED",
+    "DATA_ARTIFACT",
+    "FAILED",
+    "FINAL_STATES",
+    "INTERRUPTED",
+    "INTERRUPTED_MESSAGE",
+    "QUEUED",
+    "RUNNING",
+    "STALE_HEARTBEAT_SECONDS",
+    "SUCCEEDED",
+    "RunRecord",
+    "RunStore",
+    "cannot_write_message",
+    "disk_full_message",
+    "new_run_id",
+    "plain",
+    "process_identity",
+    "runner_alive",
+]

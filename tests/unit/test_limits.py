@@ -18,7 +18,7 @@ from models.config import DIGITS_PRESETS, FORECAST_PRESETS, DigitsConfig, Foreca
 from models.data import bundled_samples, load_series
 from models.digits.data import load_digits
 from models.engine import sweep, workload
-from models.engine.engine import submit_from_cli
+from models.engine.background import submit_from_cli
 from models.engine.store import RunStore
 from models.errors import ConfigError, DataError, LimitError, WorkLimitError
 from models.settings import CLI_OWNER

@@ -10,7 +10,7 @@ import pytest
 
 from models.cli import main
 from models.config import ForecastConfig
-from models.engine.engine import submit_from_cli
+from models.engine.background import submit_from_cli
 from models.engine.store import RunStore
 from models.results import EpochReport, RunResult
 from models.settings import CLI_OWNER

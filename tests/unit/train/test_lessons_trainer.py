@@ -52,7 +52,7 @@ def test_an_lstm_beats_chance_on_the_memory_task_and_reports_each_network():
     assert accuracy > 0.6, accuracy  # chance is 0.25
     used = result.summary.epochs_used["lstm"]["8"]
     assert 1 <= used <= 6 and len(reports) == used
-    assert all(report.metrics.length == 8 and report.metrics.cell == 0 for report in reports)
+    assert all(report.metrics["length"] == 8 and report.metrics["cell"] == 0 for report in reports)
     weights = numpy_rnn.load_weights(result.artifacts["weights-lstm-8.npz"])
     assert numpy_rnn.describe(weights)["cell"] == "lstm"
 

@@ -1,0 +1,297 @@
+"""The job engine's own thread: every Dask call, worker events into store rows, cancels, outcomes.
+
+A mixin of ``JobEngine`` (``models.engine.engine``), which owns the state these methods use; pages
+never call anything here.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+
+import dask
+from distributed import Client, Event, LocalCluster
+from distributed.scheduler import KilledWorker
+
+from models.engine.store import (
+    CANCELLED,
+    FAILED,
+    INTERRUPTED,
+    INTERRUPTED_MESSAGE,
+)
+from models.engine.worker import (
+    TOPIC,
+    WORKER_LOST,
+    WarmUp,
+    attempt_event_name,
+    cancel_event_name,
+    run_job,
+    unexpected_error_message,
+)
+from models.errors import LabError
+from models.results import EpochReport, RunResult
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.2  # the engine thread's housekeeping period (cancel flags from other processes)
+HEARTBEAT_SECONDS = 5.0
+RECOVERY_SECONDS = 30.0  # how often the engine looks for runs of dead processes
+CONNECT_TIMEOUT = "15s"  # to reach LSTMLAB_SCHEDULER
+CANCEL_GRACE_SECONDS = 10.0  # a run that ignores its cancel flag this long gets its worker restarted
+LOST_SCHEDULER = "Lost contact with the Dask scheduler before the run could finish; try again."
+
+# Dask settings of the embedded cluster:
+# - allowed-failures 0: a task whose worker died is not re-run; it fails with KilledWorker;
+# - worker-saturation 1.0: a worker holds exactly one run, the rest wait on the scheduler in
+#   submission order (so the store's queue positions are the real ones);
+# - work-stealing off: with one run per worker there is nothing to rebalance.
+_LOCAL_DASK_CONFIG = {
+    "distributed.scheduler.allowed-failures": 0,
+    "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.scheduler.work-stealing": False,
+}
+
+
+
+class EngineThread:
+    """The engine thread's loop and handlers (see ``models.engine.engine.JobEngine``)."""
+
+    def _main(self) -> None:
+        try:
+            self._start_dask()
+        except Exception as error:
+            logger.exception("The job engine could not start")
+            where = self.settings.scheduler or "the embedded cluster"
+            self._error = (f"Cannot start background training on {where} ({type(error).__name__}); "
+                           "check LSTMLAB_SCHEDULER or the server log.")
+        self._ready.set()
+        now = time.monotonic()
+        next_tick, next_heartbeat, next_recovery = now, now, now + RECOVERY_SECONDS
+        try:
+            while True:
+                items = self._take_inbox(timeout=max(0.0, next_tick - time.monotonic()))
+                if any(item[0] == "stop" for item in items):
+                    break
+                self._handle_all(items)
+                now = time.monotonic()
+                if now < next_tick:
+                    continue
+                next_tick = now + TICK_SECONDS
+                if self._futures:
+                    self._guarded(self._forward_store_cancels)
+                    self._guarded(self._enforce_cancel_grace, now)
+                if now >= next_heartbeat:
+                    next_heartbeat = now + HEARTBEAT_SECONDS
+                    self._guarded(self.store.heartbeat, self.identity)
+                if now >= next_recovery:
+                    next_recovery = now + RECOVERY_SECONDS
+                    self._guarded(self.store.recover_interrupted, self.identity, False)
+        finally:
+            self._shutdown()
+
+    def _take_inbox(self, timeout: float, most: int = 1000) -> list[tuple]:
+        """Wait up to ``timeout`` for one note, then take every note already waiting (a batch)."""
+        try:
+            items = [self._inbox.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        while len(items) < most:
+            try:
+                items.append(self._inbox.get_nowait())
+            except queue.Empty:
+                break
+        return items
+
+    def _handle_all(self, items: list[tuple]) -> None:
+        """Handle notes in order; consecutive epoch reports of a run go to the store in one
+        transaction (a fast run can report hundreds of epochs per second)."""
+        epochs: dict[str, list[EpochReport]] = {}
+
+        def flush() -> None:
+            for run_id, reports in epochs.items():
+                self._guarded(self.store.add_epochs, run_id, reports)
+            epochs.clear()
+
+        for item in items:
+            message = item[1] if item[0] == "event" else {}
+            if message.get("kind") == "epoch" and message.get("run_id") in self._futures:
+                try:
+                    epochs.setdefault(message["run_id"], []).append(EpochReport.from_dict(message["report"]))
+                except (KeyError, TypeError):
+                    logger.warning("Ignoring a malformed progress message: %r", message)
+                continue
+            flush()
+            self._guarded(self._handle, item)
+        flush()
+
+    @staticmethod
+    def _guarded(function, *args) -> None:
+        """The engine thread must survive anything one run can throw at it."""
+        try:
+            function(*args)
+        except Exception:
+            logger.exception("Job engine step %s failed", getattr(function, "__name__", function))
+
+    def _start_dask(self) -> None:
+        if self.settings.scheduler:
+            self._client = Client(self.settings.scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        else:
+            with dask.config.set(_LOCAL_DASK_CONFIG):
+                self._cluster = LocalCluster(
+                    n_workers=self.settings.workers, threads_per_worker=1, processes=True,
+                    host="127.0.0.1", dashboard_address=None, worker_dashboard_address=None,
+                    # The scheduler always serves a small HTTP endpoint: keep it on loopback, random port.
+                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                    silence_logs=logging.ERROR,
+                )
+            self._client = Client(self._cluster, set_as_default=False)
+        self._client.subscribe_topic(TOPIC, self._on_event)
+        if self._warm:
+            self._client.register_plugin(WarmUp(), name=WarmUp.name)
+
+    def _on_event(self, event: tuple[float, dict]) -> None:
+        """Runs on the Dask client's event loop: hand over to the engine thread, nothing else."""
+        self._inbox.put(("event", event[1]))
+
+    def _on_done(self, future) -> None:
+        """Runs on Dask's callback thread when a run's future finished, erred or was cancelled."""
+        self._inbox.put(("done", future.key))
+
+    def _handle(self, item: tuple) -> None:
+        kind = item[0]
+        if kind == "submit":
+            self._submit(*item[1:])
+        elif kind == "event":
+            self._record_event(item[1])
+        elif kind == "done":
+            self._finish(_run_id_of(item[1]))
+        elif kind == "cancel":
+            self._forward_cancel(item[1])
+
+    def _submit(self, run_id: str, config: dict, data: bytes | None, data_name: str | None) -> None:
+        if self._error or self._client is None:
+            self.store.finish(run_id, FAILED, self._error or "Background training is not available.")
+            return
+        spec = {"run_id": run_id, "config": config, "data": data, "data_name": data_name}
+        try:
+            self._submitted += 1
+            # Higher priority starts first: first come, first served, as the queue positions promise.
+            future = self._client.submit(run_job, spec, key=_key_of(run_id), pure=False, retries=0,
+                                         priority=-self._submitted)
+        except Exception:
+            logger.exception("Could not submit run %s", run_id)
+            self.store.finish(run_id, FAILED, LOST_SCHEDULER)
+            return
+        self._futures[run_id] = future
+        future.add_done_callback(self._on_done)
+
+    def _record_event(self, message: dict) -> None:
+        """A run started on a worker (epoch reports are batched in ``_handle_all``)."""
+        run_id = message.get("run_id")
+        if run_id not in self._futures:  # another engine's run on a shared scheduler, or already done
+            return
+        if message.get("kind") == "started":
+            self._workers[run_id] = message.get("worker")
+            self.store.mark_running(run_id, worker=message.get("worker"))
+
+    def _finish(self, run_id: str) -> None:
+        future = self._futures.pop(run_id, None)
+        self._workers.pop(run_id, None)
+        asked = self._cancel_sent.pop(run_id, None) is not None
+        if future is None:
+            return
+        try:
+            self._store_outcome(run_id, future, asked)
+        except Exception as error:  # e.g. the disk is full: the run must not stay "running"
+            logger.exception("Could not store the outcome of run %s", run_id)
+            message = (f"The run finished but its results could not be saved. {error}"
+                       if isinstance(error, LabError) else unexpected_error_message(error))
+            self._guarded(self.store.finish, run_id, FAILED, message)
+        finally:
+            future.release()
+            for name in (cancel_event_name(run_id), attempt_event_name(run_id)):
+                try:
+                    Event(name, client=self._client).clear()  # frees the scheduler's memory of it
+                except Exception:
+                    logger.debug("Could not clear event %s", name, exc_info=True)
+
+    def _store_outcome(self, run_id: str, future, asked: bool) -> None:
+        """Turn a finished future into the run's final state (``asked``: someone cancelled it)."""
+        if future.status == "cancelled":
+            # Cancelled by us (on request) or dropped by a scheduler we lost contact with.
+            self.store.finish(run_id, CANCELLED if asked else FAILED, None if asked else LOST_SCHEDULER)
+            return
+        if future.status == "error":
+            error = future.exception()
+            lost = isinstance(error, KilledWorker)
+            self.store.finish(run_id, FAILED, WORKER_LOST if lost else unexpected_error_message(error))
+            return
+        try:
+            outcome = future.result()
+        except Exception:  # the worker vanished between finishing and handing over its result
+            logger.exception("Could not fetch the result of run %s", run_id)
+            self.store.finish(run_id, FAILED, WORKER_LOST)
+            return
+        state = outcome.get("state")
+        if state == "succeeded":
+            result: RunResult = outcome["result"]
+            self.store.finish_success(run_id, result)
+        elif state == "cancelled":
+            self.store.finish(run_id, CANCELLED)
+        else:
+            self.store.finish(run_id, FAILED, outcome.get("error") or WORKER_LOST)
+
+    def _forward_cancel(self, run_id: str) -> None:
+        """Tell the worker to stop (Event); a run that has not started is simply dropped."""
+        future = self._futures.get(run_id)
+        if future is None or run_id in self._cancel_sent:
+            return
+        Event(cancel_event_name(run_id), client=self._client).set()
+        self._cancel_sent[run_id] = time.monotonic()
+        if run_id not in self._workers:  # still waiting on the scheduler (or starting right now)
+            self._client.cancel(future)
+            self.store.finish(run_id, CANCELLED)
+
+    def _forward_store_cancels(self) -> None:
+        """Cancel requests written to the store by other processes (CLI, another server thread)."""
+        pending = [run_id for run_id in self._futures if run_id not in self._cancel_sent]
+        for run_id in self.store.cancel_requested(pending):
+            self._forward_cancel(run_id)
+
+    def _enforce_cancel_grace(self, now: float) -> None:
+        """A run that ignores its cancel flag: restart its worker so the worker is free again."""
+        for run_id, sent in list(self._cancel_sent.items()):
+            worker = self._workers.get(run_id)
+            if worker and now - sent > CANCEL_GRACE_SECONDS and run_id in self._futures:
+                logger.warning("Run %s ignored its cancel flag; restarting worker %s", run_id, worker)
+                self.store.finish(run_id, CANCELLED)
+                self._cancel_sent[run_id] = float("inf")  # only once
+                threading.Thread(target=self._restart_worker, args=(worker,), daemon=True).start()
+
+    def _restart_worker(self, worker: str) -> None:
+        try:
+            self._client.restart_workers([worker], raise_for_error=False)
+        except Exception:
+            logger.exception("Could not restart worker %s", worker)
+
+    def _shutdown(self) -> None:
+        for run_id in list(self._futures):
+            self._guarded(self.store.finish, run_id, INTERRUPTED, INTERRUPTED_MESSAGE)
+        self._futures.clear()
+        for closable in (self._client, self._cluster):
+            if closable is not None:
+                try:
+                    closable.close()
+                except Exception:
+                    logger.debug("Error while closing %s", closable, exc_info=True)
+
+
+
+def _key_of(run_id: str) -> str:
+    return f"lstmlab-run-{run_id}"
+
+
+def _run_id_of(key: str) -> str:
+    return key.removeprefix("lstmlab-run-")
