@@ -158,7 +158,7 @@ def test_a_short_training_part_is_fitted_without_its_season():
 
 
 def test_statsforecast_loads_only_when_a_model_is_fitted():
-    code = ("import sys, models.forecast.statistical\n"
+    code = ("import sys, models.forecast.statistical, models.forecast.backtest, models.forecast.intervals\n"
             "print('statsforecast' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
                          timeout=60)
