@@ -164,3 +164,11 @@ def test_statsforecast_loads_only_when_a_model_is_fitted():
                          timeout=60)
     assert out.stdout.strip() == "False"
     assert statistical.MIN_FIT_POINTS == 10
+
+
+def test_arima_is_left_out_where_its_order_search_would_be_slow():
+    values = 100 + 10 * np.sin(np.arange(400) / 3.0) + np.arange(400) * 0.1
+    baselines, notes = make_statistical_baselines(values, None, names=("theta", "arima"))
+    assert list(baselines) == ["theta"] and "ARIMA was left out" in notes[0] and "400" in notes[0]
+    baselines, notes = make_statistical_baselines(values[:200], 24, names=("arima",))
+    assert baselines == {} and "season of 24" in notes[0]
