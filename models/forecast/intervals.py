@@ -28,10 +28,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.forecast.backtest import Backtest, Forecaster, history_at
+from models.forecast.baselines import Baseline, Drift, Mean, Persistence, SeasonalNaive
+from models.forecast.statistical import STATISTICAL_CLASSES
 from models.results import finite_or_none
 
 LEVELS = (80, 95)
 Fit = Callable[[np.ndarray], Forecaster]
+
+
+def baseline_fitter(name: str, season_length: int | None) -> Fit:
+    """The ``fit`` for ``calibrate`` of any baseline by its metrics key (naive or statistical):
+    a fresh baseline fitted on the part it is given, returned as its bound ``forecast``."""
+
+    def fit(train_values: np.ndarray) -> Forecaster:
+        baseline: Baseline
+        if name in STATISTICAL_CLASSES:
+            baseline = STATISTICAL_CLASSES[name](season_length)
+        elif name == "seasonal_naive":
+            baseline = SeasonalNaive(season_length or 0)
+        else:
+            baseline = {"persistence": Persistence, "drift": Drift, "mean": Mean}[name]()
+        return baseline.fit(train_values).forecast
+
+    return fit
 
 
 def default_tail(n_train: int, horizon: int) -> int:

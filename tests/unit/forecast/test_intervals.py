@@ -12,6 +12,7 @@ from models.forecast.baselines import Persistence, SeasonalNaive
 from models.forecast.intervals import (
     Calibration,
     backtest_coverage,
+    baseline_fitter,
     calibrate,
     default_tail,
     empirical_coverage,
@@ -104,9 +105,7 @@ def test_empirical_coverage_by_hand():
 def test_airline_intervals_and_their_coverage_on_the_test_part():
     values = airline_values()
     n_train, season = 96, 12
-    fits = {"seasonal_naive": lambda train: SeasonalNaive(season).fit(train).forecast,
-            "ets": lambda train: ETS(season).fit(train).forecast,
-            "theta": lambda train: Theta(season).fit(train).forecast}
+    fits = {name: baseline_fitter(name, season) for name in ("seasonal_naive", "ets", "theta")}
     calibrations = {name: calibrate(values[:n_train], fit, horizon=season) for name, fit in fits.items()}
     for calibration in calibrations.values():
         assert calibration.horizon == 12 and calibration.tail_start == 64 and calibration.notes == ()
@@ -122,3 +121,15 @@ def test_airline_intervals_and_their_coverage_on_the_test_part():
     for shares in coverage.values():
         assert 0.0 <= shares["80"] <= shares["95"] <= 1.0
     json.dumps({"levels": [80, 95], "test_coverage": coverage})
+
+
+def test_baseline_fitter_fits_a_fresh_baseline_of_any_kind_on_the_part_it_is_given():
+    values = 100 + 10 * np.sin(np.arange(40) / 2.0) + np.arange(40)
+    for name, expected in (("persistence", Persistence().forecast(values[:30], 3)),
+                           ("seasonal_naive", SeasonalNaive(4).fit(values[:30]).forecast(values[:30], 3)),
+                           ("ets", ETS(4).fit(values[:30]).forecast(values[:30], 3)),
+                           ("theta", Theta(4).fit(values[:30]).forecast(values[:30], 3))):
+        forecaster = baseline_fitter(name, 4)(values[:30])
+        np.testing.assert_allclose(forecaster(values[:30], 3), expected, err_msg=name)
+    mean = baseline_fitter("mean", None)(values[:10])
+    np.testing.assert_allclose(mean(values[:30], 2), np.full(2, values[:10].mean()))
