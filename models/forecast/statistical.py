@@ -1,9 +1,11 @@
 """Statistical baselines from statsforecast (AutoETS, AutoTheta, AutoARIMA) in the naive baselines' contract.
 
 Each model is fitted once, on the training part only. Afterwards its parameters are frozen and it
-is only *run forward* with statsforecast's ``forward``: the fitted smoothing weights, orders and
-initial states are applied to the actual values known at the time of a forecast and nothing is
-re-estimated from them. So
+is only *run forward* with statsforecast's ``forward`` over the actual values known at the time of
+a forecast: ETS keeps its weights and initial states and filters the values; ARIMA keeps its orders
+and coefficients and reruns its Kalman filter; Theta keeps its smoothing weight, theta and initial
+level, while its seasonal indices and trend line are recomputed from those values (that is how
+statsforecast runs Theta forward). No test value is ever used to fit. So
 
 * ``predict(values, targets)``: the one-step-ahead forecast of ``values[t]`` from ``values[:t]``,
   one ``forward(values[:t], h=1)`` per target. Running forward once over the whole series and
