@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/digits_vs_reference.py
 	$(BIN)/python bench/app_speed.py
 	$(BIN)/python bench/jobs_bench.py
+	$(BIN)/python bench/statistical_baselines.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,7 +1,9 @@
 """The forecasting pipeline around the network: split, transforms, baselines, metrics, verdict.
 
 For: turning a ``Series`` into windows and scaled training data, scoring the network and every
-baseline on exactly the same test targets, and writing the reproduction script.
-May import: numpy, pandas, ``models.data`` and the shared core modules (config, errors, results);
-never TensorFlow (the reproduction script's template only *mentions* Keras, as text).
+baseline on exactly the same test targets (one step ahead, and over a horizon in the rolling-origin
+backtest), prediction intervals, and writing the reproduction script.
+May import: numpy, pandas, statsforecast (lazily, in ``statistical`` only: it is slow to import),
+``models.data`` and the shared core modules (config, errors, results); never TensorFlow (the
+reproduction script's template only *mentions* Keras, as text).
 """

@@ -3,7 +3,9 @@
 Contract: ``fit(train_values)`` learns from the training part only; ``predict(values, targets)``
 gives the one-step-ahead forecast of each target index ``t`` from the actual values before it
 (``values[:t]``, known when the forecast is made), exactly like the network's test predictions;
-``forecast(values, steps)`` continues past the end of ``values`` without any new actual values.
+``forecast(values, steps)`` continues past the end of ``values`` without any new actual values;
+``forecast_from(values, origin, steps)`` is the same forecast made at ``origin``, from
+``values[:origin]`` only (the multi-step backtest and the interval calibration use it).
 Where a baseline is not defined (a target too early for its lag) ``predict`` returns NaN there;
 callers score only the defined targets and never store NaN.
 """
@@ -33,6 +35,18 @@ class Baseline:
     def forecast(self, values: np.ndarray, steps: int) -> np.ndarray:
         """Forecasts [steps] for the points after the end of ``values``."""
         raise NotImplementedError
+
+    def forecast_from(self, values: np.ndarray, origin: int, steps: int) -> np.ndarray:
+        """Forecasts [steps] of ``values[origin : origin + steps]`` from ``values[:origin]`` only.
+
+        ValueError when fewer than ``lag`` values come before ``origin`` or it lies past the end.
+        """
+        values = np.asarray(values, dtype=np.float64)
+        if not self.lag <= origin <= values.size:
+            raise ValueError(
+                f"The {self.name} forecast needs {self.lag} values before its origin; it got {origin}."
+            )
+        return self.forecast(values[:origin], steps)
 
     def _lagged(self, values: np.ndarray, targets: np.ndarray, lag: int) -> np.ndarray:
         values = np.asarray(values, dtype=np.float64)

@@ -1,0 +1,142 @@
+"""Rolling-origin backtest over the test part: every model forecasts ``horizon`` steps from each origin.
+
+Origins start at the end of the training part and move on by ``stride`` steps while a whole horizon
+still fits in the series (airline, 96 + 48 points, horizon 12: origins 96, 108, 120, 132). At each
+origin a model is handed only ``values[:origin]``, as a read-only copy, so it cannot see any value
+after the origin however it is written. Models are fitted once beforehand (on the training part)
+and are not refitted at an origin.
+
+A model is any callable ``forecaster(history, steps) -> [steps]``: a baseline's bound ``forecast``
+method is one, and so is the network's recursive forecast. Scores come from ``models.forecast.metrics``
+(MAPE and sMAPE in percent, MASE scaled by the seasonal naive error on the training part), computed
+per origin and averaged over origins; ``by_step`` is the RMSE at each step ahead over all origins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.forecast.metrics import forecast_scores
+from models.results import finite_or_none
+
+Forecaster = Callable[[np.ndarray, int], np.ndarray]
+DEFAULT_HORIZON = 10  # steps, for a series without a known season
+SCORE_KEYS = ("rmse", "mae", "mape", "smape", "mase")
+
+
+def default_horizon(season_length: int | None) -> int:
+    """One season when the series has one (12 for monthly data), else ``DEFAULT_HORIZON``."""
+    return int(season_length) if season_length and season_length > 1 else DEFAULT_HORIZON
+
+
+def plan_origins(n_points: int, n_train: int, horizon: int, stride: int | None = None) -> np.ndarray:
+    """Forecast origins [K]: ``n_train``, then every ``stride`` steps (default ``horizon``) while
+    ``origin + horizon <= n_points``. ValueError when not even one whole horizon fits in the test part.
+    """
+    stride = horizon if stride is None else int(stride)
+    if horizon < 1 or stride < 1:
+        raise ValueError("The backtest horizon and stride must be at least one step.")
+    if not 0 < n_train < n_points:
+        raise ValueError("The backtest needs a training part and a test part.")
+    if n_train + horizon > n_points:
+        raise ValueError(
+            f"The test part has {n_points - n_train} points, fewer than the {horizon}-step horizon; "
+            "use a shorter horizon or a larger test part."
+        )
+    return np.arange(n_train, n_points - horizon + 1, stride)
+
+
+def history_at(values: np.ndarray, origin: int) -> np.ndarray:
+    """A read-only copy of ``values[:origin]``: what a forecaster may know at ``origin``."""
+    history = np.array(values[:origin], dtype=np.float64)
+    history.flags.writeable = False
+    return history
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """The backtest's forecasts and scores.
+
+    ``origins`` [K]; ``actuals`` [K, horizon]; ``forecasts[model]`` [K, horizon]; ``metrics[model]``
+    the scores averaged over origins (None where undefined); ``by_step[model]`` RMSE per step ahead
+    [horizon]; ``notes`` say which models were left out and why.
+    """
+
+    horizon: int
+    origins: tuple[int, ...]
+    actuals: np.ndarray
+    forecasts: dict[str, np.ndarray]
+    metrics: dict[str, dict[str, float | None]]
+    by_step: dict[str, list[float | None]]
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        """JSON-ready: ``{"horizon", "origins", "metrics": {model: {...}}, "by_step": {model: [...]}}``."""
+        return {
+            "horizon": self.horizon,
+            "origins": list(self.origins),
+            "metrics": {name: dict(scores) for name, scores in self.metrics.items()},
+            "by_step": {name: list(errors) for name, errors in self.by_step.items()},
+        }
+
+
+def run_backtest(
+    values: np.ndarray,
+    n_train: int,
+    forecasters: Mapping[str, Forecaster],
+    *,
+    horizon: int | None = None,
+    stride: int | None = None,
+    season_length: int | None = None,
+) -> Backtest:
+    """Score every forecaster ``horizon`` steps ahead (default: ``default_horizon(season_length)``)
+    from each origin of ``plan_origins``; ``season_length`` also sets the MASE scale.
+
+    A forecaster that raises or returns anything but ``horizon`` finite numbers at some origin is
+    left out of the scores, with a note, rather than scored on part of the origins.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    horizon = default_horizon(season_length) if horizon is None else int(horizon)
+    origins = plan_origins(values.size, n_train, horizon, stride)
+    actuals = np.stack([values[origin : origin + horizon] for origin in origins])  # [K, horizon]
+    train_values = values[:n_train]
+    forecasts: dict[str, np.ndarray] = {}
+    notes: list[str] = []
+    for name, forecaster in forecasters.items():
+        try:
+            rows = [_checked(forecaster(history_at(values, origin), horizon), horizon) for origin in origins]
+        except (ValueError, ArithmeticError) as error:
+            notes.append(f"The {name} forecast was left out of the backtest: {error}")
+            continue
+        forecasts[name] = np.stack(rows)  # [K, horizon]
+    metrics = {name: _mean_scores(actuals, predicted, train_values, season_length)
+               for name, predicted in forecasts.items()}
+    by_step = {
+        name: [finite_or_none(error) for error in np.sqrt(np.mean((predicted - actuals) ** 2, axis=0))]
+        for name, predicted in forecasts.items()
+    }
+    return Backtest(horizon=horizon, origins=tuple(int(origin) for origin in origins), actuals=actuals,
+                    forecasts=forecasts, metrics=metrics, by_step=by_step, notes=tuple(notes))
+
+
+def _checked(forecast, horizon: int) -> np.ndarray:
+    forecast = np.asarray(forecast, dtype=np.float64).ravel()
+    if forecast.shape != (horizon,):
+        raise ValueError(f"it gave {forecast.size} values for a {horizon}-step horizon.")
+    if not np.all(np.isfinite(forecast)):
+        raise ValueError("it gave values that are not finite numbers.")
+    return forecast
+
+
+def _mean_scores(actuals, predicted, train_values, season_length) -> dict[str, float | None]:
+    """Each score averaged over the origins where it is defined (None where it is defined nowhere)."""
+    per_origin = [forecast_scores(actual, forecast, train_values, season_length)
+                  for actual, forecast in zip(actuals, predicted, strict=True)]
+    means: dict[str, float | None] = {}
+    for key in SCORE_KEYS:
+        defined = [scores[key] for scores in per_origin if scores[key] is not None]
+        means[key] = finite_or_none(np.mean(defined)) if defined else None
+    return means

@@ -1,0 +1,135 @@
+"""Conformal intervals: calibrated on a tail inside the training part only, widening, coverage."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from models.forecast.backtest import run_backtest
+from models.forecast.baselines import Persistence, SeasonalNaive
+from models.forecast.intervals import (
+    Calibration,
+    backtest_coverage,
+    baseline_fitter,
+    calibrate,
+    default_tail,
+    empirical_coverage,
+)
+from models.forecast.statistical import ETS, Theta
+from tests.unit.forecast.test_baselines import airline_values
+
+
+def test_default_tail_is_three_horizons_but_at_most_a_third():
+    assert default_tail(96, 12) == 32 and default_tail(300, 12) == 36 and default_tail(5, 10) == 1
+
+
+def test_calibration_uses_no_point_after_the_training_part():
+    values = np.arange(60.0) * 1.1
+    n_train = 40
+    fitted_on: list[int] = []
+    histories: list[int] = []
+
+    def fit(train):
+        fitted_on.append(train.size)
+
+        def forecaster(history, steps):
+            histories.append(history.size)
+            np.testing.assert_array_equal(history, values[: history.size])
+            return np.full(steps, history[-1])
+
+        return forecaster
+
+    calibration = calibrate(values[:n_train], fit, horizon=5, tail=10)
+    assert fitted_on == [30] and calibration.tail_start == 30
+    assert histories == list(range(30, 40)) and max(histories) < n_train
+    # The calibration is a function of the training part: the test part cannot change it.
+    again = calibrate(np.r_[values[:n_train], np.full(20, 1e6)][:n_train], fit, horizon=5, tail=10)
+    for level in calibration.levels:
+        np.testing.assert_array_equal(again.half_widths[level], calibration.half_widths[level])
+
+
+def test_half_widths_are_conformal_quantiles_per_step_and_never_shrink():
+    # Persistence on a straight line with slope 1: the error at step k is exactly k.
+    line = np.arange(50.0)
+    calibration = calibrate(line, lambda train: Persistence().fit(train).forecast, horizon=4, tail=20)
+    assert calibration.horizon == 4 and calibration.n_errors == (20, 19, 18, 17)
+    for level in (80, 95):
+        np.testing.assert_allclose(calibration.half_widths[level], [1, 2, 3, 4])
+    # Noisy errors: the ceil((n + 1) L)-th smallest, made non-decreasing over the steps.
+    errors = [5.0, 1.0, 2.0, 3.0, 4.0, 6.0, 7.0, 8.0, 9.0, 10.0]  # at origins 20..29
+    noisy = np.zeros(30)
+
+    def fit(train):
+        def forecaster(history, steps):
+            origin = history.size
+            return noisy[origin : origin + steps] + errors[origin - 20]
+        return forecaster
+
+    result = calibrate(noisy, fit, horizon=1, tail=10)
+    assert result.half_widths[80][0] == 9.0  # ceil(11 * 0.8) = 9th smallest of 1..10
+    assert result.half_widths[95][0] == 10.0 and "95%" in result.notes[0]  # ceil(11 * 0.95) = 11 > 10
+
+
+def test_steps_past_the_calibrated_horizon_are_extrapolated_and_wider():
+    calibration = Calibration(levels=(80,), horizon=4, half_widths={80: np.array([1.0, 2.0, 2.0, 4.0])},
+                              n_errors=(10, 9, 8, 7), tail_start=20, n_train=30)
+    widths, extrapolated = calibration.widths(9)
+    np.testing.assert_allclose(widths[80], [1, 2, 2, 4, 4 * np.sqrt(5 / 4), 4 * np.sqrt(6 / 4),
+                                            4 * np.sqrt(7 / 4), 4 * np.sqrt(2), 4 * np.sqrt(9 / 4)])
+    assert extrapolated.tolist() == [False] * 4 + [True] * 5
+    bands = json.loads(json.dumps(calibration.bands(np.full(6, 10.0))))
+    assert bands["lower"]["80"][:2] == [9.0, 8.0] and bands["upper"]["80"][3] == 14.0
+    assert bands["extrapolated"] == [False] * 4 + [True] * 2 and bands["calibrated_horizon"] == 4
+
+
+def test_a_training_part_too_short_for_a_tail_gives_a_plain_error():
+    with pytest.raises(ValueError, match="too short to set a calibration tail aside"):
+        calibrate(np.arange(3.0), lambda train: Persistence().forecast, horizon=10)
+    with pytest.raises(ValueError, match="could not be fitted for the interval calibration"):
+        calibrate(np.full(40, 3.0), lambda train: ETS(12).fit(train).forecast, horizon=12)
+
+
+def test_empirical_coverage_by_hand():
+    calibration = Calibration(levels=(80, 95), horizon=2,
+                              half_widths={80: np.array([1.0, 2.0]), 95: np.array([2.0, 3.0])},
+                              n_errors=(10, 10), tail_start=0, n_train=10)
+    forecasts = np.zeros((2, 2))
+    actuals = np.array([[0.5, 2.5], [1.5, -1.0]])  # inside at 80%: 0.5 and -1.0; at 95%: all four
+    shares = empirical_coverage(calibration, forecasts, actuals)
+    assert shares == {80: 0.5, 95: 1.0}
+    assert empirical_coverage(calibration, np.zeros((0, 2)), np.zeros((0, 2))) == {80: None, 95: None}
+
+
+def test_airline_intervals_and_their_coverage_on_the_test_part():
+    values = airline_values()
+    n_train, season = 96, 12
+    fits = {name: baseline_fitter(name, season) for name in ("seasonal_naive", "ets", "theta")}
+    calibrations = {name: calibrate(values[:n_train], fit, horizon=season) for name, fit in fits.items()}
+    for calibration in calibrations.values():
+        assert calibration.horizon == 12 and calibration.tail_start == 64 and calibration.notes == ()
+        for level in (80, 95):
+            assert np.all(np.diff(calibration.half_widths[level]) >= 0)
+        assert np.all(calibration.half_widths[95] >= calibration.half_widths[80])
+    backtest = run_backtest(values, n_train, {name: fit(values[:n_train]) for name, fit in fits.items()},
+                            season_length=season)
+    coverage = backtest_coverage(backtest, calibrations)
+    print("airline test coverage (80%, 95%):", {name: (round(shares["80"], 2), round(shares["95"], 2))
+                                                 for name, shares in coverage.items()})
+    assert set(coverage) == set(fits)
+    for shares in coverage.values():
+        assert 0.0 <= shares["80"] <= shares["95"] <= 1.0
+    json.dumps({"levels": [80, 95], "test_coverage": coverage})
+
+
+def test_baseline_fitter_fits_a_fresh_baseline_of_any_kind_on_the_part_it_is_given():
+    values = 100 + 10 * np.sin(np.arange(40) / 2.0) + np.arange(40)
+    for name, expected in (("persistence", Persistence().forecast(values[:30], 3)),
+                           ("seasonal_naive", SeasonalNaive(4).fit(values[:30]).forecast(values[:30], 3)),
+                           ("ets", ETS(4).fit(values[:30]).forecast(values[:30], 3)),
+                           ("theta", Theta(4).fit(values[:30]).forecast(values[:30], 3))):
+        forecaster = baseline_fitter(name, 4)(values[:30])
+        np.testing.assert_allclose(forecaster(values[:30], 3), expected, err_msg=name)
+    mean = baseline_fitter("mean", None)(values[:10])
+    np.testing.assert_allclose(mean(values[:30], 2), np.full(2, values[:10].mean()))
