@@ -9,8 +9,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 lab
 WORKDIR /home/lab/app
 
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+COPY requirements.txt requirements-forecasting.txt ./
+# As `make run`: the statistical baselines without pip's resolver (see requirements-forecasting.txt).
+RUN pip install --no-cache-dir -r requirements.txt \
+    && pip install --no-cache-dir --no-deps -r requirements-forecasting.txt
 
 COPY --chown=lab:lab app ./app
 COPY --chown=lab:lab models ./models

@@ -9,10 +9,11 @@ PORT ?= 8501
 
 .PHONY: run test lint unit bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-forecasting.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-forecasting.txt  # see the file's header
 	touch $(STAMP)
 
 # The browser tests need Debian's Chromium; install it once with apt.

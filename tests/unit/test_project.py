@@ -34,8 +34,12 @@ def test_dockerfile_matches_make_run():
 def test_dockerfile_installs_the_pinned_requirements_as_non_root():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim", dockerfile, flags=re.MULTILINE)
-    assert "COPY requirements.txt" in dockerfile
+    assert re.search(r"^COPY requirements\.txt requirements-forecasting\.txt", dockerfile, flags=re.MULTILINE)
     assert re.search(r"pip install .*-r requirements\.txt", dockerfile)
+    # The same two installs as `make run`, the second one without the resolver.
+    makefile = (ROOT / "Makefile").read_text()
+    for text in (dockerfile, makefile):
+        assert re.search(r"pip install .*--no-deps -r requirements-forecasting\.txt", text)
     user = re.findall(r"^USER\s+(\S+)", dockerfile, flags=re.MULTILINE)
     assert user and user[-1] not in ("root", "0")
     assert "/_stcore/health" in dockerfile and "HEALTHCHECK" in dockerfile
@@ -44,8 +48,9 @@ def test_dockerfile_installs_the_pinned_requirements_as_non_root():
         assert re.search(rf"^COPY .*\s{re.escape(folder)}\s", dockerfile, flags=re.MULTILINE)
 
 
-def test_requirements_are_pinned():
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
+@pytest.mark.parametrize("name", ["requirements.txt", "requirements-forecasting.txt"])
+def test_requirements_are_pinned(name):
+    for line in (ROOT / name).read_text().splitlines():
         line = line.split("#")[0].strip()
         if line:
             assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][^\s]*", line), line
