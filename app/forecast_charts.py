@@ -19,12 +19,16 @@ from models.vocabulary import NETWORK_KEY
 ACTUAL_COLOR = "#3b3b3b"
 TRAIN_COLOR = "#1f77b4"
 TEST_COLOR = "#d62728"
-BASELINES = {  # metrics key -> legend name, colour, shown at first
-    "persistence": ("persistence (last value)", "#8c8c8c", True),
-    "seasonal_naive": ("seasonal naive (one season ago)", "#2ca02c", True),
+BASELINES = {  # metrics key -> legend name, colour, shown at first (the naive ones one click away)
+    "ets": ("exponential smoothing (ETS)", "#17becf", True),
+    "theta": ("Theta method", "#e377c2", True),
+    "arima": ("ARIMA", "#8c564b", False),
+    "persistence": ("persistence (last value)", "#8c8c8c", False),
+    "seasonal_naive": ("seasonal naive (one season ago)", "#2ca02c", False),
     "drift": ("drift (last value + average trend)", "#9467bd", False),
     "mean": ("mean (training average)", "#bcbd22", False),
 }
+BAND_OPACITY = {"95": 0.12, "80": 0.22}
 HEIGHT = 460
 MAX_POINTS = 5000  # per figure: more points make the page slow to send and draw, and add nothing visible
 MARGIN = {"l": 50, "r": 20, "t": 60, "b": 40}
@@ -150,6 +154,7 @@ def forecast_figure(frame: pd.DataFrame, target: str, model_name: str = "LSTM") 
                                     name=f"{model_name} forecast", marker={"size": 5},
                                     line={"color": TEST_COLOR, "dash": "dash", "width": 2.5},
                                     hovertemplate=value_hover))
+        _add_bands(figure, frame, x, is_future, model_name)
     scored = is_test | is_future
     for key, (legend, color, shown) in BASELINES.items():
         if key not in frame.columns:
@@ -165,6 +170,36 @@ def forecast_figure(frame: pd.DataFrame, target: str, model_name: str = "LSTM") 
     title = (f"{safe_text(target)}: actual values, {model_name} predictions and baselines"
              f"{_thinning_note(len(rows), total)}")
     _layout(figure, title, safe_text(target), kind, hover_format)
+    return figure
+
+
+def _add_bands(figure: go.Figure, frame: pd.DataFrame, x: np.ndarray, is_future: np.ndarray,
+               model_name: str) -> None:
+    """The network's 80% and 95% prediction intervals past the end, as shaded bands."""
+    for level, opacity in BAND_OPACITY.items():
+        lower, upper = f"{NETWORK_KEY}_lower_{level}", f"{NETWORK_KEY}_upper_{level}"
+        if lower not in frame.columns or upper not in frame.columns:
+            continue
+        low, high = _column(frame, lower)[is_future], _column(frame, upper)[is_future]
+        figure.add_trace(go.Scatter(
+            x=np.r_[x[is_future], x[is_future][::-1]], y=np.r_[high, low[::-1]], fill="toself",
+            fillcolor=f"rgba(214, 39, 40, {opacity})", line={"width": 0}, hoverinfo="skip",
+            name=f"{model_name} {level}% interval"))
+
+
+def horizon_figure(by_step: dict[str, list[float | None]], names: dict[str, str]) -> go.Figure:
+    """RMSE by step ahead for every model of the backtest (error grows with the horizon)."""
+    figure = go.Figure()
+    for key, errors in by_step.items():
+        steps = np.arange(1, len(errors) + 1)
+        values = np.array([np.nan if error is None else error for error in errors], dtype=np.float64)
+        legend, color, shown = BASELINES.get(key, (names.get(key, key), TEST_COLOR, True))
+        line = {"color": TEST_COLOR, "width": 3} if key == NETWORK_KEY else {"color": color, "width": 1.5}
+        figure.add_trace(go.Scatter(x=steps, y=values, mode="lines+markers", line=line,
+                                    name=safe_text(names.get(key, legend)),
+                                    visible=True if shown else "legendonly"))
+    figure.update_layout(height=320, margin=MARGIN, title="Error by step ahead (backtest RMSE)",
+                         xaxis_title="steps ahead", yaxis_title="RMSE", legend={"orientation": "h"})
     return figure
 
 

@@ -84,6 +84,9 @@ class ForecastConfig(_Config):
     # part reaches beyond it (fitted on the training part only either way: no leak).
     headroom: float = 1.0
     season_length: int | None = None  # None: detected from the time axis or the data
+    test_size: int | None = None  # points in the test part; None: from test_fraction
+    horizon: int | None = None  # steps of the multi-step backtest; None: one season, else 10
+    stride: int | None = None  # steps between backtest origins; None: the horizon
     forecast_steps: int = 12
     seed: int = 7
     time_column: str | None = None

@@ -139,6 +139,17 @@ FORECAST_KNOBS = _knobs(
          help="Steps in one season (12 for monthly data with a yearly pattern). Used by the seasonal "
               "naive baseline and MASE. Leave empty to use the detected one.",
          cli_help="steps per season for the seasonal naive baseline and MASE, e.g. 12 for monthly data"),
+    Knob("test_size", "Test points", int, 2, 100_000, 1, optional=True, when_unset="from the test fraction",
+         help="The test part as a number of points at the end of the series (instead of a share).",
+         cli_help="points at the end of the series kept for testing, instead of --test-fraction"),
+    Knob("horizon", "Horizon", int, 1, 1000, 1, optional=True, when_unset="one season, else 10",
+         help="How many steps ahead the multi-step score looks: every model forecasts this many steps "
+              "from several points in the test part, without seeing any value after that point. Leave "
+              "empty for one season (10 steps without a season).",
+         cli_help="steps ahead of the multi-step backtest and the prediction intervals"),
+    Knob("stride", "Backtest stride", int, 1, 1000, 1, optional=True, when_unset="the horizon",
+         help="Steps between two origins of the multi-step backtest. Leave empty for one horizon.",
+         cli_help="steps between two backtest origins"),
     Knob("forecast_steps", "Forecast steps", int, 0, 1000, 1,
          help="How many steps past the end of the data to forecast, each one built on the network's "
               "previous forecasts.",

@@ -104,6 +104,12 @@ class ForecastSummary(_Stored):
     verdict_kind: str | None = None  # "better" or "worse"
     best_baseline: str | None = None
     improvement_percent: float | None = None
+    # The four verdict fields above follow the multi-step backtest over ``horizon`` steps (one step
+    # ahead when the test part is too short for it); ``one_step`` holds them one step ahead.
+    horizon: int | None = None
+    one_step: dict[str, Any] = field(default_factory=dict)
+    backtest: dict[str, Any] | None = None  # {"horizon", "origins", "metrics", "by_step"}
+    intervals: dict[str, Any] | None = None  # {"levels", "test_coverage", "bands"}
     fingerprint: str | None = None
     notes: list[str] = field(default_factory=list)
 

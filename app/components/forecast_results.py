@@ -19,10 +19,13 @@ from models.engine.store import RunRecord
 from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
 from models.forecast.repro import reproduction_script, script_file_name
 from models.summaries import ForecastMetrics, ForecastSummary
-from models.vocabulary import cell_name
+from models.vocabulary import NETWORK_KEY, cell_name
 
 MODEL = "model.keras"
 MODEL_ROWS = {  # metrics key -> row name (the network's name depends on its cell)
+    "ets": "exponential smoothing (ETS)",
+    "theta": "Theta method",
+    "arima": "ARIMA (automatic orders)",
     "persistence": "persistence (last value)",
     "seasonal_naive": "seasonal naive (one season ago)",
     "drift": "drift (last value + average trend)",
@@ -52,6 +55,47 @@ def metrics_table(metrics: ForecastMetrics, network: str) -> pd.DataFrame:
         index=pd.Index(list(rows), name="Model"),
     )
     return table
+
+
+BACKTEST_COLUMNS = {"rmse": "RMSE", "mae": "MAE", "mape": "MAPE %", "smape": "sMAPE %", "mase": "MASE"}
+
+
+def backtest_table(backtest: dict, coverage: dict, network: str) -> pd.DataFrame:
+    """One row per model of the multi-step backtest (the network first), with the test coverage of
+    its 80% and 95% intervals where it has them; None becomes NaN."""
+    names = {NETWORK_KEY: f"{network} (network)", **MODEL_ROWS}
+    keys = [key for key in names if key in backtest["metrics"]]
+    columns = {title: [_number(backtest["metrics"][key].get(score)) for key in keys]
+               for score, title in BACKTEST_COLUMNS.items()}
+    for level in ("80", "95"):
+        columns[f"{level}% interval coverage"] = [_number((coverage.get(key) or {}).get(level))
+                                                  for key in keys]
+    return pd.DataFrame(columns, index=pd.Index([names[key] for key in keys], name="Model"))
+
+
+def _number(value) -> float:
+    return np.nan if value is None else float(value)
+
+
+def _multi_step(summary: ForecastSummary, network: str, key: str) -> None:
+    """The backtest over the horizon: scores, interval coverage and error by step ahead."""
+    if not summary.backtest:
+        return
+    backtest, intervals = summary.backtest, summary.intervals or {}
+    origins = len(backtest["origins"])
+    st.subheader(f"Scores over {summary.horizon} steps ahead", anchor=False)
+    st.dataframe(
+        backtest_table(backtest, intervals.get("test_coverage") or {}, network), key=f"{key}-backtest",
+        column_config={column: st.column_config.NumberColumn(format="%.2f")
+                       for column in (*BACKTEST_COLUMNS.values(), "80% interval coverage",
+                                      "95% interval coverage")})
+    points = f"{origins} point{'s' if origins > 1 else ''}"
+    st.caption(f"Each model forecast {summary.horizon} steps from {points} of the test part, without "
+               "seeing any value after that point, all fitted on the training part only; the scores are "
+               "averaged over those forecasts. The verdict above uses this score. Coverage: the share of "
+               "those actual values inside each model's interval (an 80% interval should hold about 0.80).")
+    names = {NETWORK_KEY: network, **MODEL_ROWS}
+    st.plotly_chart(forecast_charts.horizon_figure(backtest["by_step"], names), key=f"{key}-by-step")
 
 
 def _downloads(record: RunRecord, owner: str, csv_bytes: bytes, key: str) -> None:
@@ -106,14 +150,17 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
     st.plotly_chart(forecast_charts.forecast_figure(frame, summary.target or "value", network),
                     key=f"{key}-chart")
     st.caption("Click a legend entry to hide or show a line; drag to zoom, double-click to zoom out.")
-    st.subheader("Scores on the test part", anchor=False)
+    st.subheader("Scores on the test part, one step ahead", anchor=False)
     st.dataframe(
         metrics_table(metrics, network), key=f"{key}-metrics",
         column_config={column: st.column_config.NumberColumn(format="%.3f" if "MASE" in column else "%.2f")
                        for column in METRIC_COLUMNS.values()})
-    st.caption("Every model is scored on the same test points, one step ahead, in the units of the data; "
-               "lower is better. MAPE and sMAPE are percentages; a MASE below 1 beats the naive forecast "
-               "on the training part.")
+    st.caption("Every model is scored on the same test points, one step ahead (with the actual value "
+               "before each point known), in the units of the data; lower is better. MAPE and sMAPE are "
+               "percentages; a MASE below 1 beats the naive forecast on the training part."
+               + (f" One step ahead: {escape_markdown(summary.one_step.get('verdict', ''))}"
+                  if summary.one_step else ""))
+    _multi_step(summary, network, key)
     with st.expander("What was done to the data and the scores"):
         for note in summary.notes:
             st.text(f"• {note}")

@@ -25,7 +25,8 @@ from models.vocabulary import cell_name
 SETTINGS_KEY = "forecast_settings"
 WIDGET_PREFIX = "forecast-setting-"
 FIELDS = ("look_back", "units", "epochs", "cell", "layers", "dropout", "batch_size", "learning_rate",
-          "optimizer", "test_percent", "transform", "headroom", "season_length", "forecast_steps", "seed")
+          "optimizer", "test_percent", "transform", "headroom", "season_length", "forecast_steps", "seed",
+          "horizon")
 LEARNING_RATES = (0.0001, 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1)
 TRANSFORM_NAMES = {
     "none": "none (values as they are)",
@@ -124,6 +125,9 @@ def _more_controls(settings: dict[str, Any], season: int | None) -> None:
         _knob(settings, "seed", st.number_input)
     with columns[3]:
         _knob(settings, "headroom", st.number_input)
+    with columns[0]:
+        _knob(settings, "horizon", st.number_input, value=None,
+              placeholder=f"one season: {season}" if season else "10 steps")
 
 
 def show(choice: DataChoice | None) -> ForecastConfig | None:

@@ -38,6 +38,9 @@ _OVERRIDES = {
     "headroom": "headroom",
     "season_length": "season_length",
     "forecast_steps": "forecast_steps",
+    "test_size": "test_size",
+    "horizon": "horizon",
+    "stride": "stride",
     "seed": "seed",
     "time": "time_column",
     "target": "target_column",
@@ -48,6 +51,9 @@ _METRIC_ROWS = (
     ("seasonal_naive", "seasonal naive"),
     ("drift", "drift"),
     ("mean", "mean"),
+    ("ets", "ETS"),
+    ("theta", "Theta"),
+    ("arima", "ARIMA"),
 )
 
 
@@ -89,7 +95,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         FORECAST_KNOBS[name].add_flag(training, getattr(defaults, name))
 
     evaluation = parser.add_argument_group("evaluation")
-    for name in ("test_fraction", "transform", "headroom", "season_length", "forecast_steps"):
+    for name in ("test_fraction", "test_size", "horizon", "stride", "transform", "headroom", "season_length",
+                 "forecast_steps"):
         FORECAST_KNOBS[name].add_flag(evaluation, getattr(defaults, name))
 
     output = parser.add_argument_group("output")
@@ -173,9 +180,13 @@ def result_document(result, config: ForecastConfig) -> dict[str, Any]:
             "verdict_kind",
             "best_baseline",
             "improvement_percent",
+            "horizon",
+            "one_step",
             "notes",
         )
     }
+    document["backtest"] = _with_alias(summary.get("backtest"))
+    document["intervals"] = summary.get("intervals")
     document["metrics"] = result.metrics.to_dict()
     document["fit_seconds"] = result.fit_seconds
     document["epochs"] = len(result.history)
@@ -183,6 +194,19 @@ def result_document(result, config: ForecastConfig) -> dict[str, Any]:
     document["forecast"] = _forecast_rows(result.artifacts.get(PREDICTIONS_FILE, b""))
     document["config"] = config.to_dict()
     return document
+
+
+def _with_alias(backtest: dict | None) -> dict | None:
+    """The backtest block with the network also under its old key, like ``metrics``."""
+    if not backtest:
+        return backtest
+    backtest = dict(backtest)
+    for block in ("metrics", "by_step"):
+        scores = dict(backtest[block])
+        if NETWORK_KEY in scores:
+            scores[LEGACY_NETWORK_KEY] = scores[NETWORK_KEY]
+        backtest[block] = scores
+    return backtest
 
 
 def _forecast_rows(csv_bytes: bytes) -> list[dict[str, Any]]:
@@ -207,17 +231,25 @@ def format_table(document: dict[str, Any]) -> str:
         f"season {season if season else 'none'}{frequency}",
         "",
         f"{'model':<16}{'train RMSE':>12}{'test RMSE':>12}{'test MAE':>12}{'test MAPE %':>13}"
-        f"{'test MASE':>11}",
+        f"{'test MASE':>11}{'backtest RMSE':>15}{'MAPE %':>9}",
     ]
     model_name = cell_name(document["cell"])
+    backtest = (document.get("backtest") or {}).get("metrics", {})
     for key, title in _METRIC_ROWS:
-        scores = document["metrics"].get(key, {})
+        scores, ahead = document["metrics"].get(key, {}), backtest.get(key, {})
+        if not scores and not ahead:
+            continue
         lines.append(
             f"{title or model_name:<16}{_number(scores.get('train_rmse')):>12}"
             f"{_number(scores.get('test_rmse')):>12}"
             f"{_number(scores.get('test_mae')):>12}{_number(scores.get('test_mape')):>13}"
-            f"{_number(scores.get('test_mase'), 3):>11}"
+            f"{_number(scores.get('test_mase'), 3):>11}{_number(ahead.get('rmse')):>15}"
+            f"{_number(ahead.get('mape')):>9}"
         )
+    if document.get("horizon"):
+        origins = len(document["backtest"]["origins"])
+        lines.append(f"(test: one step ahead; backtest: {document['horizon']} steps ahead from {origins} "
+                     f"origin{'' if origins == 1 else 's'} in the test part)")
     lines += [
         "",
         document["verdict"],

@@ -23,11 +23,13 @@ from models.forecast import transforms
 from models.forecast.baselines import BASELINE_NAMES, Baseline, make_baselines
 from models.forecast.metrics import forecast_scores
 from models.forecast.split import MinMaxScaler, Split, make_windows, plan_split
+from models.forecast.statistical import STATISTICAL_NAMES, make_statistical_baselines
 from models.summaries import ForecastMetrics, ModelScores
 from models.vocabulary import LEGACY_NETWORK_KEY, NETWORK_KEY
 
 PREDICTIONS_FILE = "predictions.csv"  # the artifact predictions_csv writes and read_predictions_csv reads
-PREDICTION_COLUMNS = (NETWORK_KEY, *BASELINE_NAMES)
+ALL_BASELINE_NAMES = (*BASELINE_NAMES, *STATISTICAL_NAMES)
+PREDICTION_COLUMNS = (NETWORK_KEY, *ALL_BASELINE_NAMES)
 _NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")  # how to_safe_csv writes a formula-like label
 
 
@@ -59,7 +61,8 @@ def split_for(config: ForecastConfig, n_points: int) -> Split:
     """How a run with ``config`` splits a series of ``n_points`` into training and test targets
     (DataError when it is too short for the look-back and test part)."""
     return plan_split(n_points, config.test_fraction, config.look_back,
-                      offset=transforms.offset(config.transform), transform_name=config.transform)
+                      offset=transforms.offset(config.transform), transform_name=config.transform,
+                      test_size=config.test_size)
 
 
 def prepare(config: ForecastConfig, values: np.ndarray, season_length: int | None) -> Prepared:
@@ -119,24 +122,40 @@ def path_to_original(prepared: Prepared, scaled_path: np.ndarray) -> np.ndarray:
     return transforms.invert_path(prepared.transform, transformed, float(prepared.values[-1]))
 
 
-def baseline_predictions(prepared: Prepared, forecast_steps: int) -> tuple[dict[str, np.ndarray], list[str]]:
-    """Time-aligned predictions [N + K] of every baseline (NaN where undefined) and notes on skipped ones.
+def fit_baselines(prepared: Prepared) -> tuple[dict[str, Baseline], list[str]]:
+    """Every baseline, naive and statistical, fitted on the training part only; notes on skipped ones."""
+    train_values = prepared.values[: prepared.split.n_train]
+    naive, notes = make_baselines(train_values, prepared.season_length)
+    statistical, more = make_statistical_baselines(train_values, prepared.season_length)
+    return {**naive, **statistical}, notes + more
 
-    Baselines are fitted on the training part and predict the same targets as the network: its
-    training targets and every test point, then ``forecast_steps`` past the end.
+
+def baseline_predictions(
+    prepared: Prepared, forecast_steps: int, baselines: dict[str, Baseline] | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, Baseline], list[str]]:
+    """Time-aligned predictions [N + K] of every baseline (NaN where undefined), the fitted baselines
+    (``fit_baselines`` unless given) and notes on skipped ones.
+
+    Baselines predict the same targets as the network: its training targets and every test point,
+    one step ahead from the actual values before each, then ``forecast_steps`` past the end.
     """
     split = prepared.split
-    baselines, notes = make_baselines(prepared.values[: split.n_train], prepared.season_length)
+    notes: list[str] = []
+    if baselines is None:
+        baselines, notes = fit_baselines(prepared)
     targets = np.concatenate([split.train_targets, split.test_targets])
     result: dict[str, np.ndarray] = {}
-    for name in BASELINE_NAMES:
+    for name in ALL_BASELINE_NAMES:
         path = np.full(split.n_points + forecast_steps, np.nan)
         baseline: Baseline | None = baselines.get(name)
         if baseline is not None:
             path[targets] = baseline.predict(prepared.values, targets)
-            path[split.n_points :] = baseline.forecast(prepared.values, forecast_steps)
+            try:
+                path[split.n_points :] = baseline.forecast(prepared.values, forecast_steps)
+            except ValueError as error:
+                notes.append(f"No forecast past the end from {baseline.title}: {error}")
         result[name] = path
-    return result, notes
+    return result, baselines, notes
 
 
 def score_predictions(prepared: Prepared, predictions: dict[str, np.ndarray]) -> ForecastMetrics:
@@ -206,12 +225,14 @@ def _label_formatter(stamp: pd.Timestamp, label: str):
 
 
 def predictions_table(
-    time_labels: list[str], future: list[str], prepared: Prepared, predictions: dict[str, np.ndarray]
+    time_labels: list[str], future: list[str], prepared: Prepared, predictions: dict[str, np.ndarray],
+    bands: dict[str, dict] | None = None,
 ) -> pd.DataFrame:
     """One row per time label plus one per forecast step: time, actual, part, and every model's value.
 
     ``part`` is train / test / forecast; empty cells mean "no prediction here" (e.g. the first
-    look-back points, or a skipped baseline).
+    look-back points, or a skipped baseline). ``bands`` (model -> the JSON bands of its forecast past
+    the end) add ``<model>_lower_<level>`` and ``<model>_upper_<level>`` columns on the forecast rows.
     """
     split = prepared.split
     n_future = len(future)
@@ -225,6 +246,10 @@ def predictions_table(
     )
     for name in PREDICTION_COLUMNS:
         frame[name] = predictions[name][: split.n_points + n_future]
+    for name, band in (bands or {}).items():
+        for side in ("lower", "upper"):
+            for level, edge in band[side].items():
+                frame[f"{name}_{side}_{level}"] = np.concatenate([np.full(split.n_points, np.nan), edge])
     frame[LEGACY_NETWORK_KEY] = frame[NETWORK_KEY]  # the network's old column name, kept for one release
     return frame
 

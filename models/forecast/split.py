@@ -59,17 +59,22 @@ class Split:
 
 
 def plan_split(
-    n_points: int, test_fraction: float, look_back: int, offset: int = 0, transform_name: str | None = None
+    n_points: int, test_fraction: float, look_back: int, offset: int = 0, transform_name: str | None = None,
+    test_size: int | None = None,
 ) -> Split:
     """The chronological split for ``look_back``; DataError when too few windows or test targets.
 
     ``offset`` points at the start are used up by the transform (differencing), so they cannot be
-    targets or window inputs.
+    targets or window inputs. ``test_size`` (points) replaces ``test_fraction`` when given.
     """
-    check_enough_points(n_points, look_back, test_fraction)
-    split = Split(
-        n_points=n_points, n_train=train_size(n_points, test_fraction), look_back=look_back, offset=offset
-    )
+    if test_size is None:
+        check_enough_points(n_points, look_back, test_fraction)
+        n_train = train_size(n_points, test_fraction)
+    elif not MIN_TEST_TARGETS <= test_size < n_points:
+        raise DataError(f"A test part of {test_size} points does not fit a series of {n_points} points.")
+    else:
+        n_train = n_points - test_size
+    split = Split(n_points=n_points, n_train=n_train, look_back=look_back, offset=offset)
     windows = split.n_train - split.first_target
     if windows < MIN_TRAIN_WINDOWS:
         what = f"the {transform_name} transform" if transform_name else "the transform"

@@ -1,7 +1,8 @@
-"""One sentence a non-programmer understands: is the network better than the best naive forecast?
+"""One sentence a non-programmer understands: is the network better than the best baseline?
 
-The comparison is test RMSE against the baseline with the lowest test RMSE (all scored on the same
-test targets), so "better" always means better than every baseline.
+The comparison is RMSE against the baseline with the lowest RMSE (all scored on the same targets:
+one step ahead, or over the horizon of the multi-step backtest when ``horizon`` is given), so
+"better" always means better than every baseline, the statistical ones included.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ class Verdict:
     best_baseline: str | None  # metrics key of the baseline compared against
     percent: float | None  # how much better (positive) or worse (negative), in percent of its RMSE
 
+    @property
+    def rounded_percent(self) -> float | None:
+        return None if self.percent is None else round(self.percent, 2)
+
+    def to_dict(self) -> dict:
+        """The keys results use: verdict, verdict_kind, best_baseline, improvement_percent."""
+        return {"verdict": self.text, "verdict_kind": self.kind, "best_baseline": self.best_baseline,
+                "improvement_percent": self.rounded_percent}
+
 
 def baseline_phrase(name: str, season_length: int | None = None, frequency: str | None = None) -> str:
     """Plain words for a baseline, e.g. "repeating last year's value (seasonal naive)"."""
@@ -29,7 +39,20 @@ def baseline_phrase(name: str, season_length: int | None = None, frequency: str 
         return "continuing the average trend of the training part (drift)"
     if name == "mean":
         return "always predicting the training average (mean)"
+    if name == "ets":
+        return "exponential smoothing (ETS)"
+    if name == "theta":
+        return "the Theta method"
+    if name == "arima":
+        return "ARIMA"
     return name
+
+
+def horizon_words(horizon: int, frequency: str | None = None) -> str:
+    """"12 months", "4 quarters", "10 steps" ..."""
+    unit = {"monthly": "month", "quarterly": "quarter", "yearly": "year", "weekly": "week",
+            "daily": "day", "hourly": "hour"}.get((frequency or "").lower(), "step")
+    return f"{horizon} {unit}{'' if horizon == 1 else 's'}"
 
 
 def _season_words(season_length: int | None, frequency: str | None) -> str:
@@ -54,11 +77,14 @@ def make_verdict(
     epochs: int | None = None,
     season_length: int | None = None,
     frequency: str | None = None,
+    horizon: int | None = None,
 ) -> Verdict:
-    """Compare the network's test RMSE with the best baseline's and explain it in one or two sentences.
+    """Compare the network's RMSE with the best baseline's and explain it in one or two sentences.
 
-    When the network loses, the sentence ends with the most likely fix for its settings.
+    ``horizon``: the scores are the multi-step backtest's, over that many steps ahead (None: one
+    step ahead). When the network loses, the sentence ends with the most likely fix for its settings.
     """
+    span = "one step ahead" if horizon is None else f"over {horizon_words(horizon, frequency)} ahead"
     model_name = cell_name(cell)
     scored = {name: value for name, value in baseline_rmses.items() if value is not None}
     if not scored:
@@ -80,11 +106,12 @@ def make_verdict(
         percent = (best_rmse - model_rmse) / best_rmse * 100.0
     if model_rmse < best_rmse:
         return Verdict(
-            f"The {model_name} is {_amount(percent)} better than {phrase}.", "better", best, percent
+            f"The {model_name} is {_amount(percent)} better than {phrase} {span}.", "better", best, percent
         )
     hint = _hint(look_back, transform, epochs, season_length)
     return Verdict(
-        f"The {model_name} is {_amount(-percent)} worse than {phrase}: {hint}", "worse", best, percent
+        f"The {model_name} is {_amount(-percent)} worse than {phrase} {span}: {hint}", "worse", best,
+        percent
     )
 
 

@@ -23,14 +23,17 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from models.config import ForecastConfig  # noqa: E402
+from models.data import MIN_TRAIN_WINDOWS  # noqa: E402
 from models.errors import TrainingCancelled  # noqa: E402
 from models.forecast import pipeline as forecast  # noqa: E402
-from models.forecast.verdict import make_verdict  # noqa: E402
+from models.forecast import transforms  # noqa: E402
+from models.forecast.evaluation import evaluate  # noqa: E402
+from models.forecast.split import MinMaxScaler, make_windows  # noqa: E402
 from models.results import EpochReport, ProgressFn, RunResult, StopFn, make_report  # noqa: E402
 from models.summaries import ForecastSummary  # noqa: E402
 from models.train.fastfit import fit_fast  # noqa: E402
 from models.train.keras_models import build_forecaster, make_optimizer  # noqa: E402
-from models.vocabulary import NETWORK_KEY, RunKind  # noqa: E402
+from models.vocabulary import RunKind  # noqa: E402
 
 # Unrolling the recurrence is the same mathematics and much faster for short windows; long windows
 # would make a graph too big to build quickly.
@@ -71,17 +74,7 @@ def train_forecaster(
     if should_stop is not None and should_stop():
         raise TrainingCancelled("Training was cancelled before it started.")
     seed_everything(config.seed)
-    model = build_forecaster(
-        config.look_back,
-        1,
-        config.cell,
-        config.units,
-        config.layers,
-        config.dropout,
-        unroll=config.look_back <= UNROLL_MAX_LOOK_BACK,
-    )
-    optimizer = make_optimizer(config.optimizer, config.learning_rate)
-    loss = keras.losses.MeanSquaredError()
+    model, optimizer, loss = _new_network(config)
     history: list[dict] = []
     started = time.perf_counter()  # fit time, measured as the seed program measures model.fit
 
@@ -126,21 +119,16 @@ def train_forecaster(
             prepared, _recursive_forecast(predict, prepared.scaled[-config.look_back :], n_future)
         )
 
-    predictions, baseline_notes = forecast.baseline_predictions(prepared, n_future)
-    predictions = {NETWORK_KEY: network_path, **predictions}
-    metrics = forecast.score_predictions(prepared, predictions)
-    verdict = make_verdict(
-        metrics.network.test_rmse,
-        {name: scores.test_rmse for name, scores in metrics.baselines.items()},
-        cell=config.cell,
-        look_back=config.look_back,
-        transform=config.transform,
-        epochs=config.epochs,
-        season_length=season,
+    evaluation = evaluate(
+        prepared, config, network_path,
+        network_forecaster=_network_forecaster(predict, config, prepared.scaler),
+        network_fit=lambda train_values: _fit_network(config, train_values, should_stop),
         frequency=series.frequency,
     )
+    verdict, one_step = evaluation.verdict, evaluation.one_step_verdict
     future = forecast.future_labels(list(series.time_labels), series.times, n_future)
-    table = forecast.predictions_table(list(series.time_labels), future, prepared, predictions)
+    table = forecast.predictions_table(list(series.time_labels), future, prepared, evaluation.predictions,
+                                       evaluation.bands)
 
     summary = ForecastSummary(
         target=series.target,
@@ -158,9 +146,13 @@ def train_forecaster(
         verdict=verdict.text,
         verdict_kind=verdict.kind,
         best_baseline=verdict.best_baseline,
-        improvement_percent=None if verdict.percent is None else round(verdict.percent, 2),
+        improvement_percent=verdict.rounded_percent,
+        horizon=evaluation.horizon,
+        one_step=one_step.to_dict(),
+        backtest=None if evaluation.backtest is None else evaluation.backtest.to_dict(),
+        intervals=evaluation.intervals(),
         fingerprint=series.fingerprint,
-        notes=list(series.notes) + prepared.notes + baseline_notes,
+        notes=list(series.notes) + prepared.notes + evaluation.notes,
     )
     model.compile(optimizer=optimizer, loss=loss)  # so the saved file reloads ready to train further
     artifacts = {
@@ -170,12 +162,19 @@ def train_forecaster(
     }
     return RunResult(
         kind=RunKind.FORECAST,
-        metrics=metrics,
+        metrics=evaluation.metrics,
         summary=summary,
         history=history,
         artifacts=artifacts,
         fit_seconds=round(fit_seconds, 3),
     )
+
+
+def _new_network(config: ForecastConfig):
+    """(model, optimizer, loss) of the configured network, freshly initialised from the seed."""
+    model = build_forecaster(config.look_back, 1, config.cell, config.units, config.layers, config.dropout,
+                             unroll=config.look_back <= UNROLL_MAX_LOOK_BACK)
+    return model, make_optimizer(config.optimizer, config.learning_rate), keras.losses.MeanSquaredError()
 
 
 def _predict_function(model: keras.Model):
@@ -197,6 +196,39 @@ def _recursive_forecast(predict, last_window: np.ndarray, steps: int) -> np.ndar
         path.append(next_value)
         window = window[1:] + [next_value]
     return np.array(path)
+
+
+def _network_forecaster(predict, config: ForecastConfig, scaler: MinMaxScaler):
+    """The trained network as a forecaster of the values after ``history`` (original units), using
+    only ``history``: transformed and scaled as in training, then forecast recursively."""
+
+    def forecaster(history: np.ndarray, steps: int) -> np.ndarray:
+        history = np.asarray(history, dtype=np.float64)
+        if history.size < config.look_back + transforms.offset(config.transform):
+            raise ValueError(f"it needs {config.look_back} values before the forecast")
+        scaled = scaler.transform(transforms.forward(config.transform, history))  # [n]
+        path = _recursive_forecast(predict, scaled[-config.look_back :], steps)  # [steps] scaled
+        return transforms.invert_path(config.transform, scaler.inverse_transform(path), float(history[-1]))
+
+    return forecaster
+
+
+def _fit_network(config: ForecastConfig, train_values: np.ndarray, should_stop: StopFn | None):
+    """A network trained like the run's on ``train_values`` alone, as a forecaster (the interval
+    calibration's fit: it never sees the values after ``train_values``). ValueError if too short."""
+    train_values = np.asarray(train_values, dtype=np.float64)
+    offset = transforms.offset(config.transform)
+    transformed = transforms.forward(config.transform, train_values)
+    scaler = MinMaxScaler(config.headroom).fit(transformed[offset:])
+    targets = np.arange(offset + config.look_back, train_values.size)
+    if targets.size < MIN_TRAIN_WINDOWS:
+        raise ValueError(f"only {targets.size} training windows are left before the calibration tail")
+    x, y = make_windows(scaler.transform(transformed), targets, config.look_back)  # [M, L, 1], [M]
+    seed_everything(config.seed)
+    model, optimizer, loss = _new_network(config)
+    fit_fast(model, loss, optimizer, x, y[:, None], epochs=config.epochs, batch_size=config.batch_size,
+             shuffle_seed=config.seed, should_stop=should_stop, jit_compile=use_xla(config, len(y)))
+    return _network_forecaster(_predict_function(model), config, scaler)
 
 
 def _finite_report(report: EpochReport) -> EpochReport:

@@ -15,12 +15,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from page_helpers import plotly_keys
 from streamlit.testing.v1 import AppTest
 
 from app.components.data_input import escape_markdown
 from models.config import ForecastConfig
 from models.data import load_series
 from models.engine.store import FINAL_STATES
+from models.forecast.verdict import baseline_phrase
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "app" / "streamlit_app.py")
@@ -255,11 +257,20 @@ def test_train_tiny_run_see_chart_metrics_downloads_and_share_by_link(engine):
     assert verdict and ("better than" in verdict[0].value or "worse than" in verdict[0].value)
     assert any("actual values, LSTM predictions and baselines" in title for title in figure_titles(at))
     table = metrics(at)
-    assert list(table.index)[:3] == ["LSTM (network)", "persistence (last value)",
-                                     "seasonal naive (one season ago)"]
+    assert list(table.index)[:4] == ["LSTM (network)", "exponential smoothing (ETS)", "Theta method",
+                                     "ARIMA (automatic orders)"]
     assert table.loc["persistence (last value)", "Test RMSE"] == pytest.approx(
         _hand_persistence_rmse(ROOT / "data" / "airline-passengers.csv", 0.33), rel=1e-9)
     assert np.isfinite(table.loc["LSTM (network)", "Test RMSE"])
+    # The multi-step score the verdict speaks of, with every model, the intervals' coverage and the
+    # error by step ahead, as stored with the run.
+    backtest = next(frame.value for frame in at.dataframe if "80% interval coverage" in frame.value.columns)
+    stored = engine.store.get_run(run_id, owner).summary
+    network_rmse = stored.backtest["metrics"]["network"]["rmse"]
+    assert backtest.loc["LSTM (network)", "RMSE"] == pytest.approx(network_rmse)
+    assert stored.best_baseline in stored.backtest["metrics"]
+    assert baseline_phrase(stored.best_baseline) in verdict[0].value and "ahead" in verdict[0].value
+    assert {"forecast-result-by-step", "forecast-result-chart"} <= set(plotly_keys(at))
     labels = [button.label for button in at.get("download_button")]
     assert labels == ["Predictions (CSV)", "Trained model (.keras)", "Settings (JSON)",
                       "Reproduction script (.py)"]

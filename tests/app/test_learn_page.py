@@ -12,6 +12,7 @@ import uuid
 
 import numpy as np
 import pytest
+from page_helpers import plotly_keys
 
 from models.config import DigitsConfig, ForecastConfig
 from models.engine.store import FINAL_STATES
@@ -39,10 +40,6 @@ def run_until_done(at, store, run_id: str, owner: str):
     at.run()  # the page as it looks once the run has ended
     assert not at.exception, at.exception
     return store.get_run(run_id, owner)
-
-
-def plotly_keys(at) -> list[str]:
-    return [getattr(element, "key", None) or "" for element in at.get("plotly_chart")]
 
 
 def metric(at, label_start: str):

@@ -8,6 +8,7 @@ import time
 import uuid
 
 import pytest
+from page_helpers import plotly_keys
 
 from models.config import ForecastConfig
 from models.engine import sweep as sweeps
@@ -33,10 +34,6 @@ def my_rows(at):
     """The runs table without runs other tests shared with everyone."""
     table = frame_with(at, "settings")
     return table[table["mine"]]
-
-
-def plotly_keys(at) -> list[str]:
-    return [getattr(element, "key", None) or "" for element in at.get("plotly_chart")]
 
 
 @pytest.fixture

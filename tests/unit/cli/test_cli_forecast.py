@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -72,7 +73,19 @@ def test_json_output_has_the_promised_keys(capsys):
         48,
         12,
     )
-    assert set(document["metrics"]) == {"network", "lstm", "persistence", "seasonal_naive", "drift", "mean"}
+    models = {"network", "persistence", "seasonal_naive", "drift", "mean", "ets", "theta", "arima"}
+    assert set(document["metrics"]) == {*models, "lstm"}
+    # The multi-step backtest and the intervals: every model, every number finite.
+    backtest = document["backtest"]
+    assert backtest["horizon"] == document["horizon"] == 12 and backtest["origins"] == [96, 108, 120, 132]
+    assert set(backtest["metrics"]) == set(backtest["by_step"]) == {*models, "lstm"}
+    assert all(math.isfinite(score) for scores in backtest["metrics"].values() for score in scores.values())
+    assert all(len(errors) == 12 for errors in backtest["by_step"].values())
+    coverage = document["intervals"]["test_coverage"]
+    assert set(coverage) == {"network", "ets", "theta", "arima"}
+    assert all(0 <= share <= 1 for shares in coverage.values() for share in shares.values())
+    assert set(document["one_step"]) == {"verdict", "verdict_kind", "best_baseline", "improvement_percent"}
+    assert document["best_baseline"] in models - {"network"}
     assert document["metrics"]["lstm"] == document["metrics"]["network"]  # the old key, kept as an alias
     assert all(row["lstm"] == row["network"] for row in document["forecast"])
     assert {"train_rmse", "test_rmse", "test_mae", "test_mape"} <= set(document["metrics"]["lstm"])

@@ -58,7 +58,7 @@ def test_seasonal_naive_is_skipped_with_a_note_without_a_season():
 def _airline_scores(config: ForecastConfig):
     values = airline_values()
     prepared = prepare(config, values, 12)
-    predictions, _ = baseline_predictions(prepared, forecast_steps=0)
+    predictions, _, _ = baseline_predictions(prepared, forecast_steps=0)
     return values, prepared, score_predictions(prepared, predictions).to_dict()
 
 

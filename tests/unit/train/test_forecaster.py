@@ -49,7 +49,8 @@ def _rmse(rows, column):
 def test_a_short_fit_gives_finite_metrics_for_every_model(tiny_result):
     result, _ = tiny_result
     assert result.kind == "forecast"
-    assert set(result.metrics.models) == {"network", "persistence", "seasonal_naive", "drift", "mean"}
+    assert set(result.metrics.models) == {"network", "persistence", "seasonal_naive", "drift", "mean", "ets",
+                                          "theta", "arima"}
     assert set(result.metrics.to_dict()) == {"lstm", *result.metrics.models}  # the old key as an alias
     for name, scores in result.metrics.to_dict().items():
         assert {"train_rmse", "test_rmse", "test_mae", "test_mape", "test_smape", "test_mase"} <= set(scores)
@@ -78,6 +79,11 @@ def test_predictions_csv_holds_every_model_on_the_same_test_targets(tiny_result)
         "seasonal_naive",
         "drift",
         "mean",
+        "ets",
+        "theta",
+        "arima",
+        *(f"{model}_{side}_{level}" for model in ("network", "ets", "theta", "arima")
+          for side in ("lower", "upper") for level in ("80", "95")),
         "lstm",  # the network's column under its old name, for one release
     ]
     parts = [row["part"] for row in rows]
@@ -91,7 +97,7 @@ def test_predictions_csv_holds_every_model_on_the_same_test_targets(tiny_result)
         "1961-06",
     ]
     test_rows = [row for row in rows if row["part"] == "test"]
-    for column in ("network", "lstm", "persistence", "seasonal_naive", "drift", "mean"):
+    for column in ("lstm", *forecast.PREDICTION_COLUMNS):
         assert all(row[column] for row in test_rows), column
         # The stored metric is the RMSE of exactly these rows: same targets for every model.
         stored = result.metrics.to_dict()[column]["test_rmse"]

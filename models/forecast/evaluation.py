@@ -1,0 +1,108 @@
+"""Everything a forecast run is scored on once the network is fitted: every baseline one step ahead,
+the multi-step backtest, prediction intervals and the verdict, all by the same rules for every model.
+
+The network enters as two plain functions, so this module needs no TensorFlow:
+
+* ``network_forecaster(history, steps) -> [steps]``: the trained network's recursive forecast from
+  the values ``history`` only (the backtest hands each model the values before its origin);
+* ``network_fit(train_values) -> forecaster``: a network trained the same way on ``train_values``
+  alone (the interval calibration fits on the training part minus its tail).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.config import ForecastConfig
+from models.forecast.backtest import Backtest, Forecaster, default_horizon, run_backtest
+from models.forecast.baselines import Baseline
+from models.forecast.intervals import LEVELS, Calibration, backtest_coverage, baseline_fitter, calibrate
+from models.forecast.pipeline import Prepared, baseline_predictions, score_predictions
+from models.forecast.verdict import Verdict, make_verdict
+from models.summaries import ForecastMetrics
+from models.vocabulary import NETWORK_KEY
+
+INTERVAL_MODELS = (NETWORK_KEY, "ets", "theta", "arima")  # the models whose bands are kept
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The scores of one run. ``predictions``: time-aligned [N + K] per model, the network first."""
+
+    predictions: dict[str, np.ndarray]
+    metrics: ForecastMetrics  # one step ahead, on the same test targets
+    backtest: Backtest | None  # None when the test part is shorter than the horizon
+    bands: dict[str, dict]  # model -> the JSON bands around its forecast past the end
+    test_coverage: dict[str, dict[str, float | None]]  # model -> {"80": share, "95": share}
+    verdict: Verdict  # on the multi-step score (one step ahead when there is no backtest)
+    one_step_verdict: Verdict
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def horizon(self) -> int | None:
+        return None if self.backtest is None else self.backtest.horizon
+
+    def intervals(self) -> dict:
+        """JSON-ready: ``{"levels", "test_coverage", "bands"}``."""
+        return {"levels": list(LEVELS), "test_coverage": self.test_coverage, "bands": self.bands}
+
+
+def evaluate(prepared: Prepared, config: ForecastConfig, network_path: np.ndarray,
+             network_forecaster: Forecaster, network_fit: Callable[[np.ndarray], Forecaster],
+             frequency: str | None = None) -> Evaluation:
+    """Score the network (``network_path``: its one-step predictions and forecast past the end,
+    [N + K] original units) and every baseline on the run's split."""
+    split, values, season = prepared.split, prepared.values, prepared.season_length
+    n_future = config.forecast_steps
+    baseline_paths, baselines, notes = baseline_predictions(prepared, n_future)
+    notes = list(notes)
+    predictions = {NETWORK_KEY: network_path, **baseline_paths}
+    metrics = score_predictions(prepared, predictions)
+    horizon = config.horizon or default_horizon(season)
+
+    forecasters: dict[str, Forecaster] = {NETWORK_KEY: network_forecaster}
+    forecasters.update({name: _forecaster(baseline) for name, baseline in baselines.items()})
+    try:
+        backtest = run_backtest(values, split.n_train, forecasters, horizon=horizon, stride=config.stride,
+                                season_length=season)
+        notes += list(backtest.notes)
+    except ValueError:
+        backtest = None
+        notes.append(f"The test part ({split.n_test} points) is shorter than the horizon ({horizon} steps), "
+                     "so there is no multi-step score; the verdict is one step ahead.")
+
+    calibrations: dict[str, Calibration] = {}
+    train_values = values[: split.n_train]
+    for name in INTERVAL_MODELS:
+        if name != NETWORK_KEY and name not in baselines:
+            continue
+        fit = network_fit if name == NETWORK_KEY else baseline_fitter(name, season)
+        try:
+            calibrations[name] = calibrate(train_values, fit, horizon)
+        except ValueError as error:
+            notes.append(f"No prediction intervals for {name}: {error}")
+    for calibration in calibrations.values():
+        notes += [note for note in calibration.notes if note not in notes]
+    bands = {name: calibration.bands(predictions[name][split.n_points:])
+             for name, calibration in calibrations.items() if n_future}
+    coverage = backtest_coverage(backtest, calibrations) if backtest is not None else {}
+
+    describe = dict(cell=config.cell, look_back=config.look_back, transform=config.transform,
+                    epochs=config.epochs, season_length=season, frequency=frequency)
+    one_step_rmse = {name: scores.test_rmse for name, scores in metrics.baselines.items()}
+    one_step = make_verdict(metrics.network.test_rmse, one_step_rmse, **describe)
+    if backtest is None:
+        verdict = one_step
+    else:
+        scores = {name: entry.get("rmse") for name, entry in backtest.metrics.items()}
+        verdict = make_verdict(scores.pop(NETWORK_KEY, None), scores, horizon=horizon, **describe)
+    return Evaluation(predictions=predictions, metrics=metrics, backtest=backtest, bands=bands,
+                      test_coverage=coverage, verdict=verdict, one_step_verdict=one_step, notes=notes)
+
+
+def _forecaster(baseline: Baseline) -> Forecaster:
+    """A fitted baseline in the backtest's contract: a forecast from the values it is handed."""
+    return baseline.forecast
