@@ -96,7 +96,8 @@ __all__ = [
     "MIN_POINTS", "MIN_STEP_SHARE", "MIN_TEST_TARGETS", "MIN_TRAIN_WINDOWS", "NO_NUMBERS_MESSAGE",
     "NO_TIME_COLUMN", "PREVIEW_COLUMNS", "PREVIEW_ROWS", "SPREADSHEET_MESSAGE", "Sample", "Series",
     "SplitSizes", "bundled_samples", "check_enough_points", "describe_series", "load_series", "read_table",
-    "reading_sentence", "safe_csv_cell", "sample_path", "to_safe_csv", "train_size_for", "workbook_sheets",
+    "reading_sentence", "safe_csv_cell", "sample_path", "sheet_as_csv", "to_safe_csv", "train_size_for",
+    "workbook_sheets",
 ]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -331,6 +332,17 @@ def workbook_sheets(source: str | Path | bytes) -> list[str]:
     """The sheet names of a spreadsheet, in order; [] for a CSV file."""
     data, _ = _source_bytes(source)
     return sheet_names(data) if is_workbook(data) else []
+
+
+def sheet_as_csv(source: str | Path | bytes, sheet: str) -> bytes:
+    """One sheet of a workbook as UTF-8 CSV bytes (header and cells as read), so a run that is given
+    the bytes reads that sheet rather than the first."""
+    data, _ = _source_bytes(source)
+    table = _table(data, sheet)
+    frame = table.frame.copy()
+    # Blank header cells stay blank, so the CSV's row-index columns are recognised as such again.
+    frame.columns = ["" if column in table.unnamed else column for column in frame.columns]
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def _table(data: bytes, sheet: str | None) -> Table:

@@ -17,6 +17,7 @@ from models.data import (
     describe_series,
     load_series,
     reading_sentence,
+    sheet_as_csv,
     workbook_sheets,
 )
 from models.errors import DataError
@@ -174,6 +175,10 @@ def test_a_workbook_sheet_is_chosen_by_name():
         load_series(workbook, sheet="x")
     with pytest.raises(DataError, match="No column holds numbers"):
         load_series(workbook, sheet="about")
+    two = _xlsx({"about": notes, "data": data})
+    from_csv = load_series(sheet_as_csv(two, "data"))
+    np.testing.assert_array_equal(from_csv.values, series.values)
+    assert from_csv.time_labels == series.time_labels
 
 
 def test_files_that_are_not_what_they_claim_get_one_sentence():
