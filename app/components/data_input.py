@@ -129,7 +129,7 @@ def _choose_file(key: str) -> tuple[str, bytes, str] | None:
     samples = bundled_samples()
     sticky(source, "source", f"{key}-source", st.segmented_control, "Data",
            options=["sample", "upload"], required=True,
-           format_func={"sample": "Bundled sample", "upload": "Upload a file"}.get,
+           format_func={"sample": "Bundled sample", "upload": "Upload a CSV file or spreadsheet"}.get,
            help="Start with a bundled series, or upload your own CSV file or spreadsheet (.xlsx, .xls): "
                 "one column of times (optional) and one or more columns of numbers.")
     if source["source"] == "sample":
@@ -146,7 +146,7 @@ def _choose_file(key: str) -> tuple[str, bytes, str] | None:
     widget_key = f"{key}-upload"
     # No type filter: files are recognised by their content (a workbook saved as .csv still reads).
     st.file_uploader(
-        f"CSV file or spreadsheet (.xlsx, .xls; up to {limit} MB)", key=widget_key, max_upload_size=limit,
+        f"CSV file (up to {limit} MB) or spreadsheet (.xlsx, .xls)", key=widget_key, max_upload_size=limit,
         on_change=_remember_upload, args=(widget_key,),
         help="Drag a file here or browse. A header row, then one row per time step: a column of dates "
              "or times (optional) and columns of numbers. Commas, semicolons or tabs all work, and so "

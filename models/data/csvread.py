@@ -1,4 +1,5 @@
-"""Bytes of a CSV file to a table of strings and the numbers in its columns.
+"""Bytes of a CSV file (or a spreadsheet's rows, see models/data/sheets.py) to a table of strings and
+the numbers in its columns.
 
 One job: read the file's layout, not its meaning. ``parse_table`` refuses binary formats by their
 signature, decodes the text (BOM, UTF-8, UTF-16/32, Latin-1), sniffs the delimiter, skips title lines,

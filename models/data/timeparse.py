@@ -2,10 +2,12 @@
 
 One job: turn a column of cells into times and name their rhythm. ``detect_time_column`` tries the
 columns (those named like time first); cells may be ISO or written-out dates, day/month or month/day
-(the reading with the more regular spacing wins), quarters ("1970 Q1"), integer years or YYYYMMDD
-numbers; time zones are dropped and local clock times kept. ``fit_grid`` finds the calendar step
-(hourly ... yearly, weekdays, or a fixed step such as 15 minutes) with its season length and numbers
-the times on it; ``labels`` writes the display strings ("1949-01", "1970 Q1", "2020-01-05 13:00").
+(the reading with the more regular spacing wins), quarters ("1970 Q1"), ISO weeks ("1991 W06"), decimal
+years as R writes a ts (1949.0833: steps of 1/12, 1/4, 1/52 are months, quarters, weeks), integer years
+or YYYYMMDD numbers; a year column next to a quarter or month column is combined into one axis; time
+zones are dropped and local clock times kept. ``fit_grid`` finds the calendar step (hourly ...
+yearly, weekdays, every N years, or a fixed step such as 30 minutes) with its season length and
+numbers the times on it; ``labels`` writes the display strings ("1949-01", "1970 Q1", "2020-01-05 13:00").
 """
 
 from __future__ import annotations
