@@ -20,6 +20,7 @@ OPTIONS = [
     "--sample",
     "--target",
     "--time",
+    "--sheet",
     "--preset",
     "--cell",
     "--look-back",
@@ -183,3 +184,13 @@ def test_r_ts_exports_train_with_their_season_and_dated_forecasts(file_name, sea
     assert (document["season_length"], document["target"]) == (season, "value")
     assert document["forecast"][0]["time"] == future
     assert document["metrics"]["seasonal_naive"]["test_rmse"] is not None
+
+
+def test_a_workbook_sheet_is_trained_with_sheet(capsys):
+    path = ROOT / "tests" / "data" / "real" / "xlsx-two-sheets.xlsx"
+    assert main(["forecast", "--csv", str(path), "--sheet", "Nile", "--json", *QUICK]) == 0
+    document = json.loads(capsys.readouterr().out)
+    facts = (document["n_points"], document["frequency"], document["forecast"][0]["time"])
+    assert facts == (100, "yearly", "1971")
+    assert main(["forecast", "--sample", "airline", "--sheet", "Nile", "--json", *QUICK]) == 2
+    assert capsys.readouterr().err == "error: --sheet goes with --csv: the bundled samples are CSV files.\n"
