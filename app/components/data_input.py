@@ -1,9 +1,11 @@
-"""Bring data to the Forecast page: a bundled sample or an uploaded CSV, then see what was read.
+"""Bring data to the Forecast page: a bundled sample or an uploaded file, then see what was read.
 
-``show()`` draws the source picker, the uploader (size limit next to it), one plain error sentence
-for a bad file, the series chart, what was detected (time column, target, frequency, season, points,
-notes on gaps and duplicates), a preview of the file, and controls to override the time and target
-columns. It returns the usable data (``DataChoice``) or None.
+``show()`` draws the source picker, the uploader (CSV or spreadsheet, size limit next to it), a sheet
+chooser for a workbook with several sheets, one plain error sentence for a bad file, the series chart,
+one line saying which column is the time, which the target and what was skipped, what was detected
+(time column, target, frequency, season, points, notes on gaps and duplicates), a preview of the file,
+and controls to override the time and target columns. It returns the usable data (``DataChoice``) or
+None.
 
 Column names and cells come from users: they are shown in tables, plain ``st.text`` and escaped
 markdown, never as HTML. Parsing is cached by the file's digest, so a rerun costs no parsing.
@@ -22,7 +24,16 @@ import streamlit as st
 from app import forecast_charts
 from app.components.sticky import forget_widgets, remembered, sticky
 from models import limits
-from models.data import NO_TIME_COLUMN, Series, bundled_samples, load_series, read_table
+from models.data import (
+    NO_TIME_COLUMN,
+    Series,
+    bundled_samples,
+    describe_series,
+    load_series,
+    read_table,
+    sheet_as_csv,
+    workbook_sheets,
+)
 from models.errors import LabError
 
 SOURCE_KEY = "forecast_data_source"  # non-widget keys: they survive a page switch
@@ -40,7 +51,10 @@ def escape_markdown(text: object) -> str:
 
 @dataclass(frozen=True)
 class DataChoice:
-    """Data ready to train on: the file name given to the run, its bytes, and the parsed series."""
+    """Data ready to train on: the file name given to the run, its bytes, and the parsed series.
+
+    For a workbook sheet other than the first, ``data`` holds that sheet as CSV, so the run reads it.
+    """
 
     name: str
     data: bytes
@@ -61,21 +75,38 @@ def sample_file(name: str) -> tuple[bytes, str]:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def parse(digest: str, time_column: str | None, target_column: str | None, name: str,
-          _data: bytes) -> tuple[Series | None, str | None]:
+          _data: bytes, sheet: str | None = None) -> tuple[Series | None, str | None]:
     """The series, or None and the plain sentence saying what is wrong with the file."""
     try:
-        return load_series(_data, time_column=time_column, target_column=target_column, name=name), None
+        series = load_series(_data, time_column=time_column, target_column=target_column, name=name,
+                             sheet=sheet)
+        return series, None
     except LabError as error:
         return None, str(error)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def column_names(digest: str, _data: bytes) -> list[str]:
+def column_names(digest: str, _data: bytes, sheet: str | None = None) -> list[str]:
     """The file's column names, or [] when it cannot be read as a table at all."""
     try:
-        return [str(column) for column in read_table(_data).columns]
+        return [str(column) for column in read_table(_data, sheet=sheet).columns]
     except LabError:
         return []
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def sheets(digest: str, _data: bytes) -> list[str]:
+    """The sheet names of a workbook ([] for a CSV or an unreadable file)."""
+    try:
+        return workbook_sheets(_data)
+    except LabError:
+        return []
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def sheet_bytes(digest: str, sheet: str, _data: bytes) -> bytes:
+    """One sheet of the workbook as CSV bytes (what a run of that sheet is given)."""
+    return sheet_as_csv(_data, sheet)
 
 
 # ── choosing the file ─────────────────────────────────────────────────────────────────────────
@@ -98,9 +129,9 @@ def _choose_file(key: str) -> tuple[str, bytes, str] | None:
     samples = bundled_samples()
     sticky(source, "source", f"{key}-source", st.segmented_control, "Data",
            options=["sample", "upload"], required=True,
-           format_func={"sample": "Bundled sample", "upload": "Upload a CSV file"}.get,
-           help="Start with a bundled series, or upload your own CSV file: one column of times "
-                "(optional) and one or more columns of numbers.")
+           format_func={"sample": "Bundled sample", "upload": "Upload a CSV file or spreadsheet"}.get,
+           help="Start with a bundled series, or upload your own CSV file or spreadsheet (.xlsx, .xls): "
+                "one column of times (optional) and one or more columns of numbers.")
     if source["source"] == "sample":
         if source["sample"] not in samples:
             source["sample"] = DEFAULT_SAMPLE
@@ -113,14 +144,16 @@ def _choose_file(key: str) -> tuple[str, bytes, str] | None:
 
     limit = limits.max_upload_mb()
     widget_key = f"{key}-upload"
+    # No type filter: files are recognised by their content (a workbook saved as .csv still reads).
     st.file_uploader(
-        f"CSV file (up to {limit} MB)", key=widget_key, max_upload_size=limit,
+        f"CSV file (up to {limit} MB) or spreadsheet (.xlsx, .xls)", key=widget_key, max_upload_size=limit,
         on_change=_remember_upload, args=(widget_key,),
         help="Drag a file here or browse. A header row, then one row per time step: a column of dates "
-             "or times (optional) and columns of numbers. Commas, semicolons or tabs all work.")
+             "or times (optional) and columns of numbers. Commas, semicolons or tabs all work, and so "
+             "do R exports (decimal years), Excel workbooks and European CSVs (1,5 and 31.01.2020).")
     upload = st.session_state.get(UPLOAD_KEY)
     if upload is None:
-        st.info("Upload a CSV file to forecast it, or pick a bundled sample above.")
+        st.info("Upload a CSV file or a spreadsheet to forecast it, or pick a bundled sample above.")
         return None
     if st.session_state.get(widget_key) is None:  # remembered from an earlier visit to the page
         st.text(f"Using {upload['name']} (uploaded earlier).")
@@ -135,6 +168,47 @@ def _column_label(detected: str, option: str) -> str:
     if option == AUTO:
         return f"detected: {detected}"
     return "none: number the points" if option == NO_TIME_COLUMN else option
+
+
+def _choose_sheet(key: str, digest: str, names: list[str]) -> str | None:
+    """A sheet chooser for a workbook with several sheets; None (the first sheet) otherwise."""
+    if len(names) < 2:
+        return None
+    choice = remembered("forecast_sheet", {"digest": digest, "sheet": names[0]})
+    if choice["digest"] != digest or choice["sheet"] not in names:
+        choice.update(digest=digest, sheet=names[0])
+        forget_widgets(f"{key}-sheet")
+    return sticky(choice, "sheet", f"{key}-sheet", st.selectbox, "Sheet", options=names,
+                  help="This workbook has several sheets: pick the one that holds the series.")
+
+
+def _code(name: str) -> str:
+    """A user's column name shown literally: a code span for plain names, escaped bold text otherwise.
+
+    Names with markdown or HTML characters are escaped rather than put in a code span, so their raw
+    text (``<script>``) never reaches the page's markdown at all.
+    """
+    if _MARKDOWN_SPECIALS.search(name) or "\n" in name:
+        return f"**{escape_markdown(name)}**"
+    return f"`{name}`"
+
+
+def reading_line(series: Series) -> str:
+    """One markdown line: "Time: `time` (quarterly, decimal years) · Target: `value` · Skipped: ..."."""
+    facts = describe_series(series)
+    if facts["time_column"]:
+        details = ", ".join(part for part in (facts["frequency"] or "irregular", facts["time_kind"]) if part)
+        parts = [f"Time: {_code(facts['time_column'])} ({escape_markdown(details)})"]
+    else:
+        parts = ["Time: none (points numbered 1, 2, 3, ...)"]
+    parts.append(f"Target: {_code(facts['target'])}")
+    if facts["skipped_columns"]:
+        skipped = ", ".join(f"{_code(item['column'])} ({escape_markdown(item['reason'])})"
+                            for item in facts["skipped_columns"])
+        parts.append(f"Skipped: {skipped}")
+    if facts["sheet"]:
+        parts.append(f"Sheet: {_code(facts['sheet'])}")
+    return " · ".join(parts)
 
 
 def _column_overrides(key: str, digest: str, columns: list[str],
@@ -184,6 +258,8 @@ def facts_table(series: Series) -> pd.DataFrame:
 
 def _show_series(key: str, series: Series, chart_box, facts_box) -> None:
     with chart_box:
+        st.markdown(reading_line(series), help="What the file was read as. Pick other columns on the right "
+                    "if this is not what the file means.")
         st.plotly_chart(forecast_charts.series_figure(series.time_labels, series.values, series.target,
                                                       series.name), key=f"{key}-chart")
         st.caption("The first rows of the file, as read:")
@@ -204,18 +280,24 @@ def show(key: str = "forecast-data") -> DataChoice | None:
     if picked is None:
         return None
     name, data, digest = picked
-    columns = column_names(digest, data)
+    sheet_names = sheets(digest, data)
     chart_box, side = st.columns([3, 2], gap="medium")
     with side:
+        sheet = _choose_sheet(key, digest, sheet_names)
+        # Column choices belong to one sheet: a sheet is keyed like a file of its own.
+        sheet_digest = digest if sheet is None else f"{digest}:{sheet}"
+        columns = column_names(digest, data, sheet)
         facts_box = st.container()
-        detected, _ = parse(digest, None, None, name, data)
-        time_column, target_column = (_column_overrides(key, digest, columns, detected) if columns
+        detected, _ = parse(digest, None, None, name, data, sheet)
+        time_column, target_column = (_column_overrides(key, sheet_digest, columns, detected) if columns
                                       else (None, None))
-    series, error = parse(digest, time_column, target_column, name, data)
+    series, error = parse(digest, time_column, target_column, name, data, sheet)
     if series is None:
         with chart_box:
             st.error(escape_markdown(error), icon=":material/error:")
         return None
     _show_series(key, series, chart_box, facts_box)
+    if sheet is not None and sheet != sheet_names[0]:
+        data = sheet_bytes(digest, sheet, data)  # a run given the workbook would read its first sheet
     return DataChoice(name=name, data=data, series=series, time_column=time_column,
                       target_column=target_column)

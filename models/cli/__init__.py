@@ -9,7 +9,7 @@ import sys
 from models.errors import LabError
 
 # Each command module exposes add_parser(subparsers); imported here so --help lists them all.
-_COMMAND_MODULES = ("models.cli.forecast", "models.cli.digits", "models.cli.runs")
+_COMMAND_MODULES = ("models.cli.forecast", "models.cli.digits", "models.cli.runs", "models.cli.inspect")
 
 
 class OneLineParser(argparse.ArgumentParser):

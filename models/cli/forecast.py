@@ -79,6 +79,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     source.add_argument("--target", metavar="COL", help="column to forecast (default: the first numeric one)")
     source.add_argument("--time", metavar="COL", help="time column (default: detected)")
+    source.add_argument("--sheet", metavar="NAME",
+                        help="sheet of a workbook given with --csv (default: the first)")
 
     model = parser.add_argument_group("network")
     model.add_argument(
@@ -126,15 +128,22 @@ def read_source(args: argparse.Namespace) -> tuple[bytes, str]:
     if args.sample:
         from models.data import sample_path
 
+        if getattr(args, "sheet", None):
+            raise ConfigError("--sheet goes with --csv: the bundled samples are CSV files.")
         path = sample_path(args.sample)
         return path.read_bytes(), path.stem
     path = Path(args.csv)
     if not path.is_file():
         raise DataError(f"There is no file at {args.csv}: check the path.")
     try:
-        return path.read_bytes(), path.name
+        data = path.read_bytes()
     except OSError as error:
         raise DataError(f"The file {args.csv} cannot be read ({error.strerror}).") from error
+    if getattr(args, "sheet", None):
+        from models.data import sheet_as_csv
+
+        data = sheet_as_csv(data, args.sheet)  # the run (here or in a worker) reads that sheet's rows
+    return data, path.name
 
 
 def run(args: argparse.Namespace) -> int:

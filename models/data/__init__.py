@@ -13,19 +13,30 @@ name other modules use is importable from here (see ``__all__``), wherever it is
 
 Policies (the same words are in data/README.md and tests/data/README.md):
 
-* Time column: the first column (columns whose name hints at time are tried first) whose cells read as
-  dates or times; integer years 1700..2100 count when the column is named like a year or the years
-  advance steadily. Rows whose time cannot be read are dropped when they are at most 10% of the rows.
-  Time zones are removed and local clock times kept (seasons follow the local clock).
-* Target: the first numeric column that is not the time column and not a row counter (0, 1, 2, ...),
-  unless ``target_column`` names one. A column is numeric when at least half of its filled cells are
-  numbers; its other text cells count as missing.
+* Spreadsheets (.xlsx, .xls, .ods) are recognised by their bytes and read sheet by sheet
+  (models/data/sheets.py) into the same table of strings; the first sheet unless ``sheet`` names one.
+* Time column: a year column followed by a quarter or month column (combined, "year + quarter"),
+  else the first column (columns whose name hints at time are tried first) whose cells read as
+  dates or times: text dates, quarters, ISO weeks ("1991 W06"), decimal years as R writes a ts
+  (1949.0833 is February 1949: steps of 1/12, 1/4, 1/52 mean monthly, quarterly, weekly), integer
+  years 1700..2100 when the column is named like a year or the years advance steadily. Rows whose time
+  cannot be read are dropped when they are at most 10% of the rows. Time zones are removed and local
+  clock times kept (seasons follow the local clock).
+* Wide tables: a year column and twelve month (or four quarter) columns are read row by row as one
+  monthly (quarterly) series when neither column is chosen; choosing a target reads one column.
+* Target: the first numeric column that is not part of the time, not a row counter (any start, step
+  1), not a row label (a blank or index-like name such as ``rownames``), not the time column's years
+  again, not rising by one same step on every row, and not constant, unless ``target_column`` names
+  one. The columns passed over are in ``Series.skipped`` with their reasons; a target that still
+  rises by one same step on every row gets a note. A column is numeric when at least half of its
+  filled cells are numbers; its other text cells count as missing.
 * Order: rows are sorted by time (a note says so when they were not).
 * Duplicates: rows sharing a time step (the same month for monthly data) are averaged; when more than
   20% of the rows repeat a time the file probably holds several series and is refused.
 * Frequency: the finest calendar step (hour, day, week, month, quarter, year) separating at least 30%
-  of neighbouring times, "daily (weekdays)" when only Monday to Friday appear, or a fixed step such as
-  "every 15 minutes"; otherwise the series is irregular (frequency None).
+  of neighbouring times, "daily (weekdays)" when only Monday to Friday appear, "every 10 years" when
+  all years are that far apart, or a fixed step such as "every 30 minutes" (season 48: a step of 30
+  minutes or more that divides the day repeats daily); otherwise the series is irregular (None).
 * Gaps and missing values: empty target cells (and text cells in it) and, for a regular series,
   missing time steps are filled by linear interpolation (along time, or along positions without a
   time column) when together they are at most 20% of the points; more is an error. Empty values at
@@ -40,7 +51,8 @@ Policies (the same words are in data/README.md and tests/data/README.md):
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -60,16 +72,21 @@ from models.data.csvread import (
     NO_NUMBERS_MESSAGE,
     SPREADSHEET_MESSAGE,
     Numbers,
+    Table,
     count_phrase,
     find_column,
+    is_workbook,
     names_phrase,
     parse_table,
     read_all_numbers,
 )
+from models.data.sheets import read_workbook, sheet_names
 from models.data.timeparse import (
     MAX_BAD_TIME_FRACTION,
     MIN_STEP_SHARE,
+    Times,
     detect_time_column,
+    looks_like_time_name,
     read_requested_time_column,
 )
 from models.errors import ConfigError, DataError
@@ -78,8 +95,9 @@ __all__ = [
     "DATA_DIR", "MAX_ABS_VALUE", "MAX_BAD_TIME_FRACTION", "MAX_DUPLICATE_FRACTION", "MAX_MISSING_FRACTION",
     "MIN_POINTS", "MIN_STEP_SHARE", "MIN_TEST_TARGETS", "MIN_TRAIN_WINDOWS", "NO_NUMBERS_MESSAGE",
     "NO_TIME_COLUMN", "PREVIEW_COLUMNS", "PREVIEW_ROWS", "SPREADSHEET_MESSAGE", "Sample", "Series",
-    "SplitSizes", "bundled_samples", "check_enough_points", "load_series", "read_table", "safe_csv_cell",
-    "sample_path", "to_safe_csv", "train_size_for",
+    "SplitSizes", "bundled_samples", "check_enough_points", "describe_series", "load_series", "read_table",
+    "reading_sentence", "safe_csv_cell", "sample_path", "sheet_as_csv", "to_safe_csv", "train_size_for",
+    "workbook_sheets",
 ]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -106,6 +124,9 @@ class Series:
     ``notes`` plain sentences describing what was done to the file's data.
     ``preview`` the first rows of the parsed table, every cell a string.
     ``fingerprint`` sha256 hex digest of the input bytes.
+    ``time_kind`` how the file wrote the time ("dates", "decimal years", "years", ...) or None.
+    ``skipped`` columns passed over as the target, each with the reason ("it only counts the rows").
+    ``sheet`` the workbook sheet read, or None for a CSV.
     """
 
     values: np.ndarray
@@ -121,6 +142,9 @@ class Series:
     preview: pd.DataFrame
     fingerprint: str
     name: str
+    time_kind: str | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -295,13 +319,39 @@ def _too_big_message(size: int, limit: int) -> str:
     )
 
 
-def read_table(source: str | Path | bytes) -> pd.DataFrame:
+def read_table(source: str | Path | bytes, *, sheet: str | None = None) -> pd.DataFrame:
     """The file as a table of strings (missing cells are ""), with detected delimiter and header.
 
     Raises DataError for files that cannot be read as a table (empty, binary, too big, ...).
     """
     data, _ = _source_bytes(source)
-    return parse_table(data).frame
+    return _table(data, sheet).frame
+
+
+def workbook_sheets(source: str | Path | bytes) -> list[str]:
+    """The sheet names of a spreadsheet, in order; [] for a CSV file."""
+    data, _ = _source_bytes(source)
+    return sheet_names(data) if is_workbook(data) else []
+
+
+def sheet_as_csv(source: str | Path | bytes, sheet: str) -> bytes:
+    """One sheet of a workbook as UTF-8 CSV bytes (header and cells as read), so a run that is given
+    the bytes reads that sheet rather than the first."""
+    data, _ = _source_bytes(source)
+    table = _table(data, sheet)
+    frame = table.frame.copy()
+    # Blank header cells stay blank, so the CSV's row-index columns are recognised as such again.
+    frame.columns = ["" if column in table.unnamed else column for column in frame.columns]
+    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def _table(data: bytes, sheet: str | None) -> Table:
+    """A workbook's sheet or a CSV file as a Table, recognised by the bytes, not the name."""
+    if is_workbook(data):
+        return read_workbook(data, sheet)
+    if sheet is not None:
+        raise DataError("This file is a CSV, not a spreadsheet: it has no sheets to choose from.")
+    return parse_table(data)
 
 
 # ── the series ────────────────────────────────────────────────────────────────────────────────
@@ -313,42 +363,53 @@ def load_series(
     time_column: str | None = None,
     target_column: str | None = None,
     name: str | None = None,
+    sheet: str | None = None,
 ) -> Series:
-    """Read a CSV file (path, bytes, or a bundled sample's name) into a validated Series.
+    """Read a CSV file or a spreadsheet (path, bytes, or a bundled sample's name) into a Series.
 
-    ``time_column``: None to detect it, NO_TIME_COLUMN ("") for none (points numbered 1..N), or a name.
-    ``target_column``: None for the first numeric column, or a name. Raises DataError with one plain
+    ``time_column``: None to detect it, NO_TIME_COLUMN ("") for none (points numbered 1..N), or a name
+    ("year + quarter" combines two columns). ``target_column``: None for the first column of data, or
+    a name. ``sheet``: the workbook sheet to read (None: the first). Raises DataError with one plain
     sentence for every input that cannot become a usable series (see the module docstring).
     """
     data, default_name = _source_bytes(source)
     fingerprint = hashlib.sha256(data).hexdigest()
-    table = parse_table(data)
+    table = _table(data, sheet)
     frame = table.frame
     notes = list(table.notes)
     columns = [str(column) for column in frame.columns]
 
     numbers = read_all_numbers(frame, table.decimal)
-
-    if time_column is None:
-        times, time_name = detect_time_column(frame, numbers, notes)
-        not_target = time_name
-    elif time_column == NO_TIME_COLUMN:
-        times, time_name = None, None
-        _, not_target = detect_time_column(frame, numbers, [])  # still never picked as the target
+    wide = _wide_layout(frame, numbers) if time_column is None and target_column is None else None
+    skipped: dict[str, str] = {}
+    if wide is not None:
+        times, time_name, target, target_numbers, cells, line_numbers = _read_wide(
+            frame, numbers, table.line_numbers, *wide, notes)
+        numeric_columns = [column for column in columns if column != time_name and numbers[column].is_numeric]
     else:
-        times, time_name = read_requested_time_column(frame, numbers, time_column)
-        not_target = time_name
-    if times is not None:
-        notes.extend(times.notes)
-    numeric_columns = [column for column in columns if column != time_name and numbers[column].is_numeric]
-    target = _choose_target(columns, numeric_columns, numbers, target_column, time_name, not_target, notes)
+        if time_column is None:
+            times, time_name = detect_time_column(frame, numbers, notes)
+            not_target = _source_columns(times, time_name)
+        elif time_column == NO_TIME_COLUMN:
+            times, time_name = None, None
+            found, found_name = detect_time_column(frame, numbers, [])  # still never picked as the target
+            not_target = _source_columns(found, found_name)
+        else:
+            times, time_name = read_requested_time_column(frame, numbers, time_column)
+            not_target = _source_columns(times, time_name)
+        if times is not None:
+            notes.extend(times.notes)
+        time_sources = _source_columns(times, time_name)
+        numeric_columns = [column for column in columns
+                           if column not in time_sources and numbers[column].is_numeric]
+        target = _choose_target(columns, numeric_columns, numbers, target_column, time_sources, not_target,
+                                times, table.unnamed, skipped, notes)
+        target_numbers, cells, line_numbers = numbers[target], frame[target], table.line_numbers
     if table.decimal == ",":
         notes.append("Read numbers with a decimal comma (1,5 means 1.5).")
 
-    values = target_values(numbers[target], frame[target], table.line_numbers, target, notes)  # [rows]
-    cleaned = clean_series(
-        values, times.values if times is not None else None, table.line_numbers, target, notes
-    )
+    values = target_values(target_numbers, cells, line_numbers, target, notes)  # [rows]
+    cleaned = clean_series(values, times.values if times is not None else None, line_numbers, target, notes)
     grid = cleaned.grid
     preview = frame.iloc[:PREVIEW_ROWS, :PREVIEW_COLUMNS].copy()
     return Series(
@@ -365,7 +426,22 @@ def load_series(
         preview=preview,
         fingerprint=fingerprint,
         name=name or default_name,
+        time_kind=times.kind if times is not None else None,
+        skipped=skipped,
+        sheet=table.sheet,
     )
+
+
+_INDEX_NAMES = re.compile(r"^(rownames|row\.?names|row|rows|index|idx|id|obs|unnamed: ?\d+|no\.?)$",
+                          re.IGNORECASE)
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _source_columns(times: Times | None, time_name: str | None) -> set[str]:
+    """The file's columns that make the time axis (two for a year + quarter pair)."""
+    if times is not None and times.columns:
+        return set(times.columns)
+    return {time_name} if time_name else set()
 
 
 def _choose_target(
@@ -373,14 +449,17 @@ def _choose_target(
     numeric_columns: list[str],
     numbers: dict[str, Numbers],
     requested: str | None,
-    time_name: str | None,
-    not_target: str | None,
+    time_sources: set[str],
+    not_target: set[str],
+    times: Times | None,
+    unnamed: list[str],
+    skipped: dict[str, str],
     notes: list[str],
 ) -> str:
-    """The column of values: the requested one (checked) or the first numeric non-counter column."""
+    """The column of values: the requested one (checked) or the first that is not an index or time."""
     if requested is not None:
         chosen = find_column(requested, columns)
-        if chosen == time_name:
+        if chosen in time_sources:
             raise DataError(f"{chosen!r} is the time column: pick a column of values as the target.")
         if chosen not in numeric_columns:
             if not numeric_columns:
@@ -388,21 +467,162 @@ def _choose_target(
             raise DataError(
                 f"Column {chosen!r} does not hold numbers: pick one of {names_phrase(numeric_columns)}."
             )
+        _flag_steady(chosen, numbers[chosen].values, notes)
         return chosen
-    candidates = [column for column in numeric_columns if column != not_target]
+    candidates = [column for column in numeric_columns if column not in not_target]
     if not candidates:
         raise DataError(NO_NUMBERS_MESSAGE)
-    for column in candidates:
-        if _is_counter(numbers[column].values) and column != candidates[-1]:
-            notes.append(f"Skipped column {column!r} because it only counts the rows.")
-            continue
-        return column
-    return candidates[-1]  # pragma: no cover - the loop always returns
+    years = times.values.year.to_numpy(dtype=float) if times is not None else None
+    for column in candidates[:-1]:
+        reason = _not_data_reason(column, numbers[column].values, column in unnamed, years)
+        if reason is None:
+            return column
+        skipped[column] = reason
+        notes.append(f"Skipped column {column!r} because {reason}.")
+    chosen = candidates[-1]
+    _flag_steady(chosen, numbers[chosen].values, notes)
+    return chosen
 
 
-def _is_counter(values: np.ndarray) -> bool:
-    """True for a row counter such as 0, 1, 2, ... or 1, 2, 3, ... (an exported index column)."""
-    return values.size > 2 and not np.isnan(values).any() and bool(np.all(np.diff(values) == 1)) and (
-        values[0] in (0.0, 1.0)
+def _not_data_reason(column: str, values: np.ndarray, unnamed: bool, years: np.ndarray | None) -> str | None:
+    """Why a numeric column is not the series to forecast (an index, the years again, ...), or None."""
+    present = values[~np.isnan(values)]
+    if present.size == 0:
+        return "it is empty"
+    complete = present.size == values.size
+    if years is not None and complete and np.array_equal(values, years):
+        return "it repeats the years of the time column"
+    if complete and values.size > 2 and bool(np.all(np.diff(values) == 1)):
+        return "it only counts the rows"
+    in_years = present.min() >= 1700 and present.max() <= 2100
+    if complete and in_years and bool(np.all(np.diff(values) > 0)) and looks_like_time_name(column):
+        return "its name and its rising values (years) make it a time column, though not evenly spaced"
+    if unnamed or _INDEX_NAMES.match(column.strip()):
+        return "it labels the rows"
+    if complete and values.size > 2 and _steady(values):
+        return "it rises by the same step on every row, like a time or index column"
+    if float(np.ptp(present)) == 0.0:
+        return f"every value is {present[0]:g}"
+    return None
+
+
+def _steady(values: np.ndarray) -> bool:
+    """True when the values change by one same nonzero step on every row (within float noise)."""
+    steps = np.diff(values)
+    if steps.size < 2 or np.isnan(steps).any() or steps[0] == 0:
+        return False
+    return bool(np.allclose(steps, steps[0], rtol=1e-9, atol=1e-9 * max(1.0, abs(float(values[0])))))
+
+
+def _flag_steady(column: str, values: np.ndarray, notes: list[str]) -> None:
+    """The safety net: a target rising by exactly one step per row is worth a word before training."""
+    if values.size > 2 and not np.isnan(values).any() and _steady(values):
+        notes.append(
+            f"Column {column!r} rises by the same step on every row: it looks like a time or index column, "
+            f"not data to forecast; pick another column to forecast if so."
+        )
+
+
+# ── wide tables: one row per year, one column per month or quarter ──────────────────────────
+
+
+def _wide_layout(frame: pd.DataFrame, numbers: dict[str, Numbers]) -> tuple[str, list[str], int] | None:
+    """(year column, the 12 month or 4 quarter columns in order, cycles) for a wide table, else None."""
+    columns = list(frame.columns)
+    year = next((column for column in columns if re.fullmatch(r"(?i)\s*(year|yr|jahr|año|année)\s*", column)),
+                None)
+    if year is None:
+        return None
+    values = numbers[year].values
+    present = values[~np.isnan(values)]
+    if present.size < 2 or np.any(present != np.floor(present)):
+        return None
+    if present.min() < 1700 or present.max() > 2100:
+        return None
+    if np.unique(present).size != present.size:
+        return None  # a year repeated: a long table, not one row per year
+    lowered = [column.strip().lower() for column in columns]
+    months = [next((column for column, low in zip(columns, lowered, strict=True)
+                    if low[:3] == month and (len(low) == 3 or low.startswith(_FULL_MONTHS[index]))), None)
+              for index, month in enumerate(_MONTH_NAMES)]
+    quarters = [next((column for column, low in zip(columns, lowered, strict=True) if low == name), None)
+                for name in ("q1", "q2", "q3", "q4")]
+    for parts, cycles in ((months, 12), (quarters, 4)):
+        if all(parts) and all(numbers[column].is_numeric for column in parts):
+            positions = [columns.index(column) for column in parts]
+            if positions == sorted(positions):
+                return year, list(parts), cycles
+    return None
+
+
+_FULL_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december")
+
+
+def _read_wide(
+    frame: pd.DataFrame,
+    numbers: dict[str, Numbers],
+    line_numbers: np.ndarray,
+    year: str,
+    parts: list[str],
+    cycles: int,
+    notes: list[str],
+) -> tuple[Times, str, str, Numbers, pd.Series, np.ndarray]:
+    """The wide table read row by row as one series: its times, names, numbers, cells and lines."""
+    years = numbers[year].values  # [rows]
+    stacked = {attribute: np.stack([getattr(numbers[column], attribute) for column in parts], axis=1).ravel()
+               for attribute in ("values", "missing", "text")}  # [rows * cycles], row by row
+    long_numbers = Numbers(stacked["values"], stacked["missing"], stacked["text"],
+                           any(numbers[column].separators_removed for column in parts))
+    cells = pd.Series(frame[parts].to_numpy(dtype=object).ravel(), dtype="str")
+    months = np.tile(np.arange(cycles) * (12 // cycles) + 1, years.size)
+    row_years = np.repeat(years, cycles)
+    known = ~np.isnan(row_years)
+    stamps = np.full(row_years.size, np.datetime64("NaT"), dtype="datetime64[ns]")
+    stamps[known] = pd.to_datetime(pd.DataFrame({"year": row_years[known], "month": months[known], "day": 1}))
+    unit = "month" if cycles == 12 else "quarter"
+    target = f"{parts[0]}-{parts[-1]}"
+    others = [column for column in frame.columns if column not in parts and column != year]
+    ignored = f" (ignored {names_phrase(others)})" if others else ""
+    notes.append(
+        f"Read the {cycles} {unit} columns {parts[0]!r} to {parts[-1]!r} as one {unit}ly series, one row "
+        f"per year{ignored}; pick one of them as the column to forecast to read it alone."
     )
+    times = Times(pd.DatetimeIndex(stamps), [], "a row per year, a column per " + unit)
+    return times, year, target, long_numbers, cells, np.repeat(line_numbers, cycles)
 
+
+# ── what was read, in words ─────────────────────────────────────────────────────────────────
+
+
+def reading_sentence(series: Series) -> str:
+    """One sentence: which column is the time, which the target, what was skipped and why."""
+    if series.time_column:
+        details = ", ".join(part for part in (series.frequency or "irregular", series.time_kind) if part)
+        time = f"Time: {series.time_column!r} ({details})"
+    else:
+        time = "No time column (the points are numbered 1, 2, 3, ...)"
+    sentence = f"{time}; target: {series.target!r}"
+    if series.skipped:
+        reasons = "; ".join(f"{column!r} because {reason}" for column, reason in series.skipped.items())
+        sentence += f"; skipped {reasons}"
+    if series.sheet:
+        sentence += f"; sheet {series.sheet!r}"
+    return sentence + "."
+
+
+def describe_series(series: Series) -> dict[str, Any]:
+    """What was read, as plain data (the ``inspect`` command's JSON and the Forecast page's facts)."""
+    return {
+        "target": series.target,
+        "time_column": series.time_column,
+        "time_kind": series.time_kind,
+        "frequency": series.frequency,
+        "season_length": series.season_length,
+        "n_points": len(series),
+        "first_label": series.time_labels[0],
+        "last_label": series.time_labels[-1],
+        "skipped_columns": [{"column": column, "reason": why} for column, why in series.skipped.items()],
+        "sheet": series.sheet,
+        "notes": [reading_sentence(series), *series.notes],
+    }

@@ -1,4 +1,5 @@
-"""Bytes of a CSV file to a table of strings and the numbers in its columns.
+"""Bytes of a CSV file (or a spreadsheet's rows, see models/data/sheets.py) to a table of strings and
+the numbers in its columns.
 
 One job: read the file's layout, not its meaning. ``parse_table`` refuses binary formats by their
 signature, decodes the text (BOM, UTF-8, UTF-16/32, Latin-1), sniffs the delimiter, skips title lines,
@@ -25,7 +26,10 @@ import pandas as pd
 from models import limits
 from models.errors import DataError
 
-SPREADSHEET_MESSAGE = "This looks like a spreadsheet (Excel), not a CSV: save it as CSV and upload again."
+SPREADSHEET_MESSAGE = (
+    "This looks like a spreadsheet (Excel) but it cannot be read: save it again as .xlsx or as CSV "
+    "and upload that."
+)
 NO_NUMBERS_MESSAGE = (
     "No column holds numbers: pick a file with a numeric column such as sales or passengers."
 )
@@ -73,6 +77,8 @@ class Table:
     delimiter: str
     decimal: str  # "." or ","
     notes: list[str] = field(default_factory=list)
+    unnamed: list[str] = field(default_factory=list)  # columns whose header cell was blank
+    sheet: str | None = None  # the workbook sheet read, None for a CSV
 
 
 def parse_table(data: bytes) -> Table:
@@ -89,8 +95,15 @@ def parse_table(data: bytes) -> Table:
     delimiter = _sniff_delimiter(text)
     if delimiter != ",":
         notes.append(f"Split the columns at {_DELIMITER_NAMES[delimiter]}.")
+    rows, line_numbers = _split_rows(text, delimiter, limits.max_rows())
+    return table_from_rows(rows, line_numbers, delimiter, notes)
+
+
+def table_from_rows(
+    rows: list[list[str]], line_numbers: list[int], delimiter: str, notes: list[str]
+) -> Table:
+    """Rows of text cells (from a CSV or a spreadsheet) to a Table: preamble, header, padding."""
     row_limit = limits.max_rows()
-    rows, line_numbers = _split_rows(text, delimiter, row_limit)
     if not rows:
         raise DataError(_EMPTY_MESSAGE)
     rows, line_numbers = _skip_preamble(rows, line_numbers, notes)
@@ -109,16 +122,25 @@ def parse_table(data: bytes) -> Table:
         notes.append('The first row holds data, not names: called the columns "column 1", "column 2", ....')
     n_columns = max(len(header), Counter(len(row) for row in data_rows).most_common(1)[0][0])
     kept_rows, kept_lines = _rectangular(data_rows, data_lines, n_columns, notes)
-    frame = pd.DataFrame(kept_rows, columns=_column_names(header, n_columns), dtype="str")
+    names = _column_names(header, n_columns)
+    frame = pd.DataFrame(kept_rows, columns=names, dtype="str")
     lines = np.asarray(kept_lines, dtype=np.int64)
-    return Table(frame, lines, delimiter, _decimal_mark(frame, delimiter), notes)
+    # Columns whose header cell is blank: an exported row index (pandas, R's write.csv) in practice.
+    unnamed = [name for position, name in enumerate(names) if header_present
+               and not (header[position].strip().lstrip("\ufeff").strip() if position < len(header) else "")]
+    return Table(frame, lines, delimiter, _decimal_mark(frame, delimiter), notes, unnamed)
+
+
+def is_workbook(data: bytes) -> bool:
+    """Whether ``data`` starts like a spreadsheet: a zip archive (xlsx, ods) or an OLE file (old xls)."""
+    return data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 
 
 def _check_signature(data: bytes) -> None:
     """Refuse well-known binary formats with a sentence saying what the file seems to be."""
     head = data[:8]
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise DataError(SPREADSHEET_MESSAGE)  # xlsx/ods are zip archives, old xls is an OLE file
+    if is_workbook(data):  # pragma: no cover - workbooks are read before (models/data/sheets.py)
+        raise DataError(SPREADSHEET_MESSAGE)
     if head.startswith(b"%PDF"):
         raise DataError(
             "This looks like a PDF document, not a CSV: export the table as CSV and upload again."

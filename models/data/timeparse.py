@@ -2,10 +2,12 @@
 
 One job: turn a column of cells into times and name their rhythm. ``detect_time_column`` tries the
 columns (those named like time first); cells may be ISO or written-out dates, day/month or month/day
-(the reading with the more regular spacing wins), quarters ("1970 Q1"), integer years or YYYYMMDD
-numbers; time zones are dropped and local clock times kept. ``fit_grid`` finds the calendar step
-(hourly ... yearly, weekdays, or a fixed step such as 15 minutes) with its season length and numbers
-the times on it; ``labels`` writes the display strings ("1949-01", "1970 Q1", "2020-01-05 13:00").
+(the reading with the more regular spacing wins), quarters ("1970 Q1"), ISO weeks ("1991 W06"), decimal
+years as R writes a ts (1949.0833: steps of 1/12, 1/4, 1/52 are months, quarters, weeks), integer years
+or YYYYMMDD numbers; a year column next to a quarter or month column is combined into one axis; time
+zones are dropped and local clock times kept. ``fit_grid`` finds the calendar step (hourly ...
+yearly, weekdays, every N years, or a fixed step such as 30 minutes) with its season length and
+numbers the times on it; ``labels`` writes the display strings ("1949-01", "1970 Q1", "2020-01-05 13:00").
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ _TIME_NAME_HINT = re.compile(
     r"année|mois|yr$|ts$|dt$)",
     re.IGNORECASE,
 )
+_YEAR_NAME = re.compile(r"^(year|years|yr|jahr|año|ano|année|annee|anno)$", re.IGNORECASE)
+_PART_NAMES = {
+    4: re.compile(r"^(quarter|qtr|q|quartal|trimestre)$", re.IGNORECASE),
+    12: re.compile(r"^(month|mon|monat|mes|mois|mese)$", re.IGNORECASE),
+}
+_WEEK = re.compile(r"^(\d{4})\s*-?\s*W(\d{1,2})$", re.IGNORECASE)
+# Decimal years (R's ts time): cycles per year recognised from the step, with their words.
+_CYCLES = ((12, 12.0), (4, 4.0), (52, 52.0), (52, 365.25 / 7))
 _QUARTER_YEAR_FIRST = re.compile(r"^(\d{4})\s*[-/ ]?\s*[Qq]([1-4])$")
 _QUARTER_FIRST = re.compile(r"^[Qq]([1-4])\s*[-/ ]?\s*(\d{4})$")
 _TIME_ZONE_SUFFIX = re.compile(r"\s*(Z|[+-]\d{2}:?\d{2}|[+-]\d{2}|UTC|GMT)$", re.IGNORECASE)
@@ -63,6 +73,8 @@ class Times:
 
     values: pd.DatetimeIndex
     notes: list[str]
+    kind: str = "dates"  # how the cells wrote the time: "dates", "years", "decimal years", "quarters", ...
+    columns: tuple[str, ...] = ()  # the file's columns it was built from, when more than one
 
 
 def _mostly(read: float, total: float) -> bool:
@@ -70,11 +82,19 @@ def _mostly(read: float, total: float) -> bool:
     return read >= (1.0 - MAX_BAD_TIME_FRACTION) * total
 
 
+def looks_like_time_name(name: str) -> bool:
+    """Whether a column's name hints at time ("Month", "order_date", "Jahr", ...)."""
+    return bool(_TIME_NAME_HINT.search(name))
+
+
 def detect_time_column(
     frame: pd.DataFrame, numbers: dict[str, Numbers], notes: list[str]
 ) -> tuple[Times | None, str | None]:
     """The first column that reads as times (columns named like time first), or (None, None)."""
     columns = list(frame.columns)
+    combined = _combined_time(frame, numbers)
+    if combined is not None:
+        return combined, " + ".join(combined.columns)
     hinted = [column for column in columns if _TIME_NAME_HINT.search(column)]
     others = [column for column in columns if column not in hinted]
     numeric_count = sum(numbers[column].is_numeric for column in columns)
@@ -104,6 +124,16 @@ def read_requested_time_column(
     frame: pd.DataFrame, numbers: dict[str, Numbers], requested: str
 ) -> tuple[Times, str]:
     """The column the user named as time, or DataError when its cells are not dates or times."""
+    parts = [part.strip() for part in requested.split("+")]
+    if len(parts) == 2 and requested not in frame.columns:
+        year, part = (find_column(name, list(frame.columns)) for name in parts)
+        combined = _combine(numbers[year].values, numbers[part].values, (year, part))
+        if combined is None:
+            raise DataError(
+                f"Columns {year!r} and {part!r} do not hold years and quarters or months: pick another "
+                f"time column or none."
+            )
+        return combined, f"{year} + {part}"
     chosen = find_column(requested, list(frame.columns))
     times = _read_times(frame[chosen], numbers[chosen], hinted=True)
     filled = int((~numbers[chosen].missing).sum())
@@ -126,11 +156,78 @@ def _read_times(column: pd.Series, numbers: Numbers, hinted: bool) -> Times | No
     return _read_text_times(column, filled)
 
 
-def _read_numeric_times(values: np.ndarray, hinted: bool) -> Times | None:
-    """Integer years (1700..2100) or compact YYYYMMDD numbers."""
-    present = values[~np.isnan(values)]
-    if present.size == 0 or np.any(present != np.floor(present)):
+def _combined_time(frame: pd.DataFrame, numbers: dict[str, Numbers]) -> Times | None:
+    """A year column next to a quarter or month column (1..4 or 1..12) read as one time axis."""
+    columns = list(frame.columns)
+    for position, column in enumerate(columns[:-1]):
+        if _YEAR_NAME.match(column.strip()):
+            part = columns[position + 1]
+            if any(pattern.match(part.strip()) for pattern in _PART_NAMES.values()):
+                return _combine(numbers[column].values, numbers[part].values, (column, part))
+    return None
+
+
+def _combine(years: np.ndarray, parts: np.ndarray, columns: tuple[str, str]) -> Times | None:
+    """Times from a year and a quarter or month number per row; None unless both fit."""
+    known = ~np.isnan(years) & ~np.isnan(parts)
+    if not known.any() or not _mostly(known.sum(), years.size):
         return None
+    year, part = years[known], parts[known]
+    if np.any(year != np.floor(year)) or np.any(part != np.floor(part)):
+        return None
+    if year.min() < 1700 or year.max() > 2100:
+        return None
+    cycles = 4 if part.max() <= 4 and _PART_NAMES[4].match(columns[1].strip()) else 12
+    if part.min() < 1 or part.max() > cycles:
+        return None
+    months = (part - 1) * (12 // cycles) + 1
+    stamps = np.full(years.size, np.datetime64("NaT"), dtype="datetime64[ns]")
+    stamps[known] = pd.to_datetime(pd.DataFrame({"year": year, "month": months, "day": 1})).to_numpy()
+    kind = "year and quarter columns" if cycles == 4 else "year and month columns"
+    return Times(pd.DatetimeIndex(stamps), [], kind, columns)
+
+
+def _read_decimal_years(values: np.ndarray) -> Times | None:
+    """R's ts time, year + (cycle - 1) / frequency, for 12, 4 or 52 cycles a year; None otherwise."""
+    known = ~np.isnan(values)
+    present = values[known]
+    if present.size < 3 or present.min() < 1700 or present.max() > 2100:
+        return None
+    unique = np.unique(present)
+    if unique.size != present.size:
+        return None
+    step = float(np.min(np.diff(unique)))
+    cycles, per_year = min(_CYCLES, key=lambda cycle: abs(step * cycle[1] - 1.0))  # 52 or 365.25/7 a year
+    if abs(step * per_year - 1.0) > 0.001:
+        return None
+    offsets = (unique - unique[0]) * per_year  # steps from the first time
+    if np.max(np.abs(offsets - np.round(offsets))) > 0.02:
+        return None  # times between the steps: not a ts time axis
+    stamps = np.full(values.size, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if cycles == 52:
+        # Weeks: the first time's day of the year, then whole weeks (R's 52.18 weeks a year drift).
+        year = int(np.floor(unique[0] + 1e-6))
+        new_year = pd.Timestamp(year=year, month=1, day=1)
+        days = 366 if new_year.is_leap_year else 365
+        start = new_year + pd.Timedelta(days=round((unique[0] - year) * days))
+        steps = np.round((values[known] - unique[0]) * per_year).astype(np.int64)
+        stamps[known] = (start.to_datetime64() + steps * np.timedelta64(7, "D")).astype("datetime64[ns]")
+        return Times(pd.DatetimeIndex(stamps), [], "decimal years")
+    whole = np.floor(values[known] + 1e-6)
+    cycle = np.round((values[known] - whole) * cycles).astype(np.int64)
+    whole, cycle = np.where(cycle == cycles, whole + 1, whole), np.where(cycle == cycles, 0, cycle)
+    months = cycle * (12 // cycles) + 1
+    stamps[known] = pd.to_datetime(pd.DataFrame({"year": whole, "month": months, "day": 1})).to_numpy()
+    return Times(pd.DatetimeIndex(stamps), [], "decimal years")
+
+
+def _read_numeric_times(values: np.ndarray, hinted: bool) -> Times | None:
+    """Decimal years (R's ts time), integer years (1700..2100) or compact YYYYMMDD numbers."""
+    present = values[~np.isnan(values)]
+    if present.size == 0:
+        return None
+    if np.any(present != np.floor(present)):
+        return _read_decimal_years(values)
     if present.min() >= 1700 and present.max() <= 2100:
         steps = np.diff(np.unique(present))
         steady = present.size == np.unique(present).size and (steps.size == 0 or np.median(steps) == 1)
@@ -139,7 +236,7 @@ def _read_numeric_times(values: np.ndarray, hinted: bool) -> Times | None:
         stamps = np.full(values.size, np.datetime64("NaT"), dtype="datetime64[ns]")
         known = ~np.isnan(values)
         stamps[known] = (values[known].astype(np.int64) - 1970).astype("datetime64[Y]")
-        return Times(pd.DatetimeIndex(stamps), [])
+        return Times(pd.DatetimeIndex(stamps), [], "year numbers")
     if present.min() >= 17000101 and present.max() <= 21001231:
         strings = pd.Series(np.where(np.isnan(values), "", values.astype(np.int64).astype(str)), dtype="str")
         index = pd.to_datetime(strings, format="%Y%m%d", errors="coerce")
@@ -164,7 +261,10 @@ def _read_text_times(column: pd.Series, filled: np.ndarray) -> Times | None:
 
     quarters = _read_quarters(cells)
     if quarters is not None:
-        return Times(quarters, notes)
+        return Times(quarters, notes, "quarters")
+    weeks = _read_weeks(cells)
+    if weeks is not None:
+        return Times(weeks, notes, "ISO weeks")
 
     best_format, best_share = None, 0.0
     for time_format in _TIME_FORMATS:
@@ -212,6 +312,16 @@ def _read_quarters(cells: pd.Series) -> pd.DatetimeIndex | None:
     return None
 
 
+def _read_weeks(cells: pd.Series) -> pd.DatetimeIndex | None:
+    """ISO weeks as tsibble writes them ('1991 W06') -> the Monday of each week; None if not weeks."""
+    probe = cells[cells.str.len() > 0].iloc[:100]
+    if probe.empty or not _mostly(probe.str.match(_WEEK).mean(), 1.0):
+        return None
+    parts = cells.str.extract(_WEEK)
+    text = parts[0] + "-W" + parts[1].str.zfill(2) + "-1"
+    return pd.DatetimeIndex(pd.to_datetime(text, format="%G-W%V-%u", errors="coerce"))
+
+
 def _irregularity(index: pd.DatetimeIndex) -> int:
     """How badly times fit a regular grid: missing grid steps, or the point count when none fits."""
     present = pd.DatetimeIndex(np.unique(index.dropna().values))
@@ -236,9 +346,15 @@ class Grid:
     period: str | None = None  # pandas period alias for calendar steps
     step: np.timedelta64 | None = None  # fixed step otherwise
     weekdays: bool = False
+    years: int = 0  # a step of this many whole years (every 10 years, ...)
 
     def keys(self, times: pd.DatetimeIndex, origin: pd.Timestamp) -> np.ndarray | None:
         """Integer step number of each time, or None when the times do not sit on this grid."""
+        if self.years:
+            offsets = times.year.to_numpy() - origin.year
+            if np.any(offsets % self.years != 0) or np.any((times.month != 1) | (times.day != 1)):
+                return None
+            return (offsets // self.years).astype(np.int64)
         if self.period is not None:
             return times.to_period(self.period).asi8.astype(np.int64)
         if self.weekdays:
@@ -254,6 +370,9 @@ class Grid:
 
     def times_for(self, keys: np.ndarray, origin: pd.Timestamp) -> pd.DatetimeIndex:
         """Times of grid step numbers ``keys`` (inverse of ``keys``)."""
+        if self.years:
+            years = origin.year + np.asarray(keys, dtype=np.int64) * self.years
+            return pd.DatetimeIndex((years - 1970).astype("datetime64[Y]").astype("datetime64[ns]"))
         if self.period is not None:
             return pd.PeriodIndex.from_ordinals(keys, freq=self.period).to_timestamp()
         if self.weekdays:
@@ -311,12 +430,30 @@ def detect_grid(times: pd.DatetimeIndex) -> Grid | None:
                 if all_weekdays and np.any(steps == 3 * _DAY_SECONDS) and unique.size >= 10:
                     return _GRIDS["weekdays"]
             return _GRIDS[name]
+    year_step = _year_step(unique)
+    if year_step:
+        return Grid(f"every {year_step} years", f"{year_step}-year step", None, "Y", years=year_step)
     median = int(np.median(steps))
     if median >= 60 and median % 60 == 0:  # a fixed step such as 15 minutes or 6 hours
         words, unit = _step_words(median)
         label_unit = "m" if median < _DAY_SECONDS else "D"
-        return Grid(words, unit, None, label_unit, step=np.timedelta64(median, "s"))
+        # A step of 30 minutes or more that divides the day repeats daily (48 half hours); finer steps
+        # would need a season longer than most uploaded series.
+        season = _DAY_SECONDS // median if median >= 1800 and _DAY_SECONDS % median == 0 else None
+        return Grid(words, unit, season, label_unit, step=np.timedelta64(median, "s"))
     return None
+
+
+def _year_step(unique: np.ndarray) -> int:
+    """N when every time is 1 January and all of them are exactly N (> 1) years apart, else 0.
+
+    Years apart by different steps (every 4 years with some missing) are left irregular, not guessed.
+    """
+    index = pd.DatetimeIndex(unique)
+    if np.any((index.month != 1) | (index.day != 1)) or np.any(index.normalize() != index):
+        return 0
+    differences = np.unique(np.diff(index.year.to_numpy()))
+    return int(differences[0]) if differences.size == 1 and differences[0] > 1 else 0
 
 
 def _step_words(seconds: int) -> tuple[str, str]:

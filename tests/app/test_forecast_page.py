@@ -34,7 +34,6 @@ SETTING = "forecast-setting-"
 BAD_FILES = {
     "empty.csv": "The file is empty",
     "random-bytes.csv": "This file holds binary data",
-    "spreadsheet-xlsx.csv": "This looks like a spreadsheet",
     "header-only.csv": "The file has a header row but no data rows",
     "web-page.csv": "This looks like a web page",
     "compressed.csv": "This file is compressed",

@@ -21,6 +21,7 @@ OPTIONS = [
     "--sample",
     "--target",
     "--time",
+    "--sheet",
     "--preset",
     "--cell",
     "--look-back",
@@ -187,3 +188,24 @@ def test_seed_preset_in_a_real_process_prints_one_json_object(capsys):
     assert metrics["persistence"]["test_rmse"] == pytest.approx(48.04, abs=0.005)
     assert metrics["seasonal_naive"]["test_rmse"] == pytest.approx(41.85, abs=0.005)
     assert 45 <= metrics["lstm"]["test_rmse"] <= 54
+
+
+@pytest.mark.parametrize(("file_name", "season", "future"),
+                         [("r-ukgas.csv", 4, "1987 Q1"), ("r-airpassengers.csv", 12, "1961-01")])
+def test_r_ts_exports_train_with_their_season_and_dated_forecasts(file_name, season, future, capsys):
+    path = ROOT / "tests" / "data" / "real" / file_name
+    assert main(["forecast", "--csv", str(path), "--json", *QUICK]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["season_length"], document["target"]) == (season, "value")
+    assert document["forecast"][0]["time"] == future
+    assert document["metrics"]["seasonal_naive"]["test_rmse"] is not None
+
+
+def test_a_workbook_sheet_is_trained_with_sheet(capsys):
+    path = ROOT / "tests" / "data" / "real" / "xlsx-two-sheets.xlsx"
+    assert main(["forecast", "--csv", str(path), "--sheet", "Nile", "--json", *QUICK]) == 0
+    document = json.loads(capsys.readouterr().out)
+    facts = (document["n_points"], document["frequency"], document["forecast"][0]["time"])
+    assert facts == (100, "yearly", "1971")
+    assert main(["forecast", "--sample", "airline", "--sheet", "Nile", "--json", *QUICK]) == 2
+    assert capsys.readouterr().err == "error: --sheet goes with --csv: the bundled samples are CSV files.\n"
