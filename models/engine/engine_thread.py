@@ -193,7 +193,16 @@ class EngineThread:
         if run_id not in self._futures:  # another engine's run on a shared scheduler, or already done
             return
         if message.get("kind") == "started":
-            self._workers[run_id] = message.get("worker")
+            worker = message.get("worker")
+            # The run this worker finished just before may not be stored yet: Dask hands its "done"
+            # to a callback thread, while this event came straight off the scheduler's stream, after
+            # the finished state. Store it first, so the store never shows more runs training than
+            # there are workers.
+            for earlier, on_worker in list(self._workers.items()):
+                future = self._futures.get(earlier)
+                if on_worker == worker and earlier != run_id and future is not None and future.done():
+                    self._finish(earlier)
+            self._workers[run_id] = worker
             self.store.mark_running(run_id, worker=message.get("worker"))
 
     def _finish(self, run_id: str) -> None:
