@@ -19,10 +19,11 @@ from models.vocabulary import NETWORK_KEY
 ACTUAL_COLOR = "#3b3b3b"
 TRAIN_COLOR = "#1f77b4"
 TEST_COLOR = "#d62728"
-BASELINES = {  # metrics key -> legend name, colour, shown at first (the naive ones one click away)
+BASELINES = {  # metrics key -> legend name, colour, shown at first (the naive ones one click away;
+    # the verdict's best baseline is always shown, see forecast_figure)
     "ets": ("exponential smoothing (ETS)", "#17becf", True),
     "theta": ("Theta method", "#e377c2", True),
-    "arima": ("ARIMA", "#8c564b", False),
+    "arima": ("ARIMA", "#8c564b", True),
     "persistence": ("persistence (last value)", "#8c8c8c", False),
     "seasonal_naive": ("seasonal naive (one season ago)", "#2ca02c", False),
     "drift": ("drift (last value + average trend)", "#9467bd", False),
@@ -112,7 +113,8 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
 
 
-def forecast_figure(frame: pd.DataFrame, target: str, model_name: str = "LSTM") -> go.Figure:
+def forecast_figure(frame: pd.DataFrame, target: str, model_name: str = "LSTM",
+                    best_baseline: str | None = None) -> go.Figure:
     """Actual series, network on the training and test parts, baselines, and the forecast past the end.
 
     ``frame``: the run's predictions table (columns time, actual, part, network, persistence,
@@ -164,7 +166,8 @@ def forecast_figure(frame: pd.DataFrame, target: str, model_name: str = "LSTM") 
             continue  # skipped baseline (e.g. no season known)
         figure.add_trace(go.Scatter(x=x[scored], y=values[scored], mode="lines", name=legend,
                                     line={"color": color, "dash": "dot", "width": 1.5},
-                                    visible=True if shown else "legendonly", hovertemplate=value_hover))
+                                    visible=True if shown or key == best_baseline else "legendonly",
+                                    hovertemplate=value_hover))
 
     _mark_parts(figure, x, is_test, is_future)
     title = (f"{safe_text(target)}: actual values, {model_name} predictions and baselines"

@@ -77,6 +77,16 @@ def _number(value) -> float:
     return np.nan if value is None else float(value)
 
 
+def _extrapolation_note(intervals: dict) -> str:
+    """A sentence when the forecast's bands reach past the horizon they were calibrated on."""
+    bands = (intervals.get("bands") or {}).get(NETWORK_KEY) or {}
+    horizon, steps = bands.get("calibrated_horizon"), bands.get("extrapolated") or []
+    if not horizon or not any(steps):
+        return ""
+    return (f" The intervals are calibrated for {horizon} steps ahead; the {sum(steps)} steps after "
+            "that are extrapolated (widened as a random walk's spread grows), so trust them less.")
+
+
 def _multi_step(summary: ForecastSummary, network: str, key: str) -> None:
     """The backtest over the horizon: scores, interval coverage and error by step ahead."""
     if not summary.backtest:
@@ -147,9 +157,10 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
         f"last {summary.n_test}; season {f'{season} steps' if season else 'none'}; "
         f"{record.epochs_done} epochs in {record.fit_seconds or 0:.1f} s."))
     frame, csv_bytes = predictions(record.id, owner)
-    st.plotly_chart(forecast_charts.forecast_figure(frame, summary.target or "value", network),
-                    key=f"{key}-chart")
-    st.caption("Click a legend entry to hide or show a line; drag to zoom, double-click to zoom out.")
+    st.plotly_chart(forecast_charts.forecast_figure(frame, summary.target or "value", network,
+                                                    summary.best_baseline), key=f"{key}-chart")
+    st.caption("Click a legend entry to hide or show a line; drag to zoom, double-click to zoom out."
+               + _extrapolation_note(summary.intervals or {}))
     st.subheader("Scores on the test part, one step ahead", anchor=False)
     st.dataframe(
         metrics_table(metrics, network), key=f"{key}-metrics",

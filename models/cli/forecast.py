@@ -153,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     if args.background:
         return cli_common.submit_background(config, data, name, args.json)
 
-    from models.data import load_series
+    from models.data import load_series, reading_sentence
 
     series = load_series(data, time_column=config.time_column, target_column=config.target_column, name=name)
     workload.plan_run(config, series.values)  # before TensorFlow: refuse over-limit runs at once
@@ -162,9 +162,11 @@ def run(args: argparse.Namespace) -> int:
 
     result = train_forecaster(config, series)
     report = result_document(result, config)
+    report["reading"] = reading_sentence(series)  # the time column, the target, what was skipped
     if args.json:
         print(json.dumps(report))
     else:
+        print(report["reading"])
         print(format_table(report))
     return 0
 

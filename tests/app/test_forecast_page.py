@@ -364,6 +364,28 @@ def test_forecast_figure_has_every_line_the_boundary_and_escaped_names():
     assert "<b>" not in figure.layout.title.text
 
 
+def test_the_verdicts_best_baseline_is_always_drawn():
+    from app.forecast_charts import forecast_figure
+
+    labels = [str(1900 + year) for year in range(13)]
+    table = _predictions_table(8, 3, 2, labels)
+    hidden = forecast_figure(table, "y")
+    shown = forecast_figure(table, "y", best_baseline="drift")
+    drift = "drift (last value + average trend)"
+    assert next(trace for trace in hidden.data if trace.name == drift).visible == "legendonly"
+    assert next(trace for trace in shown.data if trace.name == drift).visible is True
+
+
+def test_extrapolated_bands_are_said_in_words():
+    from app.components.forecast_results import _extrapolation_note
+
+    calibrated = {"bands": {"network": {"calibrated_horizon": 12, "extrapolated": [False] * 12}}}
+    longer = {"bands": {"network": {"calibrated_horizon": 12, "extrapolated": [False] * 12 + [True] * 6}}}
+    assert _extrapolation_note({}) == _extrapolation_note(calibrated) == ""
+    note = _extrapolation_note(longer)
+    assert "calibrated for 12 steps ahead; the 6 steps after that are extrapolated" in note
+
+
 def test_long_series_are_thinned_but_keep_the_boundary_and_forecast():
     from app.forecast_charts import MAX_POINTS, forecast_figure, series_figure
 

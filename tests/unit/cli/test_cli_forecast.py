@@ -199,6 +199,8 @@ def test_r_ts_exports_train_with_their_season_and_dated_forecasts(file_name, sea
     assert (document["season_length"], document["target"]) == (season, "value")
     assert document["forecast"][0]["time"] == future
     assert document["metrics"]["seasonal_naive"]["test_rmse"] is not None
+    assert document["reading"].startswith("Time: 'time' (") and "target: 'value'" in document["reading"]
+    assert "rownames" in document["reading"]  # what was skipped, and why
 
 
 def test_a_workbook_sheet_is_trained_with_sheet(capsys):
