@@ -39,12 +39,18 @@ class HandDriven(EngineThread):
         self._futures, self._workers, self._cancel_sent = {}, {}, {}
 
 
-def test_a_run_started_before_the_previous_one_is_stored_never_shows_two_on_one_worker(tmp_path):
+def first_run_ended_on_its_worker(tmp_path):
+    """Two queued runs; the first started on WORKER and its task has ended, not yet stored."""
     store = RunStore(tmp_path)
     engine = HandDriven(store)
     first, second = (store.create_run(config={"kind": "forecast"}, owner="me") for _ in range(2))
     engine._futures = {first: FinishedFuture(), second: PendingFuture()}
     engine._record_event({"run_id": first, "kind": "started", "worker": WORKER})
+    return store, engine, first, second
+
+
+def test_a_run_started_before_the_previous_one_is_stored_never_shows_two_on_one_worker(tmp_path):
+    store, engine, first, second = first_run_ended_on_its_worker(tmp_path)
     assert store.get_run(first, "me").state == "running"
 
     # The worker took the next run; its "started" event overtook the first run's "done" note.
@@ -58,10 +64,6 @@ def test_a_run_started_before_the_previous_one_is_stored_never_shows_two_on_one_
 
 
 def test_runs_on_other_workers_are_left_alone(tmp_path):
-    store = RunStore(tmp_path)
-    engine = HandDriven(store)
-    first, second = (store.create_run(config={"kind": "forecast"}, owner="me") for _ in range(2))
-    engine._futures = {first: FinishedFuture(), second: PendingFuture()}
-    engine._record_event({"run_id": first, "kind": "started", "worker": WORKER})
+    store, engine, first, second = first_run_ended_on_its_worker(tmp_path)
     engine._record_event({"run_id": second, "kind": "started", "worker": "tcp://127.0.0.1:40002"})
     assert [store.get_run(run_id, "me").state for run_id in (first, second)] == ["running", "running"]
