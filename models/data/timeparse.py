@@ -433,6 +433,8 @@ def detect_grid(times: pd.DatetimeIndex) -> Grid | None:
     year_step = _year_step(unique)
     if year_step:
         return Grid(f"every {year_step} years", f"{year_step}-year step", None, "Y", years=year_step)
+    if _years_only(unique):  # years apart by different steps: irregular, never a guessed day count
+        return None
     median = int(np.median(steps))
     if median >= 60 and median % 60 == 0:  # a fixed step such as 15 minutes or 6 hours
         words, unit = _step_words(median)
@@ -450,10 +452,16 @@ def _year_step(unique: np.ndarray) -> int:
     Years apart by different steps (every 4 years with some missing) are left irregular, not guessed.
     """
     index = pd.DatetimeIndex(unique)
-    if np.any((index.month != 1) | (index.day != 1)) or np.any(index.normalize() != index):
+    if not _years_only(unique):
         return 0
     differences = np.unique(np.diff(index.year.to_numpy()))
     return int(differences[0]) if differences.size == 1 and differences[0] > 1 else 0
+
+
+def _years_only(unique: np.ndarray) -> bool:
+    """Every time is 1 January at midnight: the file gave years, nothing finer."""
+    index = pd.DatetimeIndex(unique)
+    return bool(np.all((index.month == 1) & (index.day == 1)) and np.all(index.normalize() == index))
 
 
 def _step_words(seconds: int) -> tuple[str, str]:

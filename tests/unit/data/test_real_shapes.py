@@ -129,6 +129,10 @@ def test_years_a_fixed_number_apart_and_with_gaps():
     games = "year,time\n" + "".join(f"{year},{(year * 7) % 13 + 10}\n" for year in olympic)
     irregular = load_series(games.encode())
     assert irregular.frequency is None and irregular.season_length is None
+    years = [year for year in range(1960, 2021, 4) if year != 1972]
+    recent = "year,value\n" + "".join(f"{year},{year % 7 + 3}\n" for year in years)
+    guessed = load_series(recent.encode())  # no leap-year-free century in the span: steps all 1461 days
+    assert guessed.frequency is None and guessed.season_length is None
 
 
 def test_a_target_rising_by_one_step_per_row_is_flagged():
