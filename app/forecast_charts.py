@@ -14,20 +14,17 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from models.vocabulary import NETWORK_KEY
+from models.vocabulary import NETWORK_KEY, baseline_name
 
 ACTUAL_COLOR = "#3b3b3b"
 TRAIN_COLOR = "#1f77b4"
 TEST_COLOR = "#d62728"
 BASELINES = {  # metrics key -> legend name, colour, shown at first (the naive ones one click away;
     # the verdict's best baseline is always shown, see forecast_figure)
-    "ets": ("exponential smoothing (ETS)", "#17becf", True),
-    "theta": ("Theta method", "#e377c2", True),
-    "arima": ("ARIMA", "#8c564b", True),
-    "persistence": ("persistence (last value)", "#8c8c8c", False),
-    "seasonal_naive": ("seasonal naive (one season ago)", "#2ca02c", False),
-    "drift": ("drift (last value + average trend)", "#9467bd", False),
-    "mean": ("mean (training average)", "#bcbd22", False),
+    key: (baseline_name(key), color, shown) for key, color, shown in (
+        ("ets", "#17becf", True), ("theta", "#e377c2", True), ("arima", "#8c564b", True),
+        ("persistence", "#8c8c8c", False), ("seasonal_naive", "#2ca02c", False),
+        ("drift", "#9467bd", False), ("mean", "#bcbd22", False))
 }
 BAND_OPACITY = {"95": 0.12, "80": 0.22}
 HEIGHT = 460

@@ -11,27 +11,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.errors import ConfigError
-from models.knobs import DIGIT_SOURCES, DIGITS_KNOBS, FORECAST_KNOBS, OPTIMIZERS, TRANSFORMS, check_all
+from models.knobs import (
+    DIGIT_SOURCES,
+    DIGITS_KNOBS,
+    FORECAST_KNOBS,
+    LEARN_KNOBS,
+    LEARN_TASKS,
+    MAX_WEATHER_DAYS,
+    OPTIMIZERS,
+    SEQUENCE_LENGTH,
+    TRANSFORMS,
+    check_all,
+)
 from models.vocabulary import CELLS
-
-
-def _check_int(name: str, value: Any, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{name} must be a whole number, got {value!r}.")
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {value}.")
-
-
-def _check_float(name: str, value: Any, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        raise ConfigError(f"{name} must be a number, got {value!r}.")
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {value}.")
-
-
-def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}.")
 
 
 class _Config:
@@ -119,11 +111,6 @@ class DigitsConfig(_Config):
         check_all(self, DIGITS_KNOBS)
 
 
-LEARN_TASKS = ("roommate", "memory")
-MAX_MEMORY_LENGTH = 200
-MAX_WEATHER_DAYS = 5000
-
-
 @dataclass(frozen=True)
 class LearnConfig(_Config):
     """Settings of one Learn-page run: the roommate's dinners or the long-memory comparison.
@@ -163,32 +150,19 @@ class LearnConfig(_Config):
         # JSON gives lists: keep tuples so the configuration stays hashable and comparable.
         object.__setattr__(self, "cells", tuple(self.cells))
         object.__setattr__(self, "lengths", tuple(self.lengths))
-        _check_choice("Task", self.task, LEARN_TASKS)
+        check_all(self, LEARN_KNOBS)
         if not isinstance(self.weather, str) or set(self.weather.upper()) - set("SR"):
             raise ConfigError("Write the weather with S (sunny) and R (rainy) only.")
         if len(self.weather) > MAX_WEATHER_DAYS:
             raise ConfigError(f"Write at most {MAX_WEATHER_DAYS} days of weather.")
-        _check_int("Days", self.days, 2, MAX_WEATHER_DAYS)
-        _check_float("Chance of rain", self.rain_chance, 0.0, 1.0)
-        _check_int("Days the network reads", self.window, 1, 30)
-        _check_choice("Cell", self.cell, CELLS)
         if not self.cells or len(set(self.cells)) != len(self.cells):
             raise ConfigError("Choose at least one cell type, each once.")
         for cell in self.cells:
-            _check_choice("Cell", cell, CELLS)
+            LEARN_KNOBS["cell"].check(cell)
         if not 1 <= len(self.lengths) <= 6 or len(set(self.lengths)) != len(self.lengths):
             raise ConfigError("Choose between one and six different sequence lengths.")
         for length in self.lengths:
-            _check_int("Sequence length", length, 2, MAX_MEMORY_LENGTH)
-        _check_int("Symbols", self.symbols, 2, 20)
-        _check_int("Training sequences", self.samples, 50, 5000)
-        if self.gate_bias is not None:
-            _check_float("Gate bias", self.gate_bias, -5.0, 10.0)
-        _check_int("Units", self.units, 1, 128)
-        _check_int("Epochs", self.epochs, 1, 200)
-        _check_int("Batch size", self.batch_size, 1, 1024)
-        _check_float("Learning rate", self.learning_rate, 1e-6, 1.0)
-        _check_int("Seed", self.seed, 0, 2**31 - 1)
+            SEQUENCE_LENGTH.check(length)
 
 
 # The seed article's airline program: look-back 1, LSTM(4), Adam, 100 epochs, batch 1, 67/33 split,

@@ -14,6 +14,9 @@ from models.errors import ConfigError
 from models.vocabulary import CELLS
 
 TRANSFORMS = ("none", "log", "diff", "log_diff")
+LEARN_TASKS = ("roommate", "memory")
+MAX_MEMORY_LENGTH = 200
+MAX_WEATHER_DAYS = 5000
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 DIGIT_SOURCES = ("auto", "bundled", "keras")
 
@@ -34,6 +37,13 @@ class Knob:
     cli_help: str = ""  # the command line's shorter help
     metavar: str | None = None
     when_unset: str = "detected"  # what an optional setting left empty means, for the help
+    page_range: tuple[float, float] | None = None  # a slider's span, when narrower than the allowed range
+    suggestions: tuple[float, ...] = ()  # the values a page's select slider offers
+
+    @property
+    def widget_range(self) -> tuple[float | None, float | None]:
+        """The span a page's widget offers: ``page_range`` if set, else the whole allowed range."""
+        return self.page_range or (self.low, self.high)
 
     @property
     def flag(self) -> str:
@@ -94,6 +104,8 @@ _LAYERS = Knob("layers", "Layers", int, 1, 4, 1,
 _OPTIMIZER = Knob("optimizer", "Optimizer", str, choices=OPTIMIZERS,
                   help="The rule that adjusts the weights. Adam is a safe choice.", cli_help="optimizer")
 _LEARNING_RATE = Knob("learning_rate", "Learning rate", float, 1e-6, 1.0,
+                      suggestions=(0.0001, 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03,
+                                   0.05, 0.1),
                       help="How big each adjustment of the weights is. Too big and training jumps around; "
                            "too small and it learns slowly.",
                       cli_help="optimizer learning rate")
@@ -195,3 +207,27 @@ DIGITS_KNOBS = _knobs(
                   "('bundled', offline), or Keras with the bundled ones as fallback"),
     _SEED,
 )
+
+LEARN_KNOBS = _knobs(
+    Knob("task", "Task", str, choices=LEARN_TASKS),
+    Knob("days", "Days", int, 2, MAX_WEATHER_DAYS, 10, page_range=(20, 400),
+         help="How many days of dinners the network learns from."),
+    Knob("rain_chance", "Chance of rain", float, 0.0, 1.0, 0.05,
+         help="Few rainy days: the network rarely sees her cook."),
+    Knob("window", "Days it reads", int, 1, 30, 1, page_range=(1, 7),
+         help="How many recent days make one input sequence."),
+    Knob("cell", "Cell", str, choices=CELLS, help="LSTM, GRU or a simple RNN."),
+    Knob("symbols", "Symbols", int, 2, 20, 1),
+    Knob("samples", "Training sequences", int, 50, 5000, 50),
+    Knob("gate_bias", "Gate bias", float, -5.0, 10.0, 0.5, optional=True, when_unset="Keras' default"),
+    Knob("units", "Units", int, 1, 128, 1, page_range=(2, 64),
+         help="The size of each network's memory."),
+    Knob("epochs", "Epochs", int, 1, 200, 1, page_range=(1, 100),
+         help="Passes over the training sequences."),
+    Knob("batch_size", "Batch size", int, 1, 1024, 1),
+    Knob("learning_rate", "Learning rate", float, 1e-6, 1.0),
+    Knob("seed", "Seed", int, 0, 2**31 - 1, 1,
+         help="Starting point of the randomness. The same seed and settings give the same result."),
+)
+# Each of the memory task's sequence lengths (the field holds several).
+SEQUENCE_LENGTH = Knob("lengths", "Sequence length", int, 2, MAX_MEMORY_LENGTH, 1)

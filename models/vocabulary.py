@@ -36,6 +36,14 @@ class RunState(StrEnum):
 
 ACTIVE_STATES = frozenset({RunState.QUEUED, RunState.RUNNING})
 FINAL_STATES = frozenset(set(RunState) - ACTIVE_STATES)
+STATE_WORDS = {  # how the pages say a state to a person
+    RunState.QUEUED: "Waiting for a free worker",
+    RunState.RUNNING: "Training",
+    RunState.SUCCEEDED: "Finished",
+    RunState.FAILED: "Failed",
+    RunState.CANCELLED: "Cancelled",
+    RunState.INTERRUPTED: "Interrupted",
+}
 
 CELLS = ("lstm", "gru", "rnn")
 CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "simple RNN"}  # how every page and the CLI say it
@@ -45,6 +53,29 @@ CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "simple RNN"}  # how every pa
 # "network" as an alias for one release.
 NETWORK_KEY = "network"
 LEGACY_NETWORK_KEY = "lstm"
+
+
+# Baselines: metrics key -> (name in tables and legends, short name in the CLI's narrow table),
+# in the order the CLI lists them.
+BASELINES = {
+    "persistence": ("persistence (last value)", "persistence"),
+    "seasonal_naive": ("seasonal naive (one season ago)", "seasonal naive"),
+    "drift": ("drift (last value + average trend)", "drift"),
+    "mean": ("mean (training average)", "mean"),
+    "ets": ("exponential smoothing (ETS)", "ETS"),
+    "theta": ("Theta method", "Theta"),
+    "arima": ("ARIMA (automatic orders)", "ARIMA"),
+}
+
+
+def baseline_name(key: str) -> str:
+    """A baseline's name in tables and legends (the key itself for anything unknown)."""
+    return BASELINES.get(key, (key, key))[0]
+
+
+def state_word(state: str) -> str:
+    """"Training", "Finished" ... (the state itself for anything unknown)."""
+    return STATE_WORDS.get(state, state)
 
 
 def cell_name(cell: str | None) -> str:

@@ -18,6 +18,7 @@ from app.identity import current_owner
 from models.digits.data import bundled_arrays
 from models.engine.store import RunRecord
 from models.errors import LabError
+from models.vocabulary import RunState
 
 SAMPLES_PER_DIGIT = 2
 
@@ -114,7 +115,7 @@ if train_section(owner, busy=record is not None and record.active and record.min
     record = digits_results.current_run(owner)  # the run just queued
 if record is not None:
     record = progress_section(record, owner)
-    if record.state == "succeeded":
+    if record.state == RunState.SUCCEEDED:
         st.subheader("4 · Results")
         digits_results.show(record, owner, key="digits-results")
         try_it(record, owner)

@@ -17,7 +17,7 @@ from app.components.messages import show_error
 from app.identity import current_owner
 from models.engine.store import RunRecord
 from models.errors import LabError
-from models.vocabulary import RunKind
+from models.vocabulary import RunKind, RunState
 
 RUN_KEY = "forecast_run_id"  # the page's current run (non-widget: survives page switches)
 
@@ -74,6 +74,6 @@ if record is not None:
     if record.data_name and (choice is None or record.data_name != choice.name):
         st.caption(escape_markdown(f"Showing the run on {record.data_name}."))
     record = run_panel.show(record.id, owner, key="forecast-run")
-    if record is not None and record.state == "succeeded":
+    if record is not None and record.state == RunState.SUCCEEDED:
         st.header("4. Result", anchor=False)
         forecast_results.show(record, owner)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app.components.knob_widgets import widget_options
 from app.components.messages import show_error
 from models.config import DIGITS_PRESETS, DigitsConfig
 from models.errors import ConfigError
@@ -60,16 +61,14 @@ def source_line(source: str) -> str:
 
 def _number(where, name: str, key: str, **extra) -> None:
     """A number input for one setting, with its label, range, step and help from models.knobs."""
-    knob = DIGITS_KNOBS[name]
-    where.number_input(knob.label, min_value=knob.low, max_value=knob.high, step=knob.step,
-                       key=f"{key}-{name}", help=knob.help, **extra)
+    where.number_input(**widget_options(DIGITS_KNOBS[name], **extra), key=f"{key}-{name}")
 
 
 def _choice(where, name: str, key: str, options=None, **extra) -> None:
     """A select box for one setting (its choices from models.knobs unless ``options`` are given)."""
-    knob = DIGITS_KNOBS[name]
-    where.selectbox(knob.label, list(knob.choices) if options is None else options, key=f"{key}-{name}",
-                    help=knob.help, **extra)
+    if options is not None:
+        extra["options"] = options
+    where.selectbox(**widget_options(DIGITS_KNOBS[name], **extra), key=f"{key}-{name}")
 
 
 def _apply_preset(key: str) -> None:

@@ -19,18 +19,12 @@ from models.engine.store import RunRecord
 from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
 from models.forecast.repro import reproduction_script, script_file_name
 from models.summaries import ForecastMetrics, ForecastSummary
-from models.vocabulary import NETWORK_KEY, cell_name
+from models.vocabulary import NETWORK_KEY, baseline_name, cell_name
 
 MODEL = "model.keras"
-MODEL_ROWS = {  # metrics key -> row name (the network's name depends on its cell)
-    "ets": "exponential smoothing (ETS)",
-    "theta": "Theta method",
-    "arima": "ARIMA (automatic orders)",
-    "persistence": "persistence (last value)",
-    "seasonal_naive": "seasonal naive (one season ago)",
-    "drift": "drift (last value + average trend)",
-    "mean": "mean (training average)",
-}
+# Metrics key -> row name, the strongest baselines first (the network's name depends on its cell).
+MODEL_ROWS = {key: baseline_name(key) for key in ("ets", "theta", "arima", "persistence",
+                                                   "seasonal_naive", "drift", "mean")}
 METRIC_COLUMNS = {  # metrics key -> column title
     "test_rmse": "Test RMSE", "test_mae": "Test MAE", "test_mape": "Test MAPE %",
     "test_smape": "Test sMAPE %", "test_mase": "Test MASE", "train_rmse": "Train RMSE",

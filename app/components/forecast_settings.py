@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from app.components.data_input import DataChoice
+from app.components.knob_widgets import widget_options
 from app.components.messages import show_error
 from app.components.sticky import forget_widgets, remembered, sticky
 from models.config import FORECAST_PRESETS, ForecastConfig
@@ -27,7 +28,6 @@ WIDGET_PREFIX = "forecast-setting-"
 FIELDS = ("look_back", "units", "epochs", "cell", "layers", "dropout", "batch_size", "learning_rate",
           "optimizer", "test_percent", "transform", "headroom", "season_length", "forecast_steps", "seed",
           "horizon")
-LEARNING_RATES = (0.0001, 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1)
 TRANSFORM_NAMES = {
     "none": "none (values as they are)",
     "log": "log (evens out swings)",
@@ -72,13 +72,8 @@ def check(config: ForecastConfig, choice: DataChoice) -> RunPlan:
 def _knob(settings: dict[str, Any], name: str, widget, *, help_extra: str = "", **extra: Any) -> None:
     """One setting's widget: label, range, step and help from models.knobs (``extra`` adds or overrides)."""
     knob = FORECAST_KNOBS[name]
-    options: dict[str, Any] = {"help": knob.help + help_extra}
-    if knob.kind is str:
-        options["options"] = list(knob.choices)
-    elif widget is not st.select_slider:
-        options.update(min_value=knob.low, max_value=knob.high, step=knob.step)
-    options.update(extra)
-    sticky(settings, name, WIDGET_PREFIX + name, widget, knob.label, **options)
+    sticky(settings, name, WIDGET_PREFIX + name, widget,
+           **widget_options(knob, help=knob.help + help_extra, **extra))
 
 
 def _main_controls(settings: dict[str, Any], season: int | None) -> None:
@@ -93,7 +88,7 @@ def _main_controls(settings: dict[str, Any], season: int | None) -> None:
 
 
 def _more_controls(settings: dict[str, Any], season: int | None) -> None:
-    rates = sorted({*LEARNING_RATES, float(settings["learning_rate"])})
+    rates = sorted({*FORECAST_KNOBS["learning_rate"].suggestions, float(settings["learning_rate"])})
     test_part = FORECAST_KNOBS["test_fraction"]
     # One row of four columns, each holding three settings: the same grid as three rows of four, with
     # a third of the layout elements (each costs the page a message on every rerun).

@@ -21,12 +21,11 @@ from models.errors import LabError
 from models.lessons import tasks as toy_tasks
 from models.networks import numpy_rnn
 from models.summaries import RoommateSummary
-from models.vocabulary import CELLS, cell_name
+from models.vocabulary import CELLS, RunKind, RunState, cell_name
 
 WEIGHTS = "weights.npz"
 _MEMORY_WEIGHTS = re.compile(r"^weights-(lstm|gru|rnn)-(\d+)\.npz$")
 LSTM_PARTS = ("input", "forget", "output", "cell")
-KIND_WORDS = {"digits": "digits", "forecast": "forecast", "learn": "learn"}
 
 
 def weight_files(record: RunRecord) -> list[str]:
@@ -37,7 +36,7 @@ def weight_files(record: RunRecord) -> list[str]:
 def candidates(owner: str) -> list[RunRecord]:
     """The owner's succeeded runs of any kind (newest first)."""
     return [record for record in runtime.store().list_runs(owner)
-            if record.mine and record.state == "succeeded"]
+            if record.mine and record.state == RunState.SUCCEEDED]
 
 
 def show(owner: str) -> None:
@@ -85,7 +84,7 @@ def show(owner: str) -> None:
 def _input(record: RunRecord, owner: str, name: str, facts: dict) -> tuple[np.ndarray, list[str], str]:
     """One input sequence for this run [T, F], step labels, and a sentence saying what it is."""
     store = runtime.store()
-    if record.kind == "digits":
+    if record.kind == RunKind.DIGITS:
         data = store.read_artifact(record.id, "samples.npz", owner)
         with np.load(io.BytesIO(data), allow_pickle=False) as samples:
             images, labels = samples["images"], samples["labels"]
@@ -94,7 +93,7 @@ def _input(record: RunRecord, owner: str, name: str, facts: dict) -> tuple[np.nd
         st.image(images[index], width=84, caption="The network reads this image row by row, top to bottom.")
         return images[index].astype(np.float64) / 255.0, [f"row {row}" for row in range(1, 29)], (
             "Time steps are the 28 rows of the image; each step feeds 28 pixels.")
-    if record.kind == "forecast":
+    if record.kind == RunKind.FORECAST:
         return _forecast_window(record, owner)
     summary, config = record.summary, record.config
     if isinstance(config, LearnConfig) and config.task == "memory":
@@ -139,7 +138,7 @@ def _forecast_window(record: RunRecord, owner: str) -> tuple[np.ndarray, list[st
 
 
 def _no_weights_sentence(record: RunRecord) -> str:
-    if record.kind == "forecast":
+    if record.kind == RunKind.FORECAST:
         return ("This forecast run did not keep its weights (weights.npz), so its gates cannot be shown "
                 "without Keras. Runs trained by a newer version keep them.")
     return "This run did not keep its weights, so its gates cannot be shown."

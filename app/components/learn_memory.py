@@ -10,14 +10,16 @@ import streamlit as st
 
 from app import learn_charts
 from app.components import learn_live, run_panel
+from app.components.knob_widgets import knob_input
 from app.components.messages import show_error
 from models.config import CELLS, LearnConfig
 from models.engine.store import RunRecord
 from models.errors import LabError
+from models.knobs import LEARN_KNOBS
 from models.lessons import tasks as toy_tasks
 from models.results import EpochReport
 from models.summaries import MemoryMetrics, MemorySummary
-from models.vocabulary import cell_name
+from models.vocabulary import RunState, cell_name
 
 LENGTH_CHOICES = (2, 5, 10, 15, 20, 25, 30, 40, 50, 60, 80, 100)
 PRESET = toy_tasks.LEARN_PRESETS["memory"]
@@ -43,7 +45,7 @@ def show(owner: str, shared_run: RunRecord | None = None) -> None:
                    "about 30-60 seconds with the default settings.")
         return
     record = run_panel.show(record.id, owner, key="memory-live", live_view=_live_chart, loss_chart=False)
-    if record is not None and record.state == "succeeded":
+    if record is not None and record.state == RunState.SUCCEEDED:
         _results(record)
 
 
@@ -56,10 +58,11 @@ def _settings() -> LearnConfig | None:
                               format_func=cell_name)
     with st.expander("Training settings"):
         columns = st.columns(3)
-        units = columns[0].slider("Units", 2, 64, PRESET.units, key="memory-units")
-        epochs = columns[1].slider("Epochs (at most)", 1, 40, PRESET.epochs, key="memory-epochs",
-                                   help="A network stops early once it gets its training sequences right.")
-        seed = columns[2].number_input("Seed", 0, 10_000, PRESET.seed, key="memory-seed")
+        units = knob_input(columns[0].slider, LEARN_KNOBS["units"], PRESET.units, "memory-units")
+        epochs = knob_input(columns[1].slider, LEARN_KNOBS["epochs"], PRESET.epochs, "memory-epochs",
+                            label="Epochs (at most)",
+                            help="A network stops early once it gets its training sequences right.")
+        seed = knob_input(columns[2].number_input, LEARN_KNOBS["seed"], PRESET.seed, "memory-seed")
         gate_open = st.checkbox(
             "Start the gated cells remembering (gate bias 3)", value=PRESET.gate_bias is not None,
             key="memory-gate-bias",

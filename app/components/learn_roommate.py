@@ -13,13 +13,16 @@ import streamlit as st
 
 from app import runtime
 from app.components import learn_live, run_panel
+from app.components.knob_widgets import knob_input
 from app.components.messages import show_error
 from models.config import CELLS, LearnConfig
 from models.engine.store import RunRecord
 from models.errors import LabError
+from models.knobs import LEARN_KNOBS
 from models.lessons import tasks as toy_tasks
 from models.networks import numpy_rnn
 from models.summaries import RoommateMetrics, RoommateSummary
+from models.vocabulary import RunState, cell_name
 
 ICONS = {"sunny": "☀️ sunny", "rainy": "🌧️ rainy"}
 DEFAULT_PATTERN = "SRSSRRSRSSSRRSRSRRSS" * 4
@@ -47,7 +50,7 @@ def show(owner: str, shared_run: RunRecord | None = None) -> None:
         st.caption("Train the network to see what it learned.")
         return
     record = run_panel.show(record.id, owner, key="room-live", loss_chart=False)
-    if record is not None and record.state == "succeeded":
+    if record is not None and record.state == RunState.SUCCEEDED:
         _results(record, owner)
 
 
@@ -60,10 +63,8 @@ def _settings() -> LearnConfig | None:
     try:
         if mode == "Random":
             left, right, button = st.columns([3, 3, 2], vertical_alignment="bottom")
-            days = left.slider("Days", 20, 400, 160, step=10, key="room-days",
-                               help="How many days of dinners the network learns from.")
-            rain = right.slider("Chance of rain", 0.0, 1.0, 0.5, step=0.05, key="room-rain",
-                                help="Few rainy days: the network rarely sees her cook.")
+            days = knob_input(left.slider, LEARN_KNOBS["days"], PRESET.days, "room-days")
+            rain = knob_input(right.slider, LEARN_KNOBS["rain_chance"], PRESET.rain_chance, "room-rain")
             if button.button("New weather", key="room-shuffle", icon=":material/casino:"):
                 st.session_state["room-seed"] = seed = seed + 1
             weather = toy_tasks.random_weather(days, rain, seed)
@@ -75,11 +76,10 @@ def _settings() -> LearnConfig | None:
         with st.expander("Network settings"):
             cell_column, units_column, epochs_column, window_column = st.columns(4)
             cell = cell_column.selectbox("Cell", CELLS, index=CELLS.index(PRESET.cell), key="room-cell",
-                                         help="lstm, gru or a plain rnn.")
-            units = units_column.slider("Units", 2, 32, PRESET.units, key="room-units")
-            epochs = epochs_column.slider("Epochs", 5, 100, PRESET.epochs, step=5, key="room-epochs")
-            window = window_column.slider("Days it reads", 1, 7, PRESET.window, key="room-window",
-                                          help="How many recent days make one input sequence.")
+                                         format_func=cell_name, help=LEARN_KNOBS["cell"].help)
+            units = knob_input(units_column.slider, LEARN_KNOBS["units"], PRESET.units, "room-units")
+            epochs = knob_input(epochs_column.slider, LEARN_KNOBS["epochs"], PRESET.epochs, "room-epochs")
+            window = knob_input(window_column.slider, LEARN_KNOBS["window"], PRESET.window, "room-window")
         config = PRESET.replace(weather=text, days=days, rain_chance=rain, seed=seed, cell=cell, units=units,
                                 epochs=epochs, window=window)
     except LabError as error:

@@ -15,19 +15,12 @@ from app.components.messages import show_error
 from models.engine.store import RunRecord
 from models.errors import LabError
 from models.results import EpochReport
+from models.vocabulary import RunState, state_word
 
 LiveView = Callable[[RunRecord, list[EpochReport]], None]
 
 POLL_SECONDS = 1.0
 
-STATE_WORDS = {
-    "queued": "Waiting for a free worker",
-    "running": "Training",
-    "succeeded": "Finished",
-    "failed": "Failed",
-    "cancelled": "Cancelled",
-    "interrupted": "Interrupted",
-}
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -41,14 +34,14 @@ def format_seconds(seconds: float | None) -> str:
 
 def progress_line(record: RunRecord) -> tuple[float, str]:
     """Fraction done (0..1) and one line describing the run's progress."""
-    if record.state == "queued":
+    if record.state == RunState.QUEUED:
         position = record.queue_position
         ahead = f" ({position - 1} ahead of it)" if position and position > 1 else ""
         return 0.0, f"{position or 1} in line{ahead}."
     if record.progress is None:
-        if record.state == "running":
+        if record.state == RunState.RUNNING:
             return 0.0, "Starting: preparing the data and the network…"
-        return 0.0, STATE_WORDS.get(record.state, record.state)
+        return 0.0, state_word(record.state)
     report = record.progress
     fraction = min(1.0, report.epoch / max(1, report.epochs))
     line = f"Epoch {report.epoch} of {report.epochs} · elapsed {format_seconds(report.elapsed)}"
@@ -78,7 +71,7 @@ def show(run_id: str, owner: str, key: str, live_view: LiveView | None = None, *
             show_error(error)
             return
         fraction, line = progress_line(current)
-        st.progress(fraction, text=f"**{STATE_WORDS.get(current.state, current.state)}** — {line}")
+        st.progress(fraction, text=f"**{state_word(current.state)}** — {line}")
         history = runtime.store().history(run_id, owner)
         if history and loss_chart:
             st.plotly_chart(charts.loss_curves(history), key=f"{key}-loss")
@@ -98,11 +91,11 @@ def show(run_id: str, owner: str, key: str, live_view: LiveView | None = None, *
         if not current.active and record.active:
             # The run just ended: rerun the whole page once so it shows the result.
             st.rerun()
-        if live_view is not None and current.state != "succeeded":
+        if live_view is not None and current.state != RunState.SUCCEEDED:
             live_view(current, history)
-        if current.state in ("failed", "interrupted") and current.error:
+        if current.state in (RunState.FAILED, RunState.INTERRUPTED) and current.error:
             show_error(current.error)
-        elif current.state == "cancelled":
+        elif current.state == RunState.CANCELLED:
             st.info("This run was cancelled before it finished.")
 
     live()

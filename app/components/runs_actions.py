@@ -12,8 +12,9 @@ from app.components.runs_table import run_label
 from models.engine.export import export_file_name, export_run
 from models.engine.store import RunRecord
 from models.errors import LabError
+from models.vocabulary import RunKind
 
-RESULT_PAGES = {"forecast": "forecast", "digits": "digits", "learn": "learn"}
+RESULT_PAGES = {RunKind.FORECAST: "forecast", RunKind.DIGITS: "digits", RunKind.LEARN: "learn"}
 
 
 def result_path(record: RunRecord) -> str:

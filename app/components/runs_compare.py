@@ -105,7 +105,7 @@ def _predictions(records: list[RunRecord], owner: str) -> None:
             continue
     if not tables:
         return
-    datasets = {record.data_fingerprint for record in records if record.kind == "forecast"}
+    datasets = {record.data_fingerprint for record in records if record.kind == RunKind.FORECAST}
     if len(datasets) > 1:
         st.caption("These forecasts were trained on different data; their predictions share one chart "
                    "anyway.")

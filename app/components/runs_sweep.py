@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from app import runs_charts, runtime
+from app.components.knob_widgets import knob_input
 from app.components.messages import show_error
 from app.components.run_panel import POLL_SECONDS
 from models.config import FORECAST_PRESETS
@@ -21,6 +22,7 @@ from models.data import bundled_samples
 from models.engine import sweep as sweeps
 from models.engine.store import ACTIVE_STATES
 from models.errors import LabError, RunNotFound
+from models.knobs import FORECAST_KNOBS
 
 BASE = FORECAST_PRESETS["quick"]  # each configuration is a quick forecast run; the sweep varies the rest
 NONE = "(none)"
@@ -63,8 +65,8 @@ def _new_sweep(owner: str) -> None:
                                        help="A few values separated by commas.")
                 if name != NONE:
                     axes_text[name] = values
-        epochs = st.number_input("Epochs of every run (unless varied)", 1, 500, BASE.epochs,
-                                 key="sweep-epochs")
+        epochs = knob_input(st.number_input, FORECAST_KNOBS["epochs"], BASE.epochs, "sweep-epochs",
+                            label="Epochs of every run (unless varied)")
         started = st.form_submit_button("Start sweep", type="primary", icon=":material/grid_view:")
     st.caption(f"Every configuration is a normal forecast run with the quick settings ({BASE.units} units, "
                f"look-back {BASE.look_back}, {BASE.transform}) except what you vary; at most "

@@ -64,7 +64,7 @@ def duration(record: RunRecord) -> float | None:
 
 def run_label(record: RunRecord) -> str:
     """How a run is named in pickers: kind, dataset, key settings, short id."""
-    dataset = f" · {record.data_name}" if record.data_name and record.kind == "forecast" else ""
+    dataset = f" · {record.data_name}" if record.data_name and record.kind == RunKind.FORECAST else ""
     return f"{record.kind}{dataset} · {key_settings(record)} · {record.id[:6]}"
 
 
@@ -73,7 +73,7 @@ def run_row(record: RunRecord) -> dict[str, Any]:
     return {
         "run": record.id[:8],
         "kind": record.kind,
-        "dataset": record.data_name or ("MNIST digits" if record.kind == "digits" else "—"),
+        "dataset": record.data_name or ("MNIST digits" if record.kind == RunKind.DIGITS else "—"),
         "settings": key_settings(record),
         "state": record.state,
         "test RMSE": test_rmse(record),

@@ -20,7 +20,7 @@ from models.engine import workload
 from models.errors import ConfigError, DataError
 from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
 from models.knobs import FORECAST_KNOBS
-from models.vocabulary import LEGACY_NETWORK_KEY, NETWORK_KEY, cell_name
+from models.vocabulary import BASELINES, LEGACY_NETWORK_KEY, NETWORK_KEY, cell_name
 
 # argparse destination -> ForecastConfig field, for the options that override the preset.
 _OVERRIDES = {
@@ -45,16 +45,7 @@ _OVERRIDES = {
     "time": "time_column",
     "target": "target_column",
 }
-_METRIC_ROWS = (
-    (NETWORK_KEY, None),
-    ("persistence", "persistence"),
-    ("seasonal_naive", "seasonal naive"),
-    ("drift", "drift"),
-    ("mean", "mean"),
-    ("ets", "ETS"),
-    ("theta", "Theta"),
-    ("arima", "ARIMA"),
-)
+_METRIC_ROWS = ((NETWORK_KEY, None), *((key, short) for key, (_, short) in BASELINES.items()))
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:

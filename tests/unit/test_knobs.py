@@ -8,23 +8,27 @@ import dataclasses
 import pytest
 
 from models.cli import build_parser
-from models.config import DigitsConfig, ForecastConfig
+from models.config import DigitsConfig, ForecastConfig, LearnConfig
 from models.errors import ConfigError
-from models.knobs import DIGITS_KNOBS, FORECAST_KNOBS
+from models.knobs import DIGITS_KNOBS, FORECAST_KNOBS, LEARN_KNOBS
 
-NOT_KNOBS = {"time_column", "target_column", "preset"}  # chosen from the data or by name, not turned
+# Chosen from the data or by name, or several values at once (checked one by one), not turned.
+NOT_KNOBS = {"time_column", "target_column", "preset", "weather", "cells", "lengths"}
 CASES = [(ForecastConfig, FORECAST_KNOBS, "forecast"), (DigitsConfig, DIGITS_KNOBS, "digits")]
+ALL_CASES = [*CASES, (LearnConfig, LEARN_KNOBS, "learn")]
 
 
-@pytest.mark.parametrize(("config_class", "knobs", "_"), CASES)
+@pytest.mark.parametrize(("config_class", "knobs", "_"), ALL_CASES)
 def test_every_settable_field_has_one_knob(config_class, knobs, _):
     fields = {field.name for field in dataclasses.fields(config_class)} - NOT_KNOBS
     assert set(knobs) == fields
     for knob in knobs.values():
         knob.check(getattr(config_class(), knob.name))  # the defaults are inside the declared ranges
+        low, high = knob.widget_range  # a page's widget never offers what the core refuses
+        assert knob.kind is str or knob.low <= low <= high <= knob.high
 
 
-@pytest.mark.parametrize(("config_class", "knobs", "_"), CASES)
+@pytest.mark.parametrize(("config_class", "knobs", "_"), ALL_CASES)
 def test_the_configuration_refuses_just_outside_each_range(config_class, knobs, _):
     for knob in knobs.values():
         if knob.kind is str:
