@@ -56,10 +56,11 @@ def child() -> None:
 
     import_seconds = time.perf_counter() - started
 
-    from models.data import bundled_samples, load_series, train_size_for
+    from models.data import bundled_samples, load_series
     from models.forecast.backtest import run_backtest
     from models.forecast.baselines import make_baselines
     from models.forecast.intervals import backtest_coverage, calibrate
+    from models.forecast.split import train_size
     from models.forecast.statistical import STATISTICAL_CLASSES, make_statistical_baselines
 
     values = load_series("airline").values
@@ -92,7 +93,7 @@ def child() -> None:
     timings["samples"] = {}
     for sample_name, sample in bundled_samples().items():
         series = load_series(sample.path)
-        sample_train = series.values[: train_size_for(len(series), 0.33)]
+        sample_train = series.values[: train_size(len(series), 0.33)]
         timings["samples"][sample_name] = {
             name: _timed(_fit, STATISTICAL_CLASSES[name], series.season_length, sample_train)[0]
             for name in MODELS

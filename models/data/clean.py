@@ -15,8 +15,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from models.data.csvread import NO_NUMBERS_MESSAGE, Numbers, count_phrase, lines_phrase, plural
-from models.data.timeparse import Grid, fit_grid, irregular_label_unit, labels
+from models.data.csvread import NO_NUMBERS_MESSAGE
+from models.data.grid import Grid, fit_grid, irregular_label_unit, labels
+from models.data.numbers import Numbers
+from models.data.words import count_phrase, lines_phrase, plural
 from models.errors import DataError
 
 MIN_POINTS = 12  # a series shorter than this cannot be split into useful training and test parts

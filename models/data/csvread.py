@@ -1,14 +1,9 @@
-"""Bytes of a CSV file (or a spreadsheet's rows, see models/data/sheets.py) to a table of strings and
-the numbers in its columns.
+"""Bytes of a CSV file (or a spreadsheet's rows, see models/data/sheets.py) to a table of strings.
 
 One job: read the file's layout, not its meaning. ``parse_table`` refuses binary formats by their
 signature, decodes the text (BOM, UTF-8, UTF-16/32, Latin-1), sniffs the delimiter, skips title lines,
-finds the header and pads short rows; ``read_all_numbers`` reads every column as numbers with the
-file's decimal mark (decimal comma, thousands separators, currency and percent signs). Which column
-holds the times or the values is decided elsewhere (models/data/timeparse.py, models/data.py).
-
-The plain-words helpers at the end (``count_phrase``, ``lines_phrase``, ...) are shared by the other
-data modules so every message counts and lists things the same way.
+finds the header and pads short rows. The numbers in the columns are read by models/data/numbers.py;
+which column holds the times or the values is decided by models/data/timeparse.py and columns.py.
 """
 
 from __future__ import annotations
@@ -24,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from models import limits
+from models.data.numbers import MISSING_TOKENS, decimal_mark
+from models.data.words import count_phrase, lines_phrase, names_phrase
 from models.errors import DataError
 
 SPREADSHEET_MESSAGE = (
@@ -40,10 +37,6 @@ _EMPTY_MESSAGE = "The file is empty: pick a CSV file with a header row and rows 
 
 _DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes (|)"}
-_MISSING_TOKENS = frozenset(
-    {"", "na", "n/a", "n.a.", "nan", "null", "none", "nil", "-", "--", "?", ".", "missing",
-     "#n/a", "#na", "#div/0!", "#value!", "#num!", "#ref!", "#null!"}
-)
 _BOOLEAN_TOKENS = frozenset({"true", "false", "yes", "no"})
 _MONTH_WORDS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 # Parts of a date written in letters; a cell that is only these plus digits and punctuation is a time.
@@ -52,17 +45,6 @@ _DATE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _LETTER = re.compile(r"[^\W\d_]")
-# Thousands separators: spaces, no-break spaces, apostrophes between digit groups of three.
-_SPACE_THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f'’](?=\d{3}(?!\d))")
-_COMMA_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_POINT_THOUSANDS = re.compile(r"(?<=\d)\.(?=\d{3}(?!\d))")
-_ANY_THOUSANDS = re.compile(r"\d[ ,'’\u00a0\u202f]\d{3}")
-_ANY_THOUSANDS_POINT = re.compile(r"\d[ .'’\u00a0\u202f]\d{3}")
-_UNIT_SIGNS = re.compile(r"^[$€£¥]\s*|\s*[$€£¥%]$")
-# Cells that are numbers only under one decimal convention (used to pick the file's convention).
-_ONLY_DECIMAL_COMMA = re.compile(r"^[+-]?(\d+,\d{1,2}|\d+,\d{4,}|\d{1,3}(\.\d{3})+,\d+|0,\d+)$")
-_ONLY_DECIMAL_POINT = re.compile(r"^[+-]?(\d+\.\d{1,2}|\d+\.\d{4,}|\d{1,3}(,\d{3})+\.\d+|0\.\d+)$")
-_AMBIGUOUS_COMMA = re.compile(r"^[+-]?\d{1,3},\d{3}$")
 
 
 # ── bytes to a table ──────────────────────────────────────────────────────────────────────────
@@ -128,7 +110,7 @@ def table_from_rows(
     # Columns whose header cell is blank: an exported row index (pandas, R's write.csv) in practice.
     unnamed = [name for position, name in enumerate(names) if header_present
                and not (header[position].strip().lstrip("\ufeff").strip() if position < len(header) else "")]
-    return Table(frame, lines, delimiter, _decimal_mark(frame, delimiter), notes, unnamed)
+    return Table(frame, lines, delimiter, decimal_mark(frame, delimiter), notes, unnamed)
 
 
 def is_workbook(data: bytes) -> bool:
@@ -286,7 +268,7 @@ def _cell_is_text(cell: str) -> bool:
     """True for words (a header name), False for numbers, dates, booleans and missing markers."""
     stripped = cell.strip()
     lowered = stripped.lower()
-    if lowered in _MISSING_TOKENS or lowered in _BOOLEAN_TOKENS:
+    if lowered in MISSING_TOKENS or lowered in _BOOLEAN_TOKENS:
         return False
     if lowered in {"inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"}:
         return False
@@ -348,131 +330,3 @@ def find_column(name: str, columns: list[str]) -> str:
     if len(matches) == 1:
         return matches[0]
     raise DataError(f"There is no column named {name!r}: the columns are {names_phrase(columns)}.")
-
-
-# ── numbers ───────────────────────────────────────────────────────────────────────────────────
-
-
-def _decimal_mark(frame: pd.DataFrame, delimiter: str) -> str:
-    """"," when the file writes decimals with a comma (1,5), else "."; decided from the first rows."""
-    sample = frame.iloc[:200, :200]
-    comma_votes = point_votes = ambiguous = 0
-    for position in range(sample.shape[1]):
-        for cell in sample.iloc[:, position].tolist():
-            cell = cell.strip().replace("\u2212", "-")  # − (minus sign) as in _parse_cleaned
-            if _ONLY_DECIMAL_COMMA.match(cell):
-                comma_votes += 1
-            elif _ONLY_DECIMAL_POINT.match(cell):
-                point_votes += 1
-            elif _AMBIGUOUS_COMMA.match(cell):
-                ambiguous += 1
-    if comma_votes > point_votes:
-        return ","
-    if comma_votes == point_votes == 0 and ambiguous and delimiter == ";":
-        return ","  # "1,234" in a semicolon file: the European reading, 1.234
-    return "."
-
-
-@dataclass
-class Numbers:
-    """A column read as numbers: values (NaN where missing or text), masks, and what it took."""
-
-    values: np.ndarray  # [rows] float64
-    missing: np.ndarray  # [rows] bool: empty cell or a missing marker such as NA
-    text: np.ndarray  # [rows] bool: filled but not a number
-    separators_removed: bool
-
-    @property
-    def is_numeric(self) -> bool:
-        """At least one number, and at least as many numbers as text cells."""
-        parsed = int((~self.missing & ~self.text).sum())
-        return parsed > 0 and parsed >= int(self.text.sum())
-
-
-def read_all_numbers(frame: pd.DataFrame, decimal: str) -> dict[str, Numbers]:
-    """Every column read as numbers with the file's decimal mark (thousands separators removed).
-
-    All cells are handled in one flat column-major array [rows * columns], so a file with thousands
-    of columns costs about as much as one long column (pandas has a per-call overhead of ~1 ms).
-    """
-    n_rows, n_columns = frame.shape
-    flat = pd.Series(frame.to_numpy(dtype=object).ravel(order="F"), dtype="str").str.strip()
-    missing = flat.str.lower().isin(_MISSING_TOKENS).to_numpy(bool)  # [rows * columns]
-    if decimal == ".":
-        # Fast path: plain numbers ("112", "-3.5", "1e3", "inf") need no cleaning.
-        values = np.array(pd.to_numeric(flat, errors="coerce"), dtype=float)
-        values[missing] = np.nan
-    else:
-        values = np.full(flat.size, np.nan)
-    separators = np.zeros(n_columns, dtype=bool)
-    pending = np.flatnonzero(~missing & np.isnan(values))  # filled cells not read yet
-    if pending.size:
-        # Cleaning uses Python regexes: try it on up to 20 cells per column first, then clean only
-        # the columns where it helps, so columns of dates or words cost almost nothing.
-        column_of = pending // n_rows
-        first_of_column = np.searchsorted(column_of, column_of)  # pending is sorted by column
-        probe = pending[np.arange(pending.size) - first_of_column < 20]
-        probe_parsed = _parse_cleaned(flat.iloc[probe], decimal)
-        helped = np.unique(probe[~np.isnan(probe_parsed)] // n_rows)
-        todo = pending[np.isin(column_of, helped)]
-        if todo.size:
-            cells = flat.iloc[todo]
-            parsed = _parse_cleaned(cells, decimal)
-            values[todo] = parsed
-            pattern = _ANY_THOUSANDS if decimal == "." else _ANY_THOUSANDS_POINT
-            had_separator = cells.str.contains(pattern, regex=True).to_numpy(bool)
-            separators[np.unique(todo[had_separator & ~np.isnan(parsed)] // n_rows)] = True
-    text = ~missing & np.isnan(values)
-    numbers = {}
-    for position, column in enumerate(frame.columns):
-        part = slice(position * n_rows, (position + 1) * n_rows)
-        numbers[str(column)] = Numbers(values[part], missing[part], text[part], bool(separators[position]))
-    return numbers
-
-
-def _parse_cleaned(cells: pd.Series, decimal: str) -> np.ndarray:
-    """Numbers after removing currency/percent signs and thousands separators; NaN where none."""
-    cleaned = cells.str.replace(_UNIT_SIGNS, "", regex=True)
-    cleaned = cleaned.str.replace(_SPACE_THOUSANDS, "", regex=True)
-    cleaned = cleaned.str.replace("∞", "inf", regex=False).str.replace("\u2212", "-", regex=False)  # − minus
-    if decimal == ".":
-        cleaned = cleaned.str.replace(_COMMA_THOUSANDS, "", regex=True)
-    else:
-        cleaned = cleaned.str.replace(_POINT_THOUSANDS, "", regex=True)
-        # A point left after removing thousands separators is not a number in this convention.
-        cleaned = cleaned.where(~cleaned.str.contains(".", regex=False), "x")
-        cleaned = cleaned.str.replace(",", ".", regex=False)
-    return np.array(pd.to_numeric(cleaned, errors="coerce"), dtype=float)
-
-
-# ── plain words shared by the data modules' messages ──────────────────────────────────────────
-
-
-def plural(word: str, count: int) -> str:
-    """'month' for 1, 'months' otherwise."""
-    return word if count == 1 else word + "s"
-
-
-def count_phrase(number: int, word: str) -> str:
-    """'1 row', '3 rows'."""
-    return f"{number} {plural(word, number)}"
-
-
-def lines_phrase(line_numbers: list[int] | np.ndarray, limit: int = 5) -> str:
-    """'line 5', 'lines 5 and 9', 'lines 5, 9, 12, 20, 31 and 4 more'."""
-    numbers = [int(number) for number in line_numbers]
-    if len(numbers) == 1:
-        return f"line {numbers[0]}"
-    shown = numbers[:limit]
-    rest = len(numbers) - len(shown)
-    if rest:
-        return f"lines {', '.join(map(str, shown))} and {rest} more"
-    return f"lines {', '.join(map(str, shown[:-1]))} and {shown[-1]}"
-
-
-def names_phrase(names: list[str], limit: int = 10) -> str:
-    """"'a', 'b', 'c'" or "'a', ..., 'j' and 5 more"."""
-    quoted = [repr(name) for name in names[:limit]]
-    if len(names) > limit:
-        return f"{', '.join(quoted)} and {len(names) - limit} more"
-    return ", ".join(quoted)

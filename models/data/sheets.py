@@ -13,7 +13,8 @@ import io
 import zipfile
 
 from models import limits
-from models.data.csvread import SPREADSHEET_MESSAGE, Table, names_phrase, table_from_rows
+from models.data.csvread import SPREADSHEET_MESSAGE, Table, table_from_rows
+from models.data.words import names_phrase
 from models.errors import DataError
 
 _NOT_A_WORKBOOK = (

@@ -17,13 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.data import MIN_TEST_TARGETS, MIN_TRAIN_WINDOWS, check_enough_points, train_size_for
-from models.errors import DataError
+from models.data.words import count_phrase
+from models.errors import ConfigError, DataError
 
-
-def train_size(n_points: int, test_fraction: float) -> int:
-    """Points in the training part: int(round(n * (1 - test_fraction), 6)) (144, 0.33 -> 96)."""
-    return train_size_for(n_points, test_fraction)
+MIN_TRAIN_WINDOWS = 8
+MIN_TEST_TARGETS = 2
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,11 @@ class Split:
         return self.offset + self.look_back
 
     @property
+    def train_windows(self) -> int:
+        """Training windows: inputs and target all inside the training part."""
+        return max(self.n_train - self.first_target, 0)
+
+    @property
     def train_targets(self) -> np.ndarray:
         """Indices of the training targets [n_train - first_target] (inputs and target in train)."""
         return np.arange(self.first_target, self.n_train)
@@ -56,6 +59,46 @@ class Split:
     def test_targets(self) -> np.ndarray:
         """Indices of the test targets: every test point [n_test]."""
         return np.arange(self.n_train, self.n_points)
+
+
+def train_size(n_points: int, test_fraction: float) -> int:
+    """Points in the training part: int(round(n * (1 - test_fraction), 6)).
+
+    Rounding to 6 decimals first removes float noise, so 144 points with test_fraction 0.33 give 96
+    like the seed program's int(144 * 0.67).
+    """
+    return int(round(n_points * (1.0 - test_fraction), 6))
+
+
+def check_enough_points(n_points: int, look_back: int, test_fraction: float) -> Split:
+    """Raise DataError unless the split leaves enough windows to train and targets to score.
+
+    Definitions (the windowing code follows them):
+      train part  = the first ``train_size(n, test_fraction)`` points, test part = the rest;
+      training windows = train_size - look_back (inputs and target all inside the train part);
+      test targets = test_size (each test point is forecast from the ``look_back`` actual values
+      before it, which for the first ones reach back into the end of the train part).
+    Needs at least MIN_TRAIN_WINDOWS (8) training windows and MIN_TEST_TARGETS (2) test targets.
+    """
+    if isinstance(look_back, bool) or not isinstance(look_back, int) or look_back < 1:
+        raise ConfigError(f"The look-back must be a whole number of at least 1, got {look_back!r}.")
+    if not 0.0 < float(test_fraction) < 1.0:
+        raise ConfigError(f"The test part must be between 0% and 100% of the data, got {test_fraction!r}.")
+    split = Split(n_points=n_points, n_train=train_size(n_points, test_fraction), look_back=look_back)
+    train_windows, test_size = split.train_windows, split.n_test
+    percent = f"{float(test_fraction) * 100:.4g}%"
+    if train_windows < MIN_TRAIN_WINDOWS:
+        raise DataError(
+            f"Only {n_points} points: with a look-back of {look_back} and a {percent} test part the "
+            f"network would have {count_phrase(train_windows, 'training window')}; use a shorter "
+            f"look-back or more data."
+        )
+    if test_size < MIN_TEST_TARGETS:
+        raise DataError(
+            f"Only {n_points} points: a {percent} test part holds {count_phrase(test_size, 'point')}, "
+            f"too few to score a forecast; use a larger test part or more data."
+        )
+    return split
 
 
 def plan_split(
@@ -68,8 +111,7 @@ def plan_split(
     targets or window inputs. ``test_size`` (points) replaces ``test_fraction`` when given.
     """
     if test_size is None:
-        check_enough_points(n_points, look_back, test_fraction)
-        n_train = train_size(n_points, test_fraction)
+        n_train = check_enough_points(n_points, look_back, test_fraction).n_train
     elif not MIN_TEST_TARGETS <= test_size < n_points:
         raise DataError(f"A test part of {test_size} points does not fit a series of {n_points} points.")
     else:

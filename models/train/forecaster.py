@@ -23,12 +23,15 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from models.config import ForecastConfig  # noqa: E402
-from models.data import MIN_TRAIN_WINDOWS  # noqa: E402
 from models.errors import TrainingCancelled  # noqa: E402
 from models.forecast import pipeline as forecast  # noqa: E402
 from models.forecast import transforms  # noqa: E402
 from models.forecast.evaluation import evaluate  # noqa: E402
-from models.forecast.split import MinMaxScaler, make_windows  # noqa: E402
+from models.forecast.split import (  # noqa: E402
+    MIN_TRAIN_WINDOWS,  # noqa: E402
+    MinMaxScaler,
+    make_windows,
+)
 from models.results import EpochReport, ProgressFn, RunResult, StopFn, make_report  # noqa: E402
 from models.summaries import ForecastSummary  # noqa: E402
 from models.train.fastfit import fit_fast  # noqa: E402

@@ -29,15 +29,14 @@ from models.data import (
     NO_TIME_COLUMN,
     Series,
     bundled_samples,
-    check_enough_points,
     load_series,
     read_table,
     safe_csv_cell,
     sample_path,
     to_safe_csv,
-    train_size_for,
 )
 from models.errors import ConfigError, DataError, LimitError
+from models.forecast.split import check_enough_points
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS_DIR = ROOT / "tests" / "data"
@@ -589,43 +588,6 @@ def test_a_missing_path_is_a_data_error():
     with pytest.raises(DataError) as caught:
         load_series("/nonexistent/sales.csv")
     assert str(caught.value) == "No file was found at '/nonexistent/sales.csv': check the path."
-
-
-# ── split arithmetic ────────────────────────────────────────────────────────────────────────
-
-
-def test_train_size_matches_the_seed_program():
-    assert train_size_for(144, 0.33) == int(144 * 0.67) == 96
-    assert train_size_for(100, 0.2) == 80  # 100 * 0.8 is 80.00000000000001 in floats: no surprise
-    assert train_size_for(10, 0.3) == 7  # 10 * 0.7 is 6.999999999999999 in floats: rounding saves it
-
-
-def test_check_enough_points_counts_windows_and_targets():
-    assert check_enough_points(144, 1, 0.33) == (96, 48, 95, 48)
-    assert check_enough_points(144, 12, 0.33) == (96, 48, 84, 48)
-    assert check_enough_points(12, 1, 0.2) == (9, 3, 8, 3)  # the smallest series accepted by load_series
-
-
-@pytest.mark.parametrize(
-    ("args", "error", "message"),
-    [
-        ((20, 12, 0.33), DataError,
-         "Only 20 points: with a look-back of 12 and a 33% test part the network would have 1 training "
-         "window; use a shorter look-back or more data."),
-        ((30, 24, 0.5), DataError,
-         "Only 30 points: with a look-back of 24 and a 50% test part the network would have 0 training "
-         "windows; use a shorter look-back or more data."),
-        ((12, 1, 0.05), DataError,
-         "Only 12 points: a 5% test part holds 1 point, too few to score a forecast; use a larger test part "
-         "or more data."),
-        ((100, 0, 0.2), ConfigError, "The look-back must be a whole number of at least 1, got 0."),
-        ((100, 1, 1.0), ConfigError, "The test part must be between 0% and 100% of the data, got 1.0."),
-    ],
-)
-def test_check_enough_points_refusals(args, error, message):
-    with pytest.raises(error) as caught:
-        check_enough_points(*args)
-    assert str(caught.value) == message
 
 
 # ── safe export ─────────────────────────────────────────────────────────────────────────────

@@ -6,15 +6,23 @@ import numpy as np
 import pytest
 
 from models.config import ForecastConfig
-from models.errors import DataError
+from models.errors import ConfigError, DataError
 from models.forecast.pipeline import prepare
-from models.forecast.split import MinMaxScaler, Split, make_windows, plan_split, train_size
+from models.forecast.split import (
+    MinMaxScaler,
+    Split,
+    check_enough_points,
+    make_windows,
+    plan_split,
+    train_size,
+)
 
 
 def test_train_size_matches_the_seed_program():
     assert train_size(144, 0.33) == 96 == int(144 * 0.67)
     assert train_size(100, 0.33) == 67
     assert train_size(10, 0.3) == 7  # 10 * 0.7 = 6.999999... in floating point, still 7
+    assert train_size(100, 0.2) == 80  # 100 * 0.8 is 80.00000000000001 in floats: no surprise
 
 
 def test_split_targets_never_straddle_the_split():
@@ -95,3 +103,34 @@ def test_too_long_look_back_is_a_plain_data_error():
         plan_split(30, 0.33, look_back=19)
     with pytest.raises(DataError, match="diff"):
         plan_split(30, 0.33, look_back=12, offset=1, transform_name="diff")  # 20 train points: 7 windows
+
+
+def test_check_enough_points_counts_windows_and_targets():
+    def sizes(split):
+        return split.n_train, split.n_test, split.train_windows, split.test_targets.size
+
+    assert sizes(check_enough_points(144, 1, 0.33)) == (96, 48, 95, 48)
+    assert sizes(check_enough_points(144, 12, 0.33)) == (96, 48, 84, 48)
+    assert sizes(check_enough_points(12, 1, 0.2)) == (9, 3, 8, 3)  # the smallest series load_series accepts
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((20, 12, 0.33), DataError,
+         "Only 20 points: with a look-back of 12 and a 33% test part the network would have 1 training "
+         "window; use a shorter look-back or more data."),
+        ((30, 24, 0.5), DataError,
+         "Only 30 points: with a look-back of 24 and a 50% test part the network would have 0 training "
+         "windows; use a shorter look-back or more data."),
+        ((12, 1, 0.05), DataError,
+         "Only 12 points: a 5% test part holds 1 point, too few to score a forecast; use a larger test part "
+         "or more data."),
+        ((100, 0, 0.2), ConfigError, "The look-back must be a whole number of at least 1, got 0."),
+        ((100, 1, 1.0), ConfigError, "The test part must be between 0% and 100% of the data, got 1.0."),
+    ],
+)
+def test_check_enough_points_refusals(args, error, message):
+    with pytest.raises(error) as caught:
+        check_enough_points(*args)
+    assert str(caught.value) == message
