@@ -23,6 +23,7 @@ from models.knobs import (
     TRANSFORMS,
     check_all,
 )
+from models.stored import known_fields
 from models.vocabulary import CELLS
 
 
@@ -204,14 +205,14 @@ def config_from_dict(data: dict[str, Any]) -> ForecastConfig | DigitsConfig | Le
 
 
 def stored_config(data: dict[str, Any]) -> ForecastConfig | DigitsConfig | LearnConfig | None:
-    """The configuration of a stored run, read with the policy for runs of other versions: unknown
-    settings are dropped and a setting that no longer validates takes its default (None: unknown kind)."""
+    """The configuration of a stored run, read with the policy for runs of other versions
+    (``models.stored``: unknown settings dropped with a log line); a setting that no longer
+    validates takes its default. None for an unknown kind."""
     kinds = {cls.kind: cls for cls in (ForecastConfig, DigitsConfig, LearnConfig)}
     cls = kinds.get(data.get("kind"))
     if cls is None:
         return None
-    names = {item.name for item in dataclasses.fields(cls)}
-    known = {name: value for name, value in data.items() if name in names}
+    known = known_fields(cls, data, discriminators=("kind",))
     try:
         return cls(**known)
     except (ConfigError, TypeError, ValueError):

@@ -1,20 +1,18 @@
 """Typed results of every kind of run: what a trainer builds, the store keeps and the pages read.
 
 Each is a frozen dataclass holding JSON-ready values only, with ``to_dict``/``from_dict``. Stored
-runs written by other versions are read with one policy (``_Stored.from_dict``): missing fields take
+runs written by other versions are read with the policy of ``models.stored``: missing fields take
 their defaults, unknown ones are dropped and named in a log line, so an old run still opens.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from models.stored import known_fields
 from models.vocabulary import LEGACY_NETWORK_KEY, NETWORK_KEY, RunKind
-
-log = logging.getLogger(__name__)
 
 
 class _Stored:
@@ -25,13 +23,8 @@ class _Stored:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None):
-        data = dict(data or {})
-        names = {item.name for item in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        data.pop("task", None)  # the Learn summaries' discriminator, a class constant
-        unknown = sorted(set(data) - names)
-        if unknown:
-            log.info("%s: ignored stored fields from another version: %s", cls.__name__, ", ".join(unknown))
-        return cls(**{name: value for name, value in data.items() if name in names})
+        # "task" tells the Learn summaries apart; it is a class constant, not a field.
+        return cls(**known_fields(cls, dict(data or {}), discriminators=("task",)))
 
 
 # ---------------------------------------------------------------- forecast

@@ -12,8 +12,7 @@ import streamlit as st
 
 from app import runtime
 from app.components import current_run, data_input, forecast_results, forecast_settings, run_panel
-from app.components.data_input import escape_markdown
-from app.components.messages import show_error
+from app.components.messages import escape_markdown, show_error
 from app.identity import current_owner
 from models.engine.store import RunRecord
 from models.errors import LabError

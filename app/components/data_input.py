@@ -14,7 +14,6 @@ markdown, never as HTML. Parsing is cached by the file's digest, so a rerun cost
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from functools import partial
 
@@ -22,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from app import forecast_charts
+from app.components.messages import escape_markdown, show_error
 from app.components.sticky import forget_widgets, remembered, sticky
 from models import limits
 from models.data import (
@@ -40,14 +40,6 @@ SOURCE_KEY = "forecast_data_source"  # non-widget keys: they survive a page swit
 UPLOAD_KEY = "forecast_upload"  # {"name", "data", "digest"} of the last uploaded file, or absent
 DEFAULT_SAMPLE = "airline-passengers"
 AUTO = "(detected)"  # selectbox option: let the app choose the column
-
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#$~|!])")
-
-
-def escape_markdown(text: object) -> str:
-    """``text`` shown literally by st.markdown/st.error (no emphasis, links, HTML or LaTeX)."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
-
 
 @dataclass(frozen=True)
 class DataChoice:
@@ -188,7 +180,7 @@ def _code(name: str) -> str:
     Names with markdown or HTML characters are escaped rather than put in a code span, so their raw
     text (``<script>``) never reaches the page's markdown at all.
     """
-    if _MARKDOWN_SPECIALS.search(name) or "\n" in name:
+    if escape_markdown(name) != name or "\n" in name:
         return f"**{escape_markdown(name)}**"
     return f"`{name}`"
 
@@ -294,7 +286,7 @@ def show(key: str = "forecast-data") -> DataChoice | None:
     series, error = parse(digest, time_column, target_column, name, data, sheet)
     if series is None:
         with chart_box:
-            st.error(escape_markdown(error), icon=":material/error:")
+            show_error(error)
         return None
     _show_series(key, series, chart_box, facts_box)
     if sheet is not None and sheet != sheet_names[0]:

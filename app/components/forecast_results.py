@@ -14,10 +14,11 @@ import streamlit as st
 
 from app import forecast_charts, runtime
 from app.components import forecast_settings
-from app.components.data_input import escape_markdown
+from app.components.messages import escape_markdown
+from models.engine.export import export_file_name, export_run
 from models.engine.store import RunRecord
 from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
-from models.forecast.repro import reproduction_script, script_file_name
+from models.forecast.repro import script_file_name
 from models.summaries import ForecastMetrics, ForecastSummary
 from models.vocabulary import NETWORK_KEY, baseline_name, cell_name
 
@@ -103,10 +104,7 @@ def _multi_step(summary: ForecastSummary, network: str, key: str) -> None:
 
 
 def _downloads(record: RunRecord, owner: str, csv_bytes: bytes, key: str) -> None:
-    summary = record.summary
     stem = script_file_name(record.data_name).removeprefix("reproduce_").removesuffix(".py")
-    script = reproduction_script(record.config, record.data_name, target=summary.target,
-                                 time_column=summary.time_column, season_length=summary.season_length)
     columns = st.columns(4)
     columns[0].download_button(
         "Predictions (CSV)", csv_bytes, file_name=f"{stem}-predictions.csv", mime="text/csv",
@@ -126,10 +124,12 @@ def _downloads(record: RunRecord, owner: str, csv_bytes: bytes, key: str) -> Non
         mime="application/json", on_click="ignore", icon=":material/data_object:", key=f"{key}-config",
         help="Every setting of this run; `python -m models forecast` accepts the same values.")
     columns[3].download_button(
-        "Reproduction script (.py)", script, file_name=script_file_name(record.data_name),
-        mime="text/x-python", on_click="ignore", icon=":material/code:", key=f"{key}-script",
-        help="A self-contained Python script that repeats this run with plain pandas and Keras and prints "
-             "the test RMSE.")
+        "Run with script (.zip)", lambda: export_run(runtime.store(), record.id, owner),
+        file_name=export_file_name(record), mime="application/zip", on_click="ignore",
+        icon=":material/code:", key=f"{key}-script",
+        help="Everything about this run, as on the Runs page: settings, scores, the series it trained on "
+             "(series.csv) and a Python script that repeats the run with plain Keras and prints every "
+             "model's test RMSE. Unpack it and run the script with no arguments.")
 
 
 def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:

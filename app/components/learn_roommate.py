@@ -146,21 +146,23 @@ def _results(record: RunRecord, owner: str) -> None:
         st.warning("The network disagrees with the rule here: it has not learned this case.")
 
     st.markdown("**Its answer for every yesterday × weather pair** (✓ where it matches the rule)")
-    st.dataframe(pair_table(weights, window), key="room-table")
+    table, confidence = summary.network_table, summary.network_confidence
+    if not table:  # a run stored before the summary kept its answers
+        table, confidence = toy_tasks.pair_predictions(weights, window)
+    st.dataframe(pair_table(table, confidence), key="room-table")
 
 
-def pair_table(weights: numpy_rnn.Weights, window: int) -> pd.DataFrame:
-    """3 x 2 table: rows yesterday's dish, columns the weather, cells "burger ✓ 98%"."""
+def pair_table(table: list[list[int]], confidence: list[list[float]]) -> pd.DataFrame:
+    """3 x 2 table: rows yesterday's dish, columns the weather, cells "burger ✓ 98%".
+
+    ``table`` and ``confidence`` are the run's stored answers (``RoommateSummary.network_table``).
+    """
     rows = {}
     for dish, name in enumerate(toy_tasks.DISHES):
-        windows = np.stack([toy_tasks.pair_window(dish, weather, window)
-                            for weather in range(len(toy_tasks.WEATHERS))])  # [2, window, 5]
-        probabilities = numpy_rnn.predict(weights, windows)  # [2, 3]
         cells = []
-        for weather, row in enumerate(probabilities):
-            answer = int(row.argmax())
+        for weather, (answer, probability) in enumerate(zip(table[dish], confidence[dish], strict=True)):
             mark = "✓" if answer == toy_tasks.roommate_rule(dish, weather) else "✗"
-            cells.append(f"{toy_tasks.DISHES[answer]} {mark} {row[answer]:.0%}")
+            cells.append(f"{toy_tasks.DISHES[answer]} {mark} {probability:.0%}")
         rows[f"yesterday {name}"] = cells
     return pd.DataFrame.from_dict(rows, orient="index", columns=[ICONS[name] for name in toy_tasks.WEATHERS])
 

@@ -6,9 +6,16 @@ through ``show_error`` they read literally.
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
-from app.components.data_input import escape_markdown
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#$~|!])")
+
+
+def escape_markdown(text: object) -> str:
+    """``text`` shown literally by st.markdown/st.error (no emphasis, links, HTML or LaTeX)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
 def show_error(error: object, icon: str | None = ":material/error:") -> None:

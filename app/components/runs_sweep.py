@@ -19,6 +19,7 @@ from app.components.messages import show_error
 from app.components.run_panel import POLL_SECONDS
 from models.config import FORECAST_PRESETS
 from models.data import bundled_samples
+from models.engine import leaderboard
 from models.engine import sweep as sweeps
 from models.engine.store import ACTIVE_STATES
 from models.errors import LabError, RunNotFound
@@ -107,7 +108,7 @@ def _progress(sweep_id: str, owner: str) -> None:
             show_error(error)
             return
         records = _records(current, owner)
-        rows = sweeps.leaderboard(current, records)
+        rows = leaderboard.leaderboard(current, records)
         done = sum(row.rank is not None for row in rows)
         active = sum(row.state in ACTIVE_STATES for row in rows)
         st.progress(done / len(rows), text=f"{done} of {len(rows)} finished · {active} queued or running · "
@@ -119,7 +120,7 @@ def _progress(sweep_id: str, owner: str) -> None:
     live()
 
 
-def _leaderboard(rows: list[sweeps.LeaderRow]) -> None:
+def _leaderboard(rows: list[leaderboard.LeaderRow]) -> None:
     table = pd.DataFrame([{
         "rank": row.rank,
         "settings": _settings_text(row.settings),

@@ -4,6 +4,8 @@
     python -m models runs show RUN_ID [--json]      state, progress, metrics and files of one run
     python -m models runs cancel RUN_ID             stop a queued or running run
     python -m models runs delete RUN_ID             delete a finished run and its files
+    python -m models runs export RUN_ID --out F.zip the run as a zip: settings, scores, files and a
+                                                    reproduction script (the Runs page's export)
     python -m models runs work RUN_ID               (internal) the detached runner of --background
 
 The CLI acts as the named owner ``cli`` (``--owner NAME`` for another); ``--all`` sees every run
@@ -17,9 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 from typing import Any
 
+from models.engine.export import export_file_name, export_run
 from models.engine.store import SUCCEEDED, RunRecord, RunStore
+from models.errors import LabError
 from models.settings import CLI_OWNER, load_settings
 
 
@@ -38,12 +43,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "runs", parents=[shared], help="list, show, cancel or delete runs in the run store",
         description="List, show, cancel or delete runs in the run store (LSTMLAB_DATA_DIR).")
     parser.set_defaults(func=run, json=False, owner=CLI_OWNER, everyone=False)
-    actions = parser.add_subparsers(dest="action", metavar="{show,cancel,delete}")
+    actions = parser.add_subparsers(dest="action", metavar="{show,cancel,delete,export}")
     for name, text in (("show", "state, progress, metrics and files of one run"),
                        ("cancel", "stop a queued or running run"),
                        ("delete", "delete a finished run and its files")):
         action = actions.add_parser(name, parents=[shared], help=text, description=text.capitalize() + ".")
         action.add_argument("run_id", metavar="RUN_ID")
+    export = actions.add_parser(
+        "export", parents=[shared], help="write the run as a zip (settings, scores, files, script)",
+        description="Write one run as a zip: settings, scores, history, its files and, for forecasts, "
+                    "series.csv and a script that reproduces the run from it.")
+    export.add_argument("run_id", metavar="RUN_ID")
+    export.add_argument("--out", metavar="FILE", default=None,
+                        help="the zip to write (default: lstm-lab-<kind>-<id>.zip in this folder)")
     work = actions.add_parser("work", description="Internal: train one queued run (used by --background).")
     work.add_argument("run_id", metavar="RUN_ID")
     return parser
@@ -79,6 +91,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"Asked run {record.id} to stop; it ends within a few seconds.")
         else:
             print(f"Run {record.id} is {record.state}.")
+    elif action == "export":
+        record = store.get_run(args.run_id, owner, everyone=everyone)
+        out = Path(args.out or export_file_name(record))
+        try:
+            out.write_bytes(export_run(store, args.run_id, owner, everyone=everyone))
+        except OSError as error:
+            raise LabError(f"Could not write {str(out)!r}: {error.strerror or error}.") from error
+        print(json.dumps({"exported": record.id, "out": str(out)}) if args.json
+              else f"Wrote run {record.id} to {out}.")
     elif action == "delete":
         store.delete_run(args.run_id, owner, everyone=everyone)
         print(json.dumps({"deleted": args.run_id}) if args.json else f"Deleted run {args.run_id}.")

@@ -10,8 +10,9 @@ Contents (when the run has them):
     history.csv         one row per epoch: loss, validation loss, extra metrics
     data.csv            the dataset bytes the run trained on
     predictions.csv, model.keras, weights.npz, ...   every other file the run produced
-    reproduce_<data>.py (forecast runs) a plain pandas + Keras script that repeats the run, written
-                        by models/forecast/repro.py when that module is available
+    series.csv          (forecast runs) the cleaned series the run trained on: time, value
+    reproduce_<data>.py (forecast runs) a plain NumPy + Keras script that repeats the run from
+                        series.csv, run from the unpacked folder with no arguments
 
 No TensorFlow, no Streamlit.
 """
@@ -19,13 +20,18 @@ No TensorFlow, no Streamlit.
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import json
 import zipfile
 from typing import Any
 
+import pandas as pd
+
+from models.config import ForecastConfig
+from models.data import to_safe_csv
 from models.engine.store import RunRecord, RunStore
+from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
+from models.forecast.repro import SERIES_FILE, reproduction_script, script_file_name
 from models.summaries import ForecastSummary
 from models.vocabulary import RunKind
 
@@ -37,7 +43,8 @@ _DESCRIPTIONS = {
     "metrics.json": "the scores of the network (and of the baselines for forecasts)",
     "summary.json": "facts the pages show: dataset, verdict, tables",
     "history.csv": "one row per epoch: training and validation loss and other per-epoch values",
-    "data.csv": "the data file the run trained on, exactly as uploaded",
+    "data.csv": "the data file the run read, exactly as uploaded",
+    "series.csv": "the series the run trained on (time, value), after reading and tidying data.csv",
     "predictions.csv": "time, actual value, part (train/test/future) and every model's prediction",
     "model.keras": "the trained network (keras.saving.load_model)",
     "weights.npz": "the network's weights as NumPy arrays (models/networks/numpy_rnn.py reads them)",
@@ -49,10 +56,11 @@ def export_file_name(record: RunRecord) -> str:
     return f"lstm-lab-{record.kind}-{record.id[:8]}.zip"
 
 
-def export_run(store: RunStore, run_id: str, owner: str) -> bytes:
-    """The zip of a run visible to ``owner`` (own or shared); RunNotFound otherwise."""
-    record = store.get_run(run_id, owner)
-    history = store.history(run_id, owner)
+def export_run(store: RunStore, run_id: str, owner: str, *, everyone: bool = False) -> bytes:
+    """The zip of a run visible to ``owner`` (own or shared; ``everyone``: any run); RunNotFound
+    otherwise. The one builder behind the Forecast page's download, the Runs page and the CLI."""
+    record = store.get_run(run_id, owner, everyone=everyone)
+    history = store.history(run_id, owner, everyone=everyone)
     files: dict[str, bytes] = {
         "run.json": _json({name: getattr(record, name) for name in _RECORD_FIELDS}),
         "config.json": _json(record.config.to_dict()),
@@ -65,34 +73,34 @@ def export_run(store: RunStore, run_id: str, owner: str) -> bytes:
         files["history.csv"] = _history_csv([report.to_dict() for report in history])
     for name in record.artifacts:
         if name not in files:
-            files[name] = store.read_artifact(run_id, name, owner)
-    script = _reproduction_script(record)
-    if script is not None:
-        files[script[0]] = script[1].encode("utf-8")
+            files[name] = store.read_artifact(run_id, name, owner, everyone=everyone)
+    if record.kind == RunKind.FORECAST and isinstance(record.config, ForecastConfig):
+        files.update(_forecast_files(record, files))
     files = {"README.txt": _readme(record, files), **files}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
-            archive.writestr(name, data)
+            # A fixed date: the same run always gives the same bytes, whichever way it is exported.
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16  # rw-r--r-- once unpacked
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
-def _reproduction_script(record: RunRecord) -> tuple[str, str] | None:
-    """(file name, source) of the forecast reproduction script, or None when not available."""
-    if record.kind != RunKind.FORECAST or record.config is None:
-        return None
-    try:
-        repro = importlib.import_module("models.forecast.repro")  # written separately; optional here
-    except ImportError:
-        return None
+def _forecast_files(record: RunRecord, files: dict[str, bytes]) -> dict[str, bytes]:
+    """``series.csv`` (the cleaned series the run trained on, from its predictions) and the
+    reproduction script that reads it; {} for a run without predictions."""
+    if PREDICTIONS_FILE not in files:
+        return {}
+    table = read_predictions_csv(files[PREDICTIONS_FILE])
+    observed = table[table["part"] != "forecast"]
+    series = pd.DataFrame({"time": observed["time"], "value": observed["actual"]})
     summary = record.summary or ForecastSummary()
-    try:
-        source = repro.reproduction_script(
-            record.config, record.data_name, target=summary.target,
-            time_column=record.config.time_column, season_length=summary.season_length)
-        return repro.script_file_name(record.data_name), source
-    except (AttributeError, TypeError, ValueError):  # an older repro module or an odd old config
-        return None
+    models = {} if record.metrics is None else record.metrics.models
+    stored = {name: scores.test_rmse for name, scores in models.items() if scores.test_rmse is not None}
+    script = reproduction_script(record.config, data_name=record.data_name, target=summary.target,
+                                 season_length=summary.season_length, stored_test_rmse=stored)
+    return {SERIES_FILE: to_safe_csv(series), script_file_name(record.data_name): script.encode("utf-8")}
 
 
 def _readme(record: RunRecord, files: dict[str, bytes]) -> bytes:
@@ -101,7 +109,8 @@ def _readme(record: RunRecord, files: dict[str, bytes]) -> bytes:
     for name in files:
         description = _DESCRIPTIONS.get(name)
         if description is None and name.startswith("reproduce_"):
-            description = "a plain pandas + Keras script that repeats this run: python " + name
+            description = ("a plain NumPy + Keras script that repeats this run from series.csv and prints "
+                           "every model's test RMSE: python " + name)
         lines.append(f"  {name}: {description or 'a file this run produced'}")
     return ("\n".join(lines) + "\n").encode("utf-8")
 

@@ -1,40 +1,53 @@
-"""The text of a self-contained Python script that reproduces a forecasting run with plain Keras and pandas.
+"""The text of a self-contained Python script that reproduces a forecasting run with plain Keras.
 
-``reproduction_script(config, data_name)`` returns the script as a string (the app offers it as a
-download). The script needs only numpy, pandas and Keras; it repeats the run's steps one by one:
+``reproduction_script(config, ...)`` returns the script as a string; the run's zip export
+(models/engine/export.py) puts it next to ``series.csv``, the cleaned series the run trained on, so
+the script never repeats the app's reading of awkward files. Run from the unpacked folder with no
+arguments, it repeats the run's steps one by one:
 
-    read the CSV ─ transform (none/log/diff/log_diff) ─ chronological split ─ scaler fitted on the
-    training part only ─ look-back windows ─ the same network (cell, units, layers, dropout, Dense(1))
-    ─ seeded fit with the run's batch size, epochs and per-epoch shuffling ─ one-step test forecasts
-    back in original units ─ test RMSE of the network and of the persistence and seasonal naive baselines
+    series.csv ─ transform (none/log/diff/log_diff) ─ chronological split (test fraction or test
+    points) ─ scaler fitted on the training part only, with the run's headroom ─ look-back windows ─
+    the same network (cell, units, layers, dropout, unroll, Dense(1)) seeded like the app ─ one
+    model.fit epoch at a time in the app's per-epoch order ─ one-step test forecasts ─ the naive
+    baselines in NumPy and the statistical ones with statsforecast (else the stored figures) ─ the
+    multi-step backtest (horizon, stride) ─ the forecast past the end
 
-Settings are written into the script as Python literals (``repr``), never pasted as code, so a column
-or file name cannot inject anything. No TensorFlow here: this module only writes text.
+and prints one line per model, ``network test RMSE: 23.974512`` (six decimals). Every field of the
+configuration is written into the script (a test checks it), as a Python literal (``repr``), never
+pasted as code, so a column or file name cannot inject anything. This module only writes text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
 from models.config import ForecastConfig
+from models.knobs import FORECAST_KNOBS
+
+SERIES_FILE = "series.csv"  # time, value: the cleaned series, written by the export beside the script
 
 _HEADER = '''\
-"""Reproduce an LSTM Lab forecasting run with plain pandas and Keras.
+"""Reproduce an LSTM Lab forecasting run with plain NumPy, pandas and Keras.
 
-Run it next to the data file:   python {script_name} [path/to/data.csv]
-It needs numpy, pandas and Keras 3 with a backend (pip install pandas tensorflow).
+Run it in the folder it came in, next to series.csv:   python {script_name}
+(or give another file with the same two columns, time and value: python {script_name} other.csv)
+It needs numpy, pandas and Keras 3 with a backend (pip install pandas tensorflow); with statsforecast
+installed it also refits ETS, Theta and ARIMA, else it prints the figures LSTM Lab stored for them.
 
-LSTM Lab also tidies awkward files (sorts rows, averages duplicated times, fills short gaps, reads
-odd number and date formats). For the exact series the run used, give this script the run's
-predictions.csv download: it then reads the cleaned series from its "actual" column.
+series.csv is the series the run trained on, after LSTM Lab read and tidied the original file
+(sorted rows, averaged duplicated times, filled short gaps, odd number and date formats).
 
-The app trains with a faster loop (many steps per TensorFlow call) but the same mathematics, the
-same initial weights and the same shuffling, so the numbers agree closely (not always to the last digit).
+LSTM Lab trains with a faster loop (many steps per TensorFlow call) but the same mathematics, the
+same initial weights and the same order of the windows, so the network's numbers agree closely:
+usually to several digits, within 1% in any case (float rounding differs between the two loops and
+grows over many epochs). The naive baselines agree exactly.
 """
 
 import os
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -42,37 +55,30 @@ import pandas as pd
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow's start-up messages
 import keras  # noqa: E402
 
-# ── settings of the run ──
+# ── every setting of the run ──
 '''
 
 _BODY = '''
 
-# ── 1. read the series ──
+UNROLL_MAX_LOOK_BACK = 32  # the app unrolls the recurrence for windows up to this long
+OFFSET = 1 if TRANSFORM in ("diff", "log_diff") else 0  # points a difference uses up at the start
+
+
+# ── 1. the series ──
 
 
 def read_values(path):
-    """The series as float64 [N], in time order."""
+    """The series as float64 [N], in time order (the run's cleaned series: columns time, value)."""
     frame = pd.read_csv(path)
-    if {"actual", "part"} <= set(frame.columns):  # LSTM Lab's predictions.csv: the cleaned series
-        frame = frame[frame["part"] != "forecast"]
-        return frame["actual"].to_numpy(dtype=np.float64)
-    if TIME_COLUMN in frame.columns:
-        times = pd.to_datetime(frame[TIME_COLUMN].astype(str), errors="coerce")
-        if times.notna().all():  # sort by time when every time can be read; else keep the file order
-            frame = frame.assign(_time=times).sort_values("_time", kind="stable")
-    column = TARGET if TARGET in frame.columns else frame.select_dtypes("number").columns[0]
-    values = pd.to_numeric(frame[column], errors="coerce").interpolate(limit_area="inside").dropna()
-    return values.to_numpy(dtype=np.float64)
+    return frame["value"].to_numpy(dtype=np.float64)
 
 
 # ── 2. transform, split, scale (the scaler sees the training part only) ──
 
-OFFSET = 1 if TRANSFORM in ("diff", "log_diff") else 0  # points a difference uses up at the start
-
 
 def forward(values):
     """Transformed series aligned with ``values`` [N] (the first OFFSET entries are NaN)."""
-    base = np.log(values) if TRANSFORM in ("log", "log_diff") else values.copy()
+    base = np.log(values) if TRANSFORM in ("log", "log_diff") else np.array(values, dtype=np.float64)
     if OFFSET == 0:
         return base
     out = np.full_like(base, np.nan)
@@ -91,6 +97,39 @@ def invert_one_step(predicted, previous_actual):
     return previous_actual * np.exp(predicted)  # log_diff
 
 
+def invert_path(predicted, last_actual):
+    """Original units from a transformed recursive forecast [K] after the last actual value."""
+    if TRANSFORM == "none":
+        return predicted
+    if TRANSFORM == "log":
+        return np.exp(predicted)
+    if TRANSFORM == "diff":
+        return last_actual + np.cumsum(predicted)
+    return last_actual * np.exp(np.cumsum(predicted))  # log_diff
+
+
+def train_size(n_points):
+    """Points in the training part (144 points, test fraction 0.33 -> 96, like the seed program)."""
+    if TEST_SIZE is not None:
+        return n_points - TEST_SIZE
+    return int(round(n_points * (1.0 - TEST_FRACTION), 6))
+
+
+class Scaler:
+    """(x - min) / ((max - min) x HEADROOM), min and max of the training part only."""
+
+    def __init__(self, train_values):
+        self.low = float(np.min(train_values))
+        spread = float(np.max(train_values)) - self.low
+        self.scale = (spread if spread > 0 else 1.0) * HEADROOM
+
+    def transform(self, values):
+        return (np.asarray(values, dtype=np.float64) - self.low) / self.scale
+
+    def inverse(self, scaled):
+        return np.asarray(scaled, dtype=np.float64) * self.scale + self.low
+
+
 def windows(series, targets):
     """X [M, LOOK_BACK, 1] (the LOOK_BACK values before each target) and y [M, 1]."""
     x = np.stack([series[t - LOOK_BACK:t] for t in targets])[:, :, None]
@@ -107,7 +146,8 @@ def build_model():
     x = inputs
     for index in range(LAYERS):
         last = index == LAYERS - 1
-        x = cell(UNITS, return_sequences=not last, unroll=LOOK_BACK <= 32, name=f"{CELL}_{index + 1}")(x)
+        x = cell(UNITS, return_sequences=not last, unroll=LOOK_BACK <= UNROLL_MAX_LOOK_BACK,
+                 name=f"{CELL}_{index + 1}")(x)
         if DROPOUT > 0 and not last:
             x = keras.layers.Dropout(DROPOUT, name=f"dropout_{index + 1}")(x)
     if DROPOUT > 0:
@@ -122,26 +162,9 @@ def make_optimizer():
     return optimizers[OPTIMIZER](learning_rate=LEARNING_RATE)
 
 
-def rmse(actual, predicted):
-    return float(np.sqrt(np.mean((np.asarray(actual) - np.asarray(predicted)) ** 2)))
-
-
-def main(path):
-    values = read_values(path)  # [N] original units
-    n_points = len(values)
-    n_train = int(round(n_points * (1.0 - TEST_FRACTION), 6))  # 144 points, 0.33 -> 96 train, 48 test
-    transformed = forward(values)
-    low, high = np.min(transformed[OFFSET:n_train]), np.max(transformed[OFFSET:n_train])
-    scale = (high - low) if high > low else 1.0
-    scaled = (transformed - low) / scale  # [N]; the test part may leave [0, 1]: it is new to the model
-
-    train_targets = np.arange(OFFSET + LOOK_BACK, n_train)  # inputs and target inside the training part
-    test_targets = np.arange(n_train, n_points)  # every test point, from the LOOK_BACK values before it
-    x_train, y_train = windows(scaled, train_targets)
-    x_test, _ = windows(scaled, test_targets)
-    print(f"{n_points} points: {n_train} train ({len(train_targets)} windows), {len(test_targets)} test")
-
-    keras.utils.set_random_seed(SEED)
+def train(x_train, y_train):
+    """The seeded network, fitted one epoch at a time in the app's order of the windows."""
+    keras.utils.set_random_seed(SEED)  # the same initial weights as the app
     model = build_model()
     model.compile(optimizer=make_optimizer(), loss="mse")
     for epoch in range(EPOCHS):
@@ -151,58 +174,160 @@ def main(path):
                          verbose=0).history["loss"][-1]
         if epoch == 0 or (epoch + 1) % max(1, EPOCHS // 10) == 0:
             print(f"epoch {epoch + 1}/{EPOCHS}  loss {loss:.5f}")
+    return model
 
+
+def network_forecaster(model, scaler):
+    """The network's recursive forecast of ``steps`` values after ``history`` (original units)."""
+
+    def forecast(history, steps):
+        scaled = scaler.transform(forward(history))
+        window = list(scaled[-LOOK_BACK:])
+        path = []
+        for _ in range(steps):
+            step = float(model(np.array(window, dtype=np.float32)[None, :, None], training=False)[0, 0])
+            path.append(step)
+            window = window[1:] + [step]
+        return invert_path(scaler.inverse(np.array(path)), float(history[-1]))
+
+    return forecast
+
+
+# ── 4. baselines: fitted on the training part only ──
+
+
+def naive_baselines(train_values, season):
+    """name -> forecast(history, steps) for the naive baselines (one step ahead: steps=1)."""
+    slope = (train_values[-1] - train_values[0]) / (train_values.size - 1) if train_values.size > 1 else 0.0
+    level = float(np.mean(train_values))
+    models = {
+        "persistence": lambda history, steps: np.full(steps, history[-1]),
+        "drift": lambda history, steps: history[-1] + slope * np.arange(1, steps + 1),
+        "mean": lambda history, steps: np.full(steps, level),
+    }
+    if season:
+        models["seasonal_naive"] = lambda history, steps: history[-season:][np.arange(steps) % season]
+    return models
+
+
+def statistical_baselines(train_values, season, names):
+    """name -> forecast(history, steps) for ETS, Theta, ARIMA, fitted once and run forward with
+    frozen parameters as in LSTM Lab; {} without statsforecast."""
+    try:
+        from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+    except ImportError:
+        return {}
+    classes = {"ets": AutoETS, "theta": AutoTheta, "arima": AutoARIMA}
+    warnings.simplefilter("ignore")  # statsforecast warns about every awkward candidate model it tries
+    season = season if season and train_values.size >= 2 * season else 1  # one season is too few
+    def runner(model):
+        return lambda history, steps: np.asarray(model.forward(y=np.array(history), h=steps)["mean"])
+
+    return {name: runner(classes[name](season_length=season).fit(np.array(train_values))) for name in names}
+
+
+def rmse(actual, predicted):
+    return float(np.sqrt(np.mean((np.asarray(actual) - np.asarray(predicted)) ** 2)))
+
+
+def main(path):
+    values = read_values(path)  # [N] original units
+    n_points = len(values)
+    n_train = train_size(n_points)
+    season = SEASON_LENGTH if SEASON_LENGTH is not None else DETECTED_SEASON
+    season = season if season and season >= 2 else None
+    transformed = forward(values)
+    scaler = Scaler(transformed[OFFSET:n_train])
+    scaled = scaler.transform(transformed)  # [N]; the test part may leave [0, 1]: it is new to the model
+
+    train_targets = np.arange(OFFSET + LOOK_BACK, n_train)  # inputs and target inside the training part
+    test_targets = np.arange(n_train, n_points)  # every test point, from the LOOK_BACK values before it
+    x_train, y_train = windows(scaled, train_targets)
+    x_test, _ = windows(scaled, test_targets)
+    print(f"{n_points} points of {TARGET!r} from {DATA_FILE}: {n_train} train ({len(train_targets)} "
+          f"windows), {len(test_targets)} test")
+
+    model = train(x_train, y_train)
     predicted_scaled = model.predict(x_test, verbose=0)[:, 0].astype(np.float64)
-    predicted = invert_one_step(predicted_scaled * scale + low, values[test_targets - 1])
     actual = values[test_targets]
-    print(f"network test RMSE:        {rmse(actual, predicted):.4f}")
-    print(f"persistence test RMSE:    {rmse(actual, values[test_targets - 1]):.4f}")
-    if SEASON_LENGTH and SEASON_LENGTH >= 2 and n_train > SEASON_LENGTH:
-        print(f"seasonal naive test RMSE: {rmse(actual, values[test_targets - SEASON_LENGTH]):.4f}")
+    models = {"network": network_forecaster(model, scaler)}
+    train_values = values[:n_train]
+    models.update(naive_baselines(train_values, season))
+    statistical = [name for name in ("ets", "theta", "arima") if name in STORED_TEST_RMSE]
+    models.update(statistical_baselines(train_values, season, statistical))
+
+    print()
+    for name, forecast in models.items():
+        if name == "network":
+            predicted = invert_one_step(scaler.inverse(predicted_scaled), values[test_targets - 1])
+        else:
+            predicted = np.array([forecast(values[:t], 1)[0] for t in test_targets])
+        print(f"{name} test RMSE: {rmse(actual, predicted):.6f}")
+    for name in statistical:
+        if name not in models:
+            print(f"{name} test RMSE: {STORED_TEST_RMSE[name]:.6f} (stored by LSTM Lab; install "
+                  "statsforecast to recompute it)")
+
+    horizon = HORIZON or (season or 10)
+    stride = STRIDE or horizon
+    origins = np.arange(n_train, n_points - horizon + 1, stride)
+    if origins.size:
+        print(f"\\n{horizon} steps ahead from {origins.size} origins in the test part:")
+        for name, forecast in models.items():
+            errors = [rmse(values[origin:origin + horizon], forecast(values[:origin], horizon))
+                      for origin in origins]
+            print(f"{name} {horizon}-step backtest RMSE: {np.mean(errors):.6f}")
+
+    if FORECAST_STEPS:
+        future = models["network"](values, FORECAST_STEPS)
+        print(f"\\nnetwork forecast of the next {FORECAST_STEPS} steps: "
+              + ", ".join(f"{value:.4f}" for value in future))
+    print("\\nLSTM Lab stored these test RMSEs: "
+          + ", ".join(f"{name} {value:.6f}" for name, value in STORED_TEST_RMSE.items()))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else DATA_FILE)
+    main(sys.argv[1] if len(sys.argv) > 1 else SERIES_FILE)
 '''
 
 
-def reproduction_script(config: ForecastConfig | dict[str, Any], data_name: str | None, *,
-                        target: str | None = None,
-                        time_column: str | None = None, season_length: int | None = None) -> str:
-    """Python source that reproduces the run of ``config`` (a ForecastConfig or its dict) on ``data_name``.
+def reproduction_script(config: ForecastConfig | dict[str, Any], *, data_name: str | None = None,
+                        target: str | None = None, season_length: int | None = None,
+                        stored_test_rmse: dict[str, float] | None = None) -> str:
+    """Python source that reproduces the run of ``config`` (a ForecastConfig or its dict).
 
-    ``target`` / ``time_column``: the columns the run used (default: the config's, else the script takes
-    the first numeric column and keeps the file order). ``season_length``: the season the run used for
-    the seasonal naive baseline (default: the config's). Raises ConfigError for an invalid config.
+    ``data_name`` and ``target``: the file and column the run read (named in the script's output,
+    values only). ``season_length``: the season
+    the run detected (used unless the configuration sets one). ``stored_test_rmse``: the run's stored
+    test RMSE per model, printed for comparison and standing in for the statistical baselines when
+    statsforecast is missing. Raises ConfigError for an invalid config.
     """
     data = config.to_dict() if isinstance(config, ForecastConfig) else dict(config)
     settings = ForecastConfig.from_dict(data)  # validates every value before it becomes code
-    data_file = data_name or "data.csv"
-    season = season_length if season_length is not None else settings.season_length
-    constants = [
-        ("DATA_FILE", data_file, "the data file the run used (or pass a path as the first argument)"),
-        ("TARGET", target or settings.target_column, "column to forecast (missing: the first numeric one)"),
-        ("TIME_COLUMN", time_column or settings.time_column, "rows are sorted by this column"),
-        ("LOOK_BACK", settings.look_back, "past values the network sees for each forecast"),
-        ("CELL", settings.cell, "recurrent cell: lstm, gru or rnn"),
-        ("UNITS", settings.units, "units per recurrent layer"),
-        ("LAYERS", settings.layers, "stacked recurrent layers"),
-        ("DROPOUT", settings.dropout, "dropout rate between layers"),
-        ("EPOCHS", settings.epochs, "passes over the training windows"),
-        ("BATCH_SIZE", settings.batch_size, "windows per optimizer step"),
-        ("OPTIMIZER", settings.optimizer, ""),
-        ("LEARNING_RATE", settings.learning_rate, ""),
-        ("TEST_FRACTION", settings.test_fraction, "share of the series, at its end, kept for testing"),
-        ("TRANSFORM", settings.transform, "none, log, diff or log_diff, applied before scaling"),
-        ("SEASON_LENGTH", season, "steps per season, for the seasonal naive baseline"),
-        ("SEED", settings.seed, "same seed and settings -> same numbers"),
-    ]
     lines = []
-    for name, value, comment in constants:
-        line = f"{name} = {value!r}"
+    for item in dataclasses.fields(ForecastConfig):  # every field: a test fails when one is missing
+        value = getattr(settings, item.name)
+        knob = FORECAST_KNOBS.get(item.name)
+        comment = knob.cli_help if knob else _OTHER_COMMENTS.get(item.name, "")
+        line = f"{item.name.upper()} = {value!r}"
         lines.append(f"{line}  # {comment}" if comment else line)
-    script_name = f"reproduce_{_stem(data_file)}.py"
+    stored = {name: float(value) for name, value in (stored_test_rmse or {}).items()}
+    lines += [
+        f"DETECTED_SEASON = {season_length!r}  # the season LSTM Lab found in the data",
+        f"DATA_FILE = {(data_name or 'the uploaded file')!r}  # the file the run read",
+        f"TARGET = {(target or settings.target_column or 'value')!r}  # the column the run forecast",
+        f"SERIES_FILE = {SERIES_FILE!r}  # the series the run trained on, beside this script",
+        f"STORED_TEST_RMSE = {stored!r}  # what LSTM Lab stored, for comparison",
+    ]
+    script_name = script_file_name(data_name)
     return _HEADER.replace("{script_name}", script_name) + "\n".join(lines) + "\n" + _BODY
+
+
+_OTHER_COMMENTS = {  # the fields that are not knobs
+    "time_column": "the time column the run was told to use (None: detected)",
+    "target_column": "the column the run was told to forecast (None: detected)",
+    "preset": "the preset these settings started from (a name only)",
+}
 
 
 def script_file_name(data_name: str | None) -> str:

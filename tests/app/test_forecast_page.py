@@ -18,7 +18,7 @@ import pytest
 from page_helpers import plotly_keys
 from streamlit.testing.v1 import AppTest
 
-from app.components.data_input import escape_markdown
+from app.components.messages import escape_markdown
 from models.config import ForecastConfig
 from models.data import load_series
 from models.engine.store import FINAL_STATES

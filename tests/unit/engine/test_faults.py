@@ -15,7 +15,7 @@ import pytest
 from distributed import Event
 from engine_runs import LONG, TINY, wait_for
 
-import models.engine.store
+import models.engine.store_files
 from models.engine.engine import JobEngine
 from models.engine.store import INTERRUPTED_MESSAGE, RunStore
 from models.engine.worker import cancel_event_name
@@ -170,7 +170,7 @@ def _fill_disk(monkeypatch, keep: tuple[str, ...] = ()) -> None:
             return _FullDisk(handle)
         return handle
 
-    monkeypatch.setattr(models.engine.store, "open", full_open, raising=False)
+    monkeypatch.setattr(models.engine.store_files, "open", full_open, raising=False)
 
 
 def _result() -> RunResult:
@@ -208,7 +208,7 @@ def test_a_full_disk_while_saving_results_keeps_the_run_active_and_no_partial_fi
                 return _FullDisk(handle)
         return handle
 
-    monkeypatch.setattr(models.engine.store, "open", second_file_fails, raising=False)
+    monkeypatch.setattr(models.engine.store_files, "open", second_file_fails, raising=False)
     with pytest.raises(LabError, match="is full: free some space"):
         store.finish_success(run_id, _result())
     assert len(writes) == 2

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from models.config import ForecastConfig
+from models.engine import leaderboard
 from models.engine import sweep as sweeps
 from models.engine.store import RunRecord
 from models.errors import ConfigError, LabError, LimitError, RunNotFound
@@ -103,7 +104,7 @@ def test_the_leaderboard_ranks_by_rmse_relative_to_seasonal_naive(tmp_path):
         "run1-abcdefgh": _record("run1-abcdefgh", "running", None, None),
         "run2-abcdefgh": _record("run2-abcdefgh", "succeeded", 30.0, 40.0),  # 0.75
     }
-    rows = sweeps.leaderboard(made, records)
+    rows = leaderboard.leaderboard(made, records)
     assert [(row.rank, row.run_id) for row in rows] == [
         (1, "run2-abcdefgh"), (2, "run0-abcdefgh"), (None, "run1-abcdefgh"), (None, None)]
     assert rows[0].ratio == pytest.approx(0.75) and rows[0].beats_reference
@@ -112,7 +113,7 @@ def test_the_leaderboard_ranks_by_rmse_relative_to_seasonal_naive(tmp_path):
     # No season: ranked against persistence instead.
     no_season = ForecastMetrics.from_dict(
         {"seasonal_naive": {"test_rmse": None}, "persistence": {"test_rmse": 5.0}})
-    assert sweeps.reference_of(no_season) == ("persistence", 5.0)
+    assert leaderboard.reference_of(no_season) == ("persistence", 5.0)
 
 
 @pytest.mark.slow
@@ -138,7 +139,7 @@ def test_a_six_run_sweep_completes_through_the_engine_and_ranks_by_stored_metric
         assert time.monotonic() < deadline, "the sweep did not finish in time"
         time.sleep(0.2)
     assert len(records) == 6 and {record.state for record in records.values()} == {"succeeded"}
-    rows = sweeps.leaderboard(current, records)
+    rows = leaderboard.leaderboard(current, records)
     assert [row.rank for row in rows] == [1, 2, 3, 4, 5, 6]
     # The order equals the order of the metrics stored with each run (read back from the store).
     stored = {run_id: lab_engine.store.get_run(run_id, lab_owner).metrics for run_id in records}
