@@ -272,7 +272,7 @@ def test_train_tiny_run_see_chart_metrics_downloads_and_share_by_link(engine):
     assert {"forecast-result-by-step", "forecast-result-chart"} <= set(plotly_keys(at))
     labels = [button.label for button in at.get("download_button")]
     assert labels == ["Predictions (CSV)", "Trained model (.keras)", "Settings (JSON)",
-                      "Reproduction script (.py)"]
+                      "Run with script (.zip)"]
 
     # Someone else with the link sees nothing until the owner shares the run.
     stranger = new_owner()

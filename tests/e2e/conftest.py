@@ -24,6 +24,14 @@ ARTIFACTS = ROOT / "test-artifacts"
 pytestmark = pytest.mark.e2e
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Every test in this folder drives the browser: mark it so ``-m "not e2e"`` leaves them out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -65,6 +68,25 @@ def test_readme_quick_start_is_the_two_commands():
 
 def test_ci_runs_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_make_test_fails_on_any_skipped_test(tmp_path):
+    """CI runs ``make test``, which sets LSTMLAB_NO_SKIPS=1: a skip there (a missing package, no
+    Chromium) fails the run instead of hiding (tests/skip_guard.py)."""
+    assert re.search(r"^test:.*\n\tLSTMLAB_NO_SKIPS=1 \S+ -m pytest$", (ROOT / "Makefile").read_text(),
+                     flags=re.MULTILINE)
+    (tmp_path / "test_sample.py").write_text(
+        "import pytest\n\ndef test_runs():\n    pass\n\ndef test_skips():\n    pytest.skip('no browser')\n")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "tests.skip_guard", "-p", "no:cacheprovider",
+               str(tmp_path / "test_sample.py")]
+
+    def run(strict: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "LSTMLAB_NO_SKIPS": strict}
+        return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+
+    strict, relaxed = run("1"), run("0")
+    assert strict.returncode == 1 and "test_sample.py::test_skips" in strict.stdout
+    assert relaxed.returncode == 0, relaxed.stdout
 
 
 @pytest.mark.parametrize(("section", "option", "value"), [

@@ -153,7 +153,8 @@ def test_na_markers_of_r_sas_and_excel_count_as_missing():
 
 
 def _xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
+
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():

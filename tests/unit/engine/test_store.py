@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from models.config import ForecastConfig
@@ -150,7 +151,6 @@ def test_delete_removes_files_but_not_active_runs(store):
 
 
 def test_plain_turns_numpy_and_non_finite_values_into_json():
-    np = pytest.importorskip("numpy")
     value = plain({"a": np.float32(1.5), "b": np.array([1.0, np.inf]), 3: (np.int64(2), float("-inf"))})
     assert value == {"a": 1.5, "b": [1.0, None], "3": [2, None]}
     json.dumps(value, allow_nan=False)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from models.errors import TrainingCancelled
-
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
-
-from models.train import fastfit  # noqa: E402
-from models.train.keras_models import build_classifier, build_forecaster, make_optimizer  # noqa: E402
+from models.train import fastfit
+from models.train.keras_models import build_classifier, build_forecaster, make_optimizer
 
 N_SAMPLES, BATCH, EPOCHS = 23, 5, 3  # 23 = 4 full batches of 5 + a partial batch of 3
 

@@ -8,18 +8,16 @@ import json
 import math
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
 from models.config import ForecastConfig
 from models.data import load_series
 from models.errors import ConfigError, TrainingCancelled
+from models.forecast import pipeline as forecast
 from models.results import EpochReport
-
-keras = pytest.importorskip("keras")
-
-from models.forecast import pipeline as forecast  # noqa: E402
-from models.train.forecaster import train_forecaster  # noqa: E402
+from models.train.forecaster import train_forecaster
 
 DATA = Path(__file__).resolve().parents[3] / "data"
 TINY = ForecastConfig(look_back=12, units=4, epochs=3, batch_size=16, forecast_steps=6, seed=3)

@@ -11,12 +11,10 @@ import io
 import numpy as np
 import pytest
 
+import models.train.lessons as toy_training
 from models.errors import TrainingCancelled
 from models.lessons import tasks as toy_tasks
 from models.networks import numpy_rnn
-
-keras = pytest.importorskip("keras")
-toy_training = pytest.importorskip("models.train.lessons")
 
 pytestmark = pytest.mark.slow
 

@@ -1,0 +1,91 @@
+"""The verdict, branch by branch: which baseline it names, the percentages, the hint when the network
+loses, and the plain words for baselines, seasons and horizons."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.forecast.verdict import Verdict, baseline_phrase, horizon_words, make_verdict
+
+BASELINES = {"persistence": 48.0, "seasonal_naive": 41.85, "arima": 14.62, "drift": None}
+
+
+def test_the_network_is_compared_with_the_best_scored_baseline():
+    verdict = make_verdict(22.15, BASELINES, cell="lstm", season_length=12, frequency="monthly",
+                           look_back=12, transform="diff", epochs=100)
+    assert verdict.best_baseline == "arima" and verdict.kind == "worse"
+    assert verdict.percent == pytest.approx((14.62 - 22.15) / 14.62 * 100)
+    assert verdict.text == ("The LSTM is 52% worse than ARIMA one step ahead: try a different look-back or "
+                            "more units; some series are hard to beat.")
+    assert verdict.to_dict() == {"verdict": verdict.text, "verdict_kind": "worse", "best_baseline": "arima",
+                                 "improvement_percent": round(verdict.percent, 2)}
+
+
+def test_a_win_over_the_horizon_in_the_words_of_the_frequency():
+    verdict = make_verdict(10.0, {"seasonal_naive": 20.0, "ets": 12.5}, cell="gru", horizon=12,
+                           frequency="monthly", season_length=12)
+    assert (verdict.kind, verdict.best_baseline, verdict.percent) == ("better", "ets", 20.0)
+    assert verdict.text == "The GRU is 20% better than exponential smoothing (ETS) over 12 months ahead."
+    narrow = make_verdict(9.99, {"theta": 10.0}, cell="rnn")
+    assert narrow.text == "The simple RNN is less than 1% better than the Theta method one step ahead."
+
+
+def test_a_tie_counts_as_a_loss():
+    verdict = make_verdict(5.0, {"mean": 5.0}, epochs=20)
+    assert verdict.kind == "worse" and verdict.percent == 0.0
+    assert verdict.text.startswith("The LSTM is less than 1% worse than always predicting the training "
+                                   "average (mean) one step ahead: try more epochs.")
+
+
+@pytest.mark.parametrize(("settings", "hint"), [
+    ({"season_length": 12, "look_back": 3, "transform": "none", "epochs": 10},
+     "try a look-back of at least one season (12 steps)."),
+    ({"season_length": 12, "look_back": 12, "transform": "none", "epochs": 10},
+     "try the log_diff transform, which removes trend and growing swings."),
+    ({"look_back": 3, "transform": "diff", "epochs": 99}, "try more epochs."),
+    ({"look_back": 3, "transform": "diff", "epochs": 100},
+     "try a different look-back or more units; some series are hard to beat."),
+    ({}, "try a different look-back or more units; some series are hard to beat."),
+])
+def test_a_loss_ends_with_the_most_likely_fix(settings, hint):
+    assert make_verdict(30.0, {"persistence": 20.0}, **settings).text.endswith(hint)
+
+
+def test_no_baseline_a_diverged_network_and_a_perfect_baseline():
+    assert make_verdict(1.0, {"ets": None}) == Verdict(
+        "There is no baseline to compare the LSTM with.", "worse", None, None)
+    diverged = make_verdict(None, {"drift": 3.0})
+    assert diverged.kind == "worse" and diverged.best_baseline == "drift" and diverged.percent is None
+    assert diverged.rounded_percent is None and "smaller learning rate" in diverged.text
+    assert make_verdict(0.0, {"mean": 0.0}).percent == 0.0  # a perfect baseline, matched
+    beaten = make_verdict(0.5, {"mean": 0.0})
+    assert beaten.percent == -100.0 and beaten.kind == "worse"
+
+
+@pytest.mark.parametrize(("name", "season", "frequency", "phrase"), [
+    ("persistence", None, None, "repeating the last value (persistence)"),
+    ("seasonal_naive", 12, "monthly", "repeating last year's value (seasonal naive)"),
+    ("seasonal_naive", 4, "Quarterly", "repeating last year's value (seasonal naive)"),
+    ("seasonal_naive", 52, "weekly", "repeating last year's value (seasonal naive)"),
+    ("seasonal_naive", 7, "daily", "repeating last week's value (seasonal naive)"),
+    ("seasonal_naive", 24, "hourly", "repeating yesterday's value at the same hour (seasonal naive)"),
+    ("seasonal_naive", 5, "daily (weekdays)",
+     "repeating the value one season (5 steps) earlier (seasonal naive)"),
+    ("drift", None, None, "continuing the average trend of the training part (drift)"),
+    ("mean", None, None, "always predicting the training average (mean)"),
+    ("ets", None, None, "exponential smoothing (ETS)"),
+    ("theta", None, None, "the Theta method"),
+    ("arima", None, None, "ARIMA"),
+    ("prophet", None, None, "prophet"),
+])
+def test_every_baseline_has_plain_words(name, season, frequency, phrase):
+    assert baseline_phrase(name, season, frequency) == phrase
+
+
+@pytest.mark.parametrize(("horizon", "frequency", "words"), [
+    (12, "monthly", "12 months"), (1, "quarterly", "1 quarter"), (3, "yearly", "3 years"),
+    (2, "weekly", "2 weeks"), (7, "Daily", "7 days"), (24, "hourly", "24 hours"),
+    (10, None, "10 steps"), (1, "every 30 minutes", "1 step"),
+])
+def test_horizons_in_the_units_of_the_series(horizon, frequency, words):
+    assert horizon_words(horizon, frequency) == words
