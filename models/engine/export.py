@@ -13,6 +13,8 @@ Contents (when the run has them):
     series.csv          (forecast runs) the cleaned series the run trained on: time, value
     reproduce_<data>.py (forecast runs) a plain NumPy + Keras script that repeats the run from
                         series.csv, run from the unpacked folder with no arguments
+    reproduce_digits.py (digits runs) the same for a digits run, with mnist-5k.npz when the run
+                        trained on the bundled digits
 
 No TensorFlow, no Streamlit.
 """
@@ -27,12 +29,14 @@ from typing import Any
 
 import pandas as pd
 
-from models.config import ForecastConfig
+from models.config import DigitsConfig, ForecastConfig
 from models.data import to_safe_csv
+from models.digits import repro as digits_repro
+from models.digits.data import BUNDLED_PATH
 from models.engine.store import RunRecord, RunStore
 from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
 from models.forecast.repro import SERIES_FILE, reproduction_script, script_file_name
-from models.summaries import ForecastSummary
+from models.summaries import DigitsSummary, ForecastSummary
 from models.vocabulary import RunKind
 
 _RECORD_FIELDS = ("id", "kind", "state", "error", "data_name", "data_fingerprint", "shared", "created",
@@ -48,6 +52,7 @@ _DESCRIPTIONS = {
     "predictions.csv": "time, actual value, part (train/test/future) and every model's prediction",
     "model.keras": "the trained network (keras.saving.load_model)",
     "weights.npz": "the network's weights as NumPy arrays (models/networks/numpy_rnn.py reads them)",
+    "mnist-5k.npz": "the 5,000 bundled MNIST digits the run trained and tested on",
 }
 
 
@@ -76,6 +81,8 @@ def export_run(store: RunStore, run_id: str, owner: str, *, everyone: bool = Fal
             files[name] = store.read_artifact(run_id, name, owner, everyone=everyone)
     if record.kind == RunKind.FORECAST and isinstance(record.config, ForecastConfig):
         files.update(_forecast_files(record, files))
+    elif record.kind == RunKind.DIGITS and isinstance(record.config, DigitsConfig):
+        files.update(_digits_files(record))
     files = {"README.txt": _readme(record, files), **files}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -103,12 +110,28 @@ def _forecast_files(record: RunRecord, files: dict[str, bytes]) -> dict[str, byt
     return {SERIES_FILE: to_safe_csv(series), script_file_name(record.data_name): script.encode("utf-8")}
 
 
+def _digits_files(record: RunRecord) -> dict[str, bytes]:
+    """The digits reproduction script, and the bundled digits when the run trained on them."""
+    summary = record.summary if isinstance(record.summary, DigitsSummary) else DigitsSummary()
+    source = summary.source or ("keras" if record.config.source == "keras" else "bundled")
+    stored = {} if record.metrics is None else {"test_accuracy": record.metrics.test_accuracy,
+                                                "test_loss": record.metrics.test_loss}
+    files = {digits_repro.SCRIPT_NAME: digits_repro.reproduction_script(
+        record.config, source=source, stored=stored).encode("utf-8")}
+    if source == "bundled":
+        files[digits_repro.BUNDLED_FILE] = BUNDLED_PATH.read_bytes()
+    return files
+
+
 def _readme(record: RunRecord, files: dict[str, bytes]) -> bytes:
     lines = [f"LSTM Lab {record.kind} run {record.id}", f"State: {record.state}", "",
              "Files in this archive:"]
     for name in files:
         description = _DESCRIPTIONS.get(name)
-        if description is None and name.startswith("reproduce_"):
+        if name == digits_repro.SCRIPT_NAME:
+            description = ("a plain NumPy + Keras script that repeats this run and prints its test accuracy: "
+                           "python " + name)
+        elif description is None and name.startswith("reproduce_"):
             description = ("a plain NumPy + Keras script that repeats this run from series.csv and prints "
                            "every model's test RMSE: python " + name)
         lines.append(f"  {name}: {description or 'a file this run produced'}")

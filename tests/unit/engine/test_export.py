@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from models.errors import RunNotFound
 from models.results import RunResult, make_report
 from models.summaries import ForecastMetrics
 
+ROOT = Path(__file__).resolve().parents[3]
 CONFIG = ForecastConfig(look_back=3, units=5, epochs=2)
 METRICS = {"lstm": {"test_rmse": 41.5}, "seasonal_naive": {"test_rmse": 42.3}}
 
@@ -67,12 +69,16 @@ def test_a_forecast_zip_holds_settings_scores_files_and_a_reproduction_script(tm
     assert all(name in readme for name in files if name != "README.txt")
 
 
-def test_a_digits_zip_has_no_reproduction_script(tmp_path):
+def test_a_digits_zip_carries_its_script_and_the_bundled_digits(tmp_path):
     store = RunStore(tmp_path)
-    run_id = _finished_run(store, "alice", DigitsConfig(epochs=2), None, {"weights.npz": b"NPZ"})
+    run_id = _finished_run(store, "alice", DigitsConfig(epochs=2, source="bundled"), None,
+                           {"weights.npz": b"NPZ"})
     files = _unzip(export_run(store, run_id, "alice"))
     assert files["weights.npz"] == b"NPZ" and "data.csv" not in files
-    assert not any(name.startswith("reproduce_") for name in files)
+    assert files["mnist-5k.npz"] == (ROOT / "data" / "mnist-5k.npz").read_bytes()
+    script = files["reproduce_digits.py"]
+    compile(script, "reproduce_digits.py", "exec")
+    assert b"SOURCE = 'bundled'" in script and b"EPOCHS = 2" in script
 
 
 def test_only_the_owner_or_a_shared_link_can_export(tmp_path, airline_csv):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from models.cli import main as cli_main
-from models.config import FORECAST_PRESETS, ForecastConfig
+from models.config import FORECAST_PRESETS, DigitsConfig, ForecastConfig
 from models.engine.export import export_run
 from tests.engine_runs import wait_for
 
@@ -100,6 +100,27 @@ def test_the_exported_script_reproduces_the_stored_scores(exported, case):
         if "seasonal_naive" in backtest["metrics"]:
             assert _printed(output, label) == pytest.approx(backtest["metrics"]["seasonal_naive"]["rmse"],
                                                             abs=5e-7)
+
+
+@pytest.mark.slow
+def test_the_exported_digits_script_reproduces_the_stored_accuracy(lab_engine, tmp_path):
+    owner = "reproduce-digits"
+    config = DigitsConfig(source="bundled", limit=500, epochs=3, units=16, batch_size=32, optimizer="adam",
+                          learning_rate=0.01)
+    run_id = lab_engine.submit(config.to_dict(), None, None, owner)
+    record = wait_for(lab_engine, run_id, owner, lambda record: not record.active, timeout=300)
+    assert record.state == "succeeded", record.error
+    with zipfile.ZipFile(io.BytesIO(export_run(lab_engine.store, run_id, owner))) as archive:
+        archive.extractall(tmp_path)
+    out = subprocess.run([sys.executable, "reproduce_digits.py"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "500 training and 1000 test digits (bundled)" in out.stdout
+    accuracy, loss = _printed(out.stdout, "network test accuracy"), _printed(out.stdout, "network test loss")
+    print(f"digits: test accuracy stored {record.metrics.test_accuracy:.6f}, script {accuracy:.6f}; "
+          f"test loss stored {record.metrics.test_loss:.6f}, script {loss:.6f}")
+    assert accuracy == pytest.approx(record.metrics.test_accuracy, abs=0.005)  # 5 of 1,000 digits
+    assert loss == pytest.approx(record.metrics.test_loss, rel=0.01)
 
 
 @pytest.mark.slow
