@@ -9,8 +9,11 @@ start: TensorFlow start-up, graph tracing and, for ours, the XLA compile of the 
 
 * ours: ``models.train.forecaster.train_forecaster(FORECAST_PRESETS["seed"], series)``, the lab's fast
   path (``fit_fast``), fit seconds as the core measures them; then a second fit in the same process
-  (what a warm worker pays for its next run), reported for information;
-* reference: ``bench/reference/seed_airline.py``, its ``model.fit`` seconds.
+  (what a warm worker pays for its next run);
+* reference: ``bench/reference/seed_airline.py``'s ``main()``, its ``model.fit`` seconds, run twice in
+  one process the same way, so the warm ratio compares a second fit with a second fit.
+
+Like with like: the cold ratio pairs the first fits, the warm ratio the second fits.
 
 The order alternates across rounds (ours first in odd rounds) so the machine's load hits both
 alike; the seconds are medians over the rounds and the ratio is the median of the rounds' own
@@ -57,17 +60,34 @@ def child() -> int:
     return 0
 
 
+def reference_child() -> int:
+    """The reference program's ``main()`` twice in this (fresh) process; print one JSON line."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("seed_airline", REFERENCE / "seed_airline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    cold_fit, _, cold_rmse = module.main()
+    warm_fit, _, _ = module.main()
+    print(json.dumps({"fit_seconds": cold_fit, "warm_fit_seconds": warm_fit, "test_rmse": cold_rmse,
+                      "n_test_targets": 46}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of ours + reference (default 3)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--reference-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child()
+    if args.reference_child:
+        return reference_child()
 
     ours_command = python(str(Path(__file__).resolve()), "--child")
-    reference_command = python(str(REFERENCE / "seed_airline.py"))
+    reference_command = python(str(Path(__file__).resolve()), "--reference-child")
     ours, reference = alternating_rounds(args.rounds, ours_command, reference_command, "fit_seconds", "s")
 
     ours_fit = median([run["fit_seconds"] for run in ours])
@@ -80,12 +100,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"ratio of medians {ours_fit / reference_fit:.3f}")
     figure("airline seed fit, reference model.fit", reference_fit, "s", ratio=1.0, note=rounds)
     warm_fit = median([run["warm_fit_seconds"] for run in ours])
-    warm_ratio = paired_ratio(ours, reference, "fit_seconds", "warm_fit_seconds")
-    figure("airline seed fit, ours (second run in the same process)", warm_fit, "s", ratio=warm_ratio,
-           target=f"<= {TARGET:.2f}", met=warm_ratio <= TARGET, note=rounds)
+    warm_ratio = paired_ratio(ours, reference, "warm_fit_seconds")
+    figure("airline seed fit, ours (second fit in the same process)", warm_fit, "s", ratio=warm_ratio,
+           target=f"<= {TARGET:.2f}", met=warm_ratio <= TARGET,
+           note=f"{rounds}; against the reference's second fit in its own process")
+    figure("airline seed fit, reference model.fit (second fit in the same process)",
+           median([run["warm_fit_seconds"] for run in reference]), "s", ratio=1.0, note=rounds)
     figure("airline seed run total, ours (fit + predictions, baselines, scores, artifacts)",
            median([run["total_seconds"] for run in ours]), "s",
-           ratio=paired_ratio(ours, reference, "fit_seconds", "total_seconds"), note=rounds)
+           note=f"{rounds}; no ratio: the reference has no such steps")
 
     ours_rmse = median([run["test_rmse"] for run in ours])
     reference_rmse = median([run["test_rmse"] for run in reference])
