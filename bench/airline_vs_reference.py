@@ -64,6 +64,7 @@ def reference_child() -> int:
     """The reference program's ``main()`` twice in this (fresh) process; print one JSON line."""
     import importlib.util
 
+    del sys.argv[1:]  # the reference reads its epochs from sys.argv when it is loaded
     spec = importlib.util.spec_from_file_location("seed_airline", REFERENCE / "seed_airline.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
