@@ -23,9 +23,10 @@ def main() -> None:
     """Configure the page and run the selected one."""
     st.set_page_config(page_title="LSTM Lab", page_icon=":material/replay:", layout="wide")
     pages = {
+        "": [st.Page(PAGES_DIR / "home.py", title="Home", icon=":material/home:", default=True)],
         "Train": [
             st.Page(PAGES_DIR / "forecast.py", title="Forecast", icon=":material/show_chart:",
-                    url_path="forecast", default=True),
+                    url_path="forecast"),
             st.Page(PAGES_DIR / "digits.py", title="Digits", icon=":material/draw:", url_path="digits"),
         ],
         "Understand": [

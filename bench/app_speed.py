@@ -139,22 +139,23 @@ class Server:
 class Session:
     """A browser-like websocket session: ask for script runs, collect the elements they send."""
 
-    def __init__(self, connection, owner: str):
+    def __init__(self, connection, owner: str, page_name: str = ""):
         self.connection = connection
         self.owner = owner
+        self.page_name = page_name  # "" the default page, else a page's address ("forecast")
         self.fragments: set[str] = set()  # ids of the fragments the page has drawn
 
     @classmethod
-    async def open(cls, server: Server, owner: str) -> Session:
+    async def open(cls, server: Server, owner: str, page_name: str = "") -> Session:
         from tornado.httpclient import HTTPRequest
         from tornado.websocket import websocket_connect
 
         request = HTTPRequest(f"ws://127.0.0.1:{server.port}/_stcore/stream",
                               headers={"Sec-WebSocket-Protocol": "streamlit"}, request_timeout=60)
-        return cls(await websocket_connect(request), owner)
+        return cls(await websocket_connect(request), owner, page_name)
 
     async def run(self, widgets: list | None = None, fragment: str = "") -> tuple[float, list]:
-        """One script run of the default page, or of one of its fragments as the browser's timer
+        """One script run of the session's page, or of one of its fragments as the browser's timer
         asks for it; (milliseconds to script_finished, new elements).
 
         Raises RuntimeError when the page shows an exception.
@@ -165,6 +166,7 @@ class Session:
         message = BackMsg()
         message.rerun_script.query_string = f"u={self.owner}"
         message.rerun_script.page_script_hash = ""
+        message.rerun_script.page_name = self.page_name  # the Forecast page by its address
         message.rerun_script.widget_states.widgets.extend(widgets or [])
         if fragment:
             message.rerun_script.fragment_id = fragment
@@ -216,7 +218,7 @@ def cold_start() -> dict[str, float]:
             figures["html"] = time.perf_counter() - server.started
 
             async def first_page() -> None:
-                session = await Session.open(server, OWNER)
+                session = await Session.open(server, OWNER, "forecast")
                 try:
                     await session.run()
                 finally:
@@ -267,7 +269,7 @@ def live_server(reruns: int) -> dict[str, object]:
             store = RunStore(Path(folder))
 
             async def drive() -> None:
-                session = await Session.open(server, OWNER)
+                session = await Session.open(server, OWNER, "forecast")
                 try:
                     _, elements = await session.run()
                     deadline = time.perf_counter() + WARM_TIMEOUT
@@ -375,6 +377,7 @@ def apptest_reruns(reruns: int) -> dict[str, object]:
             at = AppTest.from_file(str(ENTRY), default_timeout=60)
             at.query_params["u"] = OWNER
             at.query_params["run"] = long
+            at.switch_page("app_pages/forecast.py")
             started = time.perf_counter()
             at.run()
             figures["first_run_ms"] = (time.perf_counter() - started) * 1000

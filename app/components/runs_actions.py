@@ -9,6 +9,7 @@ import streamlit as st
 from app import runtime
 from app.components.messages import show_error
 from app.components.runs_table import run_label
+from app.identity import OWNER_PARAM
 from models.engine.export import export_file_name, export_run
 from models.engine.store import RunRecord
 from models.errors import LabError
@@ -40,7 +41,11 @@ def show(records: list[RunRecord], owner: str) -> None:
     chosen = st.selectbox("Run", list(by_id), key="actions-run", format_func=lambda i: run_label(by_id[i]))
     record = by_id[chosen]
     link = app_base_url() + result_path(record)
-    st.markdown(f"**Link to its result page** — [open]({link})")
+    # Your own "open" link carries your token, so a new tab of this browser is you; the link to copy
+    # does not, so sending it never hands anyone your runs.
+    yours = f"{link}&{OWNER_PARAM}={owner}" if record.mine else link
+    st.markdown(f"**Its result page** — [open in a new tab]({yours})")
+    st.caption("The link to send (it opens the run for others once you share it):")
     st.code(link, language=None)
     if record.mine:
         shared = st.toggle("Share", value=record.shared, key=f"share-{record.id}",

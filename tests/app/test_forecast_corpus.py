@@ -25,6 +25,7 @@ MANIFEST = list(csv.DictReader((REAL / "manifest.csv").open(encoding="utf-8")))
 def open_with(name: str, data: bytes) -> AppTest:
     at = AppTest.from_file(ENTRY, default_timeout=60)
     at.query_params["u"] = f"corpus-test-{uuid.uuid4().hex}"
+    at.switch_page("app_pages/forecast.py")
     at.run()
     at.segmented_control(key="forecast-data-source").set_value("upload").run()
     at.file_uploader(key="forecast-data-upload").set_value((name, data, "application/octet-stream")).run()

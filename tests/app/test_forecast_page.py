@@ -50,11 +50,12 @@ def new_owner() -> str:
 
 
 def open_page(owner: str, run_id: str | None = None) -> AppTest:
-    """The Forecast page (the app's default page) as ``owner``, optionally with ``?run=<id>``."""
+    """The Forecast page (``/forecast``) as ``owner``, optionally with ``?run=<id>``."""
     at = AppTest.from_file(ENTRY, default_timeout=60)
     at.query_params["u"] = owner
     if run_id:
         at.query_params["run"] = run_id
+    at.switch_page("app_pages/forecast.py")
     at.run()
     assert not at.exception, at.exception
     return at

@@ -2,13 +2,15 @@
 
 import pytest
 
-PAGES = ["app_pages/forecast.py", "app_pages/digits.py", "app_pages/learn.py", "app_pages/runs.py"]
+PAGES = ["app_pages/home.py", "app_pages/forecast.py", "app_pages/digits.py", "app_pages/learn.py",
+         "app_pages/runs.py"]
 
 
-def test_default_page_is_forecast(app):
+def test_the_front_door_is_home(app):
     app.run()
     assert not app.exception
-    assert app.title[0].value == "Forecast"
+    assert app.title[0].value == "LSTM Lab"
+    assert [button.label for button in app.button] == ["Start", "Start", "Start"]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -72,7 +72,9 @@ def test_table_compare_and_actions(lab_app, lab_engine, two_forecasts):
     # One run: its link, Share, export, delete with confirmation.
     run_id = ids[0]
     at.selectbox(key="actions-run").set_value(run_id).run()
-    assert any(f"/forecast?run={run_id}" in code.value for code in at.code)
+    assert any(f"/forecast?run={run_id}" in code.value and owner not in code.value for code in at.code)
+    # The owner's own link opens the run in a new tab of the same browser: it carries the owner's token.
+    assert any(f"/forecast?run={run_id}&u={owner})" in text.value for text in at.markdown)
     at.toggle(key=f"share-{run_id}").set_value(True).run()
     assert lab_engine.store.get_run(run_id, owner).shared
     assert at.get("download_button"), "no export button"

@@ -115,7 +115,7 @@ def error_lines(page: Page) -> list[str]:
 def test_bad_uploads_give_one_plain_line_names_stay_text_and_the_page_keeps_working(server, page, shot):
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    open_forecast(page, server)
+    open_forecast(page, f"{server}/forecast")
     page.get_by_role("radio", name="Upload a CSV file").click()
     expect(page.get_by_text("CSV file (up to 20 MB)")).to_be_visible(timeout=30_000)
     file_input = page.locator('input[type="file"]')
@@ -174,7 +174,7 @@ def test_bad_uploads_give_one_plain_line_names_stay_text_and_the_page_keeps_work
 @pytest.mark.slow
 def test_reload_mid_run_shows_the_same_run_live_and_cancel_stops_it(server, server_data_dir, page, shot):
     store = RunStore(server_data_dir)
-    open_forecast(page, server)
+    open_forecast(page, f"{server}/forecast")
     # Minutes of training at batch size 1: still training long after the reload; Cancel ends it.
     owner, run_id = start_run(page, Epochs=2000, Units=64, **{"Batch size": 1})
     record = store.get_run(run_id, owner)
@@ -212,7 +212,7 @@ def test_reload_mid_run_shows_the_same_run_live_and_cancel_stops_it(server, serv
 def test_closing_the_tab_mid_run_the_run_finishes_and_is_listed(server, server_data_dir, page, shot):
     store = RunStore(server_data_dir)
     epochs = 600  # tens of seconds: still training when the tab closes, then it ends by itself
-    open_forecast(page, server)
+    open_forecast(page, f"{server}/forecast")
     owner, run_id = start_run(page, Epochs=epochs, Units=64)
     expect(progress(page)).to_contain_text(EPOCH, timeout=TRAIN_TIMEOUT)
     shot(page, "reliability-close-tab-before")

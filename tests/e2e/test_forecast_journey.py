@@ -47,7 +47,8 @@ def first_forecast(page: Page, url: str) -> dict[str, float]:
 
 
 def test_a_new_user_sees_the_airline_forecast_after_one_click(server, page, shot):
-    cold = first_forecast(page, server)  # a fresh server: its worker may still be importing TensorFlow
+    # A fresh server: its worker may still be importing TensorFlow.
+    cold = first_forecast(page, f"{server}/forecast")
     expect(page.get_by_text("Airline passengers: monthly totals")).to_be_visible()
     verdict = page.locator('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentWarning"]')
     # Over a year ahead, against the best of every baseline (statistical ones included).
@@ -59,7 +60,7 @@ def test_a_new_user_sees_the_airline_forecast_after_one_click(server, page, shot
     # A second new user (new browser context, new owner token) on the now warm server.
     context = page.context.browser.new_context(viewport=page.viewport_size)
     try:
-        warm = first_forecast(context.new_page(), server)
+        warm = first_forecast(context.new_page(), f"{server}/forecast")
     finally:
         context.close()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -70,7 +71,7 @@ def test_a_new_user_sees_the_airline_forecast_after_one_click(server, page, shot
 
 
 def test_upload_a_csv_train_tiny_and_download_the_results(server, page, shot, tmp_path):
-    page.goto(server)
+    page.goto(f"{server}/forecast")
     expect(page.get_by_role("heading", name="Forecast", exact=True)).to_be_visible(timeout=60_000)
     page.get_by_role("radio", name="Upload a CSV file").click()
     # The size limit is stated next to the uploader.

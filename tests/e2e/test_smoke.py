@@ -1,9 +1,28 @@
-"""The app serves and renders in a real browser."""
+"""The front door in a real browser: Home, one click to a forecast being trained, and the run's
+link opening the same result in a new tab of the same browser."""
+
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
+from tests.e2e.test_forecast_journey import TRAIN_TIMEOUT, result_chart
 
-def test_app_opens_in_chromium(server, page, shot):
+
+def test_home_demo_to_a_result_and_its_link_in_a_new_tab(server, page, shot):
     page.goto(server)
-    expect(page.get_by_role("heading", name="Forecast")).to_be_visible(timeout=30_000)
-    assert shot(page, "smoke-forecast").stat().st_size > 0
+    expect(page.get_by_role("heading", name="LSTM Lab", exact=True)).to_be_visible(timeout=30_000)
+    assert shot(page, "home").stat().st_size > 0
+    page.get_by_role("button", name="Start").first.click()
+    expect(page.get_by_role("heading", name="Forecast", exact=True)).to_be_visible(timeout=30_000)
+    expect(result_chart(page)).to_be_visible(timeout=TRAIN_TIMEOUT)
+    shot(page, "home-demo-forecast-result")
+    query = parse_qs(urlsplit(page.url).query)
+    assert urlsplit(page.url).path.endswith("/forecast") and query["run"] and query["u"]
+
+    # The address typed or opened in a new tab of the same browser: the same run, no "not found".
+    tab = page.context.new_page()
+    tab.goto(f"{server}/forecast?u={query['u'][0]}&run={query['run'][0]}")
+    expect(result_chart(tab)).to_be_visible(timeout=60_000)
+    expect(tab.get_by_text("Page not found")).to_have_count(0)
+    shot(tab, "home-demo-link-new-tab")
+    tab.close()

@@ -101,6 +101,7 @@ class Session:
         self.timings: list[float] = []  # the list each rerun's seconds go to (one per phase)
         self.at = AppTest.from_file(ENTRY, default_timeout=RERUN_TIMEOUT)
         self.at.query_params["u"] = owner
+        self.at.switch_page("app_pages/forecast.py")
         self.run_id: str | None = None
         self.shown_positions: list[int] = []  # queue positions this page showed while the run waited
 
