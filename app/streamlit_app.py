@@ -17,11 +17,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
+# A file served by the app itself: a ":material/...:" page icon makes the browser fetch the favicon
+# from a font host, which fails offline and sends a request off the machine.
+FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 
 
 def main() -> None:
     """Configure the page and run the selected one."""
-    st.set_page_config(page_title="LSTM Lab", page_icon=":material/replay:", layout="wide")
+    st.set_page_config(page_title="LSTM Lab", page_icon=str(FAVICON), layout="wide")
     pages = {
         "": [st.Page(PAGES_DIR / "home.py", title="Home", icon=":material/home:", default=True)],
         "Train": [

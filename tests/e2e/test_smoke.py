@@ -1,5 +1,5 @@
-"""The front door in a real browser: Home, one click to a forecast being trained, and the run's
-link opening the same result in a new tab of the same browser."""
+"""The front door in a real browser: Home, one click to a forecast being trained, the run's link
+opening the same result in a new tab of the same browser, and no request leaving the machine."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -9,6 +9,8 @@ from tests.e2e.test_forecast_journey import TRAIN_TIMEOUT, result_chart
 
 
 def test_home_demo_to_a_result_and_its_link_in_a_new_tab(server, page, shot):
+    hosts: set[str] = set()  # every host the pages ask for anything: the app must serve it all itself
+    page.context.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or ""))
     page.goto(server)
     expect(page.get_by_role("heading", name="LSTM Lab", exact=True)).to_be_visible(timeout=30_000)
     assert shot(page, "home").stat().st_size > 0
@@ -26,3 +28,4 @@ def test_home_demo_to_a_result_and_its_link_in_a_new_tab(server, page, shot):
     expect(tab.get_by_text("Page not found")).to_have_count(0)
     shot(tab, "home-demo-link-new-tab")
     tab.close()
+    assert hosts <= {"127.0.0.1", "localhost", ""}, f"requests left the machine: {sorted(hosts)}"
