@@ -39,10 +39,18 @@ StopFn = Callable[[], bool]
 
 
 def make_report(epoch: int, epochs: int, loss: float, started: float, now: float,
-                val_loss: float | None = None, **metrics: float) -> EpochReport:
-    """An EpochReport with elapsed time and a linear estimate of the time left."""
+                val_loss: float | None = None, *, first: dict[str, Any] | None = None,
+                **metrics: float) -> EpochReport:
+    """An EpochReport with elapsed time and an estimate of the time left.
+
+    ``first``: this fit's first epoch report (as a dict). The estimate uses only the epochs after it,
+    since the first one also traces and compiles the graph (it overestimated short runs up to tenfold);
+    until one such epoch has ended the estimate is None, which the pages show as "estimating".
+    """
     elapsed = max(0.0, now - started)
-    eta = elapsed / epoch * (epochs - epoch) if epoch > 0 else None
+    eta = None
+    if first is not None and epoch > first["epoch"]:
+        eta = (elapsed - first["elapsed"]) / (epoch - first["epoch"]) * (epochs - epoch)
     return EpochReport(epoch=epoch, epochs=epochs, loss=float(loss),
                        val_loss=None if val_loss is None else float(val_loss),
                        metrics={k: float(v) for k, v in metrics.items()}, elapsed=elapsed, eta=eta)

@@ -112,7 +112,7 @@ st.caption("Teach a recurrent network to read handwritten digits row by row, as 
 what_is_mnist()
 record = digits_results.current_run(owner)
 if train_section(owner, busy=record is not None and record.active and record.mine):
-    record = digits_results.current_run(owner)  # the run just queued
+    st.rerun()  # draw the page again at once: Train disabled, saying why, and the new run's panel
 if record is not None:
     record = progress_section(record, owner)
     if record.state == RunState.SUCCEEDED:

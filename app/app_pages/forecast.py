@@ -25,15 +25,16 @@ def is_forecast(record: RunRecord) -> bool:
     return record.kind == RunKind.FORECAST
 
 
-def train(config, choice: data_input.DataChoice, owner: str) -> None:
-    """Queue a run and make it the page's current run; returns at once."""
+def train(config, choice: data_input.DataChoice, owner: str) -> bool:
+    """Queue a run and make it the page's current run; returns at once (False after an error)."""
     try:
         run_id = runtime.engine().submit(config, choice.data, choice.name, owner,
                                          values=choice.series.values)
     except LabError as error:
         show_error(error, icon=":material/block:")
-        return
+        return False
     current_run.remember(RUN_KEY, run_id)
+    return True
 
 
 owner = current_owner()
@@ -62,9 +63,8 @@ clicked = train_row.button(
 with train_row:
     st.page_link("app_pages/runs.py", label="All your runs", icon=":material/table_rows:",
                  query_params={"u": owner})
-if clicked and config is not None and choice is not None and not busy:
-    train(config, choice, owner)
-    record = current_run.current_run(owner, RUN_KEY, is_forecast)
+if clicked and config is not None and choice is not None and not busy and train(config, choice, owner):
+    st.rerun()  # draw the page again at once: Train disabled, saying why, and the new run's panel
 engine_error = runtime.engine().error
 if engine_error:
     show_error(engine_error, icon=":material/error:")

@@ -46,7 +46,8 @@ def progress_line(record: RunRecord) -> tuple[float, str]:
     fraction = min(1.0, report.epoch / max(1, report.epochs))
     line = f"Epoch {report.epoch} of {report.epochs} · elapsed {format_seconds(report.elapsed)}"
     if record.active:
-        line += f" · about {format_seconds(report.eta)} left"
+        line += " · estimating the time left…" if report.eta is None else (
+            f" · about {format_seconds(report.eta)} left")
     return fraction, line
 
 

@@ -68,7 +68,7 @@ def train_classifier(config: DigitsConfig, progress: ProgressFn | None = None,
                               "try a smaller learning rate.")
         report = make_report(epoch + 1, config.epochs, logs["loss"], started, time.perf_counter(),
                              val_loss=logs.get("val_loss"), accuracy=logs["accuracy"],
-                             val_accuracy=logs["val_accuracy"])
+                             val_accuracy=logs["val_accuracy"], first=history[0] if history else None)
         history.append(report.to_dict())
         if progress is not None:
             progress(report)

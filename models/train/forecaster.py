@@ -89,6 +89,7 @@ def train_forecaster(
             started,
             time.perf_counter(),
             val_loss=logs.get("val_loss"),
+            first=history[0] if history else None,
         )
         report = _finite_report(report)
         history.append(report.to_dict())

@@ -222,7 +222,8 @@ def _fit(model: keras.Model, config: LearnConfig, x_train: np.ndarray, y_train: 
                               "try a smaller learning rate.")
         report = make_report(epochs_before + epoch + 1, epochs_total, logs["loss"], started,
                              time.perf_counter(), val_loss=logs.get("val_loss"), accuracy=logs["accuracy"],
-                             val_accuracy=logs["val_accuracy"], **(extra or {}))
+                             val_accuracy=logs["val_accuracy"], first=history[0] if history else None,
+                             **(extra or {}))
         history.append(report.to_dict())
         if progress is not None:
             progress(report)
