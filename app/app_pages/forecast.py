@@ -11,8 +11,15 @@ from __future__ import annotations
 import streamlit as st
 
 from app import runtime
-from app.components import current_run, data_input, forecast_results, forecast_settings, run_panel
-from app.components.messages import escape_markdown, show_error
+from app.components import (
+    current_run,
+    data_input,
+    forecast_results,
+    forecast_settings,
+    run_panel,
+    stale_result,
+)
+from app.components.messages import escape_markdown, show_error, show_warning
 from app.identity import current_owner
 from models.engine.store import RunRecord
 from models.errors import LabError
@@ -34,6 +41,7 @@ def train(config, choice: data_input.DataChoice, owner: str) -> bool:
         show_error(error, icon=":material/block:")
         return False
     current_run.remember(RUN_KEY, run_id)
+    stale_result.remember(run_id, choice, config)
     return True
 
 
@@ -75,4 +83,12 @@ if record is not None:
     record = run_panel.show(record.id, owner, key="forecast-run")
     if record is not None and record.state == RunState.SUCCEEDED:
         st.header("4. Result", anchor=False)
-        forecast_results.show(record, owner)
+        changed = stale_result.changes(record.id, choice, config)
+        if changed:
+            show_warning("This result belongs to earlier data or settings: " + "; ".join(changed)
+                         + ". Click Train for a result on what the page shows now.",
+                         icon=":material/history:")
+            with st.expander("The earlier result", expanded=False):
+                forecast_results.show(record, owner)
+        else:
+            forecast_results.show(record, owner)

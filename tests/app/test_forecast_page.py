@@ -277,6 +277,12 @@ def test_train_tiny_run_see_chart_metrics_downloads_and_share_by_link(engine):
     assert labels == ["Predictions (CSV)", "Trained model (.keras)", "Settings (JSON)",
                       "Run with script (.zip)"]
 
+    # Other data on the page: the result is said to belong to the earlier data, and folded away.
+    upload(at, "nile.csv", (ROOT / "data" / "nile-flow.csv").read_bytes())
+    stale = [alert.value for alert in at.warning if "belongs to earlier data" in alert.value]
+    assert stale and "the data is now nile.csv" in stale[0], [alert.value for alert in at.warning]
+    assert [expander.label for expander in at.expander if expander.label == "The earlier result"]
+
     # Someone else with the link sees nothing until the owner shares the run.
     stranger = new_owner()
     other = open_page(stranger, run_id=run_id)
