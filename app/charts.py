@@ -10,7 +10,7 @@ from models.results import EpochReport
 
 
 def loss_curves(history: Sequence[EpochReport], title: str = "Loss per epoch",
-                held_out_label: str = "validation loss") -> go.Figure:
+                held_out_label: str = "test-part loss") -> go.Figure:
     """Training loss and (when reported) the held-out loss against the epoch number."""
     epochs = [report.epoch for report in history]
     figure = go.Figure()

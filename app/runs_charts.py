@@ -38,7 +38,7 @@ def predictions_overlay(predictions: Mapping[str, pd.DataFrame]) -> go.Figure:
 
 
 def loss_overlay(histories: Mapping[str, Sequence[EpochReport]]) -> go.Figure:
-    """Training loss per epoch of several runs (validation loss dotted, same colour order)."""
+    """Training loss per epoch of several runs (test-part loss dotted, same colour order)."""
     figure = go.Figure()
     for label, history in histories.items():
         epochs = [report.epoch for report in history]
@@ -46,7 +46,7 @@ def loss_overlay(histories: Mapping[str, Sequence[EpochReport]]) -> go.Figure:
                                     name=f"{label} · training", legendgroup=label))
         if any(report.val_loss is not None for report in history):
             figure.add_trace(go.Scatter(x=epochs, y=[report.val_loss for report in history], mode="lines",
-                                        line={"dash": "dot"}, name=f"{label} · validation",
+                                        line={"dash": "dot"}, name=f"{label} · test part",
                                         legendgroup=label))
     figure.update_layout(title="Loss per epoch", xaxis_title="epoch", yaxis_title="loss", yaxis_type="log",
                          **_LAYOUT)

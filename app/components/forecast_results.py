@@ -15,6 +15,7 @@ import streamlit as st
 from app import forecast_charts, runtime
 from app.components import forecast_settings
 from app.components.messages import escape_markdown
+from app.glossary import score_help
 from models.engine.export import export_file_name, export_run
 from models.engine.store import RunRecord
 from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
@@ -91,7 +92,7 @@ def _multi_step(summary: ForecastSummary, network: str, key: str) -> None:
     st.subheader(f"Scores over {summary.horizon} steps ahead", anchor=False)
     st.dataframe(
         backtest_table(backtest, intervals.get("test_coverage") or {}, network), key=f"{key}-backtest",
-        column_config={column: st.column_config.NumberColumn(format="%.2f")
+        column_config={column: st.column_config.NumberColumn(format="%.2f", help=score_help(column))
                        for column in (*BACKTEST_COLUMNS.values(), "80% interval coverage",
                                       "95% interval coverage")})
     points = f"{origins} point{'s' if origins > 1 else ''}"
@@ -158,7 +159,8 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
     st.subheader("Scores on the test part, one step ahead", anchor=False)
     st.dataframe(
         metrics_table(metrics, network), key=f"{key}-metrics",
-        column_config={column: st.column_config.NumberColumn(format="%.3f" if "MASE" in column else "%.2f")
+        column_config={column: st.column_config.NumberColumn(format="%.3f" if "MASE" in column else "%.2f",
+                                                             help=score_help(column))
                        for column in METRIC_COLUMNS.values()})
     st.caption("Every model is scored on the same test points, one step ahead (with the actual value "
                "before each point known), in the units of the data; lower is better. MAPE and sMAPE are "
