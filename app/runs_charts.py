@@ -14,10 +14,11 @@ _LAYOUT = {"height": 380, "margin": {"l": 40, "r": 10, "t": 50, "b": 40},
            "legend": {"orientation": "h", "y": -0.3}}
 
 
-def predictions_overlay(predictions: Mapping[str, pd.DataFrame]) -> go.Figure:
+def predictions_overlay(predictions: Mapping[str, pd.DataFrame], small: bool = False) -> go.Figure:
     """The actual series once and each run's network predictions (``network`` column) over time.
 
-    ``predictions``: run label -> its predictions.csv table (time, actual, part, network, ...).
+    ``predictions``: run label -> its predictions.csv table (time, actual, part, network, ...), all
+    on the same series. ``small``: one run's chart among several, titled with its label.
     """
     figure = go.Figure()
     for index, (label, frame) in enumerate(predictions.items()):
@@ -32,8 +33,9 @@ def predictions_overlay(predictions: Mapping[str, pd.DataFrame]) -> go.Figure:
     if len(test):
         figure.add_vrect(x0=test.iloc[0], x1=test.iloc[-1], fillcolor="grey", opacity=0.08, line_width=0,
                          annotation_text="test part", annotation_position="top left")
-    figure.update_layout(title="Predictions of the chosen runs", xaxis_title="time", yaxis_title="value",
-                         **_LAYOUT)
+    title = next(iter(predictions)) if small else "Predictions of the chosen runs"
+    figure.update_layout(title=title, xaxis_title="time", yaxis_title="value",
+                         **{**_LAYOUT, "height": 300 if small else _LAYOUT["height"]})
     return figure
 
 
@@ -48,8 +50,9 @@ def loss_overlay(histories: Mapping[str, Sequence[EpochReport]]) -> go.Figure:
             figure.add_trace(go.Scatter(x=epochs, y=[report.val_loss for report in history], mode="lines",
                                         line={"dash": "dot"}, name=f"{label} · test part",
                                         legendgroup=label))
-    figure.update_layout(title="Loss per epoch", xaxis_title="epoch", yaxis_title="loss", yaxis_type="log",
-                         **_LAYOUT)
+    # Log scale, labelled at 1, 2 and 5 of each decade only ("D1" labels every digit, and they collide).
+    figure.update_layout(title="Loss per epoch", xaxis_title="epoch", yaxis_title="loss",
+                         yaxis={"type": "log", "dtick": "D2", "tickformat": ".2g"}, **_LAYOUT)
     return figure
 
 

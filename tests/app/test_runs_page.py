@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from page_helpers import plotly_keys
@@ -17,6 +18,7 @@ from models.errors import RunNotFound
 
 pytestmark = pytest.mark.slow
 
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/runs.py"
 DEADLINE = 240.0
 TINY = ForecastConfig(epochs=2, units=2, look_back=2, batch_size=16, transform="none", forecast_steps=0)
@@ -61,13 +63,16 @@ def test_table_compare_and_actions(lab_app, lab_engine, two_forecasts):
     # Compare: scores side by side, predictions and losses overlaid, the differing setting marked.
     at.multiselect(key="compare-runs").set_value(ids).run()
     assert not at.exception, at.exception
-    scores = next(frame.value for frame in at.dataframe if "network · test_rmse" in frame.value.index)
-    assert set(scores.loc["network · test_rmse"]) == stored
+    rmse_row = "network test RMSE (units of its data)"
+    scores = next(frame.value for frame in at.dataframe if rmse_row in frame.value.index)
+    assert set(scores.loc[rmse_row]) == {f"{value:,.4g}" for value in stored}
+    assert all(column.startswith("airline-passengers · LSTM · ") for column in scores.columns)
+    assert not [row for row in scores.index if "_" in row]  # people's words, no raw keys
     assert {"compare-predictions", "compare-loss"} <= set(plotly_keys(at))
     at.checkbox(key="compare-only-different").check().run()
     differing = next(frame.value for frame in at.dataframe if "dataset" in frame.value.index
-                     or "units" in frame.value.index)
-    assert list(differing.index) == ["units"]
+                     or "Units" in frame.value.index)
+    assert list(differing.index) == ["Units"]
 
     # One run: its link, Share, export, delete with confirmation.
     run_id = ids[0]
@@ -85,6 +90,16 @@ def test_table_compare_and_actions(lab_app, lab_engine, two_forecasts):
     with pytest.raises(RunNotFound):
         lab_engine.store.get_run(run_id, owner)
     assert len(my_rows(at)) == 1
+
+    # Runs on different series: one small chart each, no shared time axis.
+    nile = (ROOT / "data" / "nile-flow.csv").read_bytes()
+    other = lab_engine.submit(TINY, nile, "nile-flow.csv", owner)
+    assert lab_engine.wait(other, owner, timeout=DEADLINE).state == "succeeded"
+    at.run()
+    at.multiselect(key="compare-runs").set_value([ids[1], other]).run()
+    assert not at.exception, at.exception
+    keys = set(plotly_keys(at))
+    assert {"compare-predictions-0", "compare-predictions-1"} <= keys and "compare-predictions" not in keys
 
 
 def test_a_sweep_fills_its_leaderboard_as_runs_finish(lab_app, lab_engine):
