@@ -34,7 +34,7 @@ def changes(run_id: str, choice: DataChoice | None, config: ForecastConfig | Non
     (shown_digest, shown_settings), (digest, settings) = shown[run_id], now
     found = []
     if digest != shown_digest:
-        found.append(f"the data is now {choice.name if choice is not None else 'missing'}")
+        found.append(f"the data is now {choice.name}" if choice is not None else "no data is chosen now")
     for name, value in settings.items():
         if name in shown_settings and shown_settings[name] != value:
             label = FORECAST_KNOBS[name].label if name in FORECAST_KNOBS else name.replace("_", " ")

@@ -1,11 +1,15 @@
 """The front door in a real browser: Home, one click to a forecast being trained, the run's link
-opening the same result in a new tab of the same browser, and no request leaving the machine."""
+opening the same result in a new tab of the same browser, another file marking that result as
+earlier, and no request leaving the machine."""
 
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
 from tests.e2e.test_forecast_journey import TRAIN_TIMEOUT, result_chart
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_home_demo_to_a_result_and_its_link_in_a_new_tab(server, page, shot):
@@ -28,4 +32,13 @@ def test_home_demo_to_a_result_and_its_link_in_a_new_tab(server, page, shot):
     expect(tab.get_by_text("Page not found")).to_have_count(0)
     shot(tab, "home-demo-link-new-tab")
     tab.close()
+
+    # Another file on the page: the demo's result is said to belong to the earlier data, folded away.
+    page.get_by_role("radio", name="Upload a CSV file").click()
+    page.locator('input[type="file"]').set_input_files(str(ROOT / "data" / "electrical-equipment.csv"))
+    expect(page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Turnover")).to_be_visible(
+        timeout=60_000)
+    expect(page.get_by_text("the data is now electrical-equipment.csv")).to_be_visible(timeout=30_000)
+    expect(result_chart(page)).to_be_hidden()  # folded in "The earlier result"
+    shot(page, "home-demo-stale-after-upload")
     assert hosts <= {"127.0.0.1", "localhost", ""}, f"requests left the machine: {sorted(hosts)}"
