@@ -80,6 +80,7 @@ def run_row(record: RunRecord) -> dict[str, Any]:
         "test accuracy": test_accuracy(record),
         "seconds": duration(record),
         "started": datetime.fromtimestamp(record.created),
+        "worker": _worker_name(record.worker),
         "shared": record.shared,
         "mine": record.mine,
     }
@@ -93,7 +94,12 @@ def runs_frame(records: list[RunRecord]) -> pd.DataFrame:
 
 def run_row_columns() -> tuple[str, ...]:
     return ("run", "kind", "dataset", "settings", "state", "test RMSE", "test accuracy", "seconds", "started",
-            "shared", "mine")
+            "worker", "shared", "mine")
+
+
+def _worker_name(address: str | None) -> str:
+    """The Dask worker that trained the run, as host:port ("tcp://10.0.0.5:40123" -> "10.0.0.5:40123")."""
+    return address.split("://", 1)[-1] if address else "—"
 
 
 def show(records: list[RunRecord]) -> list[RunRecord]:
@@ -112,6 +118,7 @@ def show(records: list[RunRecord]) -> list[RunRecord]:
                 format="percent", help="Digits and roommate runs; memory runs: the LSTM at the longest N."),
             "seconds": st.column_config.NumberColumn("duration (s)", format="%.1f"),
             "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+            "worker": st.column_config.TextColumn(help="The Dask worker process that trained the run."),
             "shared": st.column_config.CheckboxColumn(help="Visible to anyone with its link."),
             "mine": st.column_config.CheckboxColumn(help="Yours, or shared with you by someone else."),
         })
