@@ -100,7 +100,9 @@ def runner_alive(identity: str | None, heartbeat: float | None, now: float | Non
         return heartbeat is not None and now - heartbeat < STALE_HEARTBEAT_SECONDS
     try:
         process = psutil.Process(int(pid_text))
-        return abs(process.create_time() - float(started_text)) < 1.0 and process.is_running()
+        # A killed process whose parent has not reaped it yet is a zombie: it no longer works.
+        return (abs(process.create_time() - float(started_text)) < 1.0 and process.is_running()
+                and process.status() != psutil.STATUS_ZOMBIE)
     except (ValueError, psutil.Error):
         return False
 

@@ -86,11 +86,27 @@ class RunStore(StoreFiles, RunnerSide):
     # -- reader side
 
     def get_run(self, run_id: str, owner: str, *, everyone: bool = False) -> RunRecord:
-        """The run if ``owner`` may see it (own or shared; ``everyone``: any run), else RunNotFound."""
+        """The run if ``owner`` may see it (own or shared; ``everyone``: any run), else RunNotFound.
+
+        A run still marked queued or running whose process is gone (a killed server or CLI runner)
+        is marked ``interrupted`` here, so whoever looks next sees the truth.
+        """
         with self._read() as connection:
             row = self._visible_row(connection, run_id, None if everyone else owner)
             positions = self._queue_positions(connection) if row["state"] == QUEUED else {}
-            return record_from_row(row, None if everyone else owner, positions)
+        orphaned = row["runner"] and not runner_alive(row["runner"], row["heartbeat"])
+        if row["state"] in ACTIVE_STATES and orphaned:
+            self._interrupt(run_id)
+            with self._read() as connection:
+                row = self._visible_row(connection, run_id, None if everyone else owner)
+        return record_from_row(row, None if everyone else owner, positions)
+
+    def _interrupt(self, run_id: str) -> None:
+        """A still active run whose process is gone becomes ``interrupted`` (compare-and-set)."""
+        with self._writing(), self._connect(immediate=True) as connection:
+            connection.execute(
+                "UPDATE runs SET state = ?, error = ?, finished = ? WHERE id = ? AND state IN (?, ?)",
+                (INTERRUPTED, INTERRUPTED_MESSAGE, time.time(), run_id, *ACTIVE_STATES))
 
     def list_runs(self, owner: str, *, everyone: bool = False, limit: int = 500) -> list[RunRecord]:
         """The owner's runs and the shared ones (``everyone``: all runs), newest first."""

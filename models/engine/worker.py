@@ -55,10 +55,14 @@ def attempt_event_name(run_id: str) -> str:
 
 
 class StopCheck:
-    """``should_stop()`` for the training loop: true once the run's cancel Event is set.
+    """``should_stop()`` for the training loop: true once the run's cancel Event is set, or once
+    nobody waits for the run any more.
 
     Cheap to call every batch: it asks the scheduler at most every ``interval`` seconds and
-    remembers a positive answer.
+    remembers a positive answer. Nobody waits when the process that submitted the run died (a killed
+    server or CLI runner): its client is gone, the scheduler releases the task and tells this worker,
+    which marks the task cancelled. A thread cannot be stopped from outside, so the task looks at its
+    own state and stops, instead of keeping a worker of an external cluster busy for nothing.
     """
 
     def __init__(self, event_name: str, interval: float = STOP_CHECK_INTERVAL):
@@ -66,6 +70,13 @@ class StopCheck:
         self._interval = interval
         self._next_check = 0.0
         self._stopped = False
+        self._worker = get_worker()
+        self._key = self._worker.get_current_task()
+
+    def orphaned(self) -> bool:
+        """True when this worker no longer holds the task as executing (released by the scheduler)."""
+        task = self._worker.state.tasks.get(self._key)
+        return task is None or task.state in ("cancelled", "released", "forgotten")
 
     def __call__(self) -> bool:
         if self._stopped:
@@ -73,6 +84,10 @@ class StopCheck:
         now = time.monotonic()
         if now >= self._next_check:
             self._next_check = now + self._interval
+            if self.orphaned():
+                logger.warning("Nobody waits for task %s any more: it stops", self._key)
+                self._stopped = True
+                return True
             try:
                 self._stopped = self._event.is_set()
             except Exception as error:  # scheduler briefly unreachable (or shutting down): look again later

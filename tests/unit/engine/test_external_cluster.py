@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -146,6 +147,38 @@ def test_the_forecast_page_trains_on_the_external_cluster(on_cluster, lab_data_d
     finally:
         runtime.shutdown()
         st.cache_resource.clear()
+
+
+def test_a_killed_background_runner_interrupts_its_run_and_frees_the_worker(on_cluster, lab_data_dir,
+                                                                           capsys):
+    from distributed import Client
+
+    # Minutes of training (no XLA for a 12-step window, 64 units, one window per step), unless stopped.
+    long = ["--epochs", "2000", "--units", "64", "--look-back", "12", "--batch-size", "1"]
+    assert cli_main(["forecast", "--sample", "airline", *long, "--background", "--json"]) == 0
+    run_id = json.loads(capsys.readouterr().out)["run_id"]
+    store = RunStore(lab_data_dir)
+    running = _wait(lambda: (record := store.get_run(run_id, CLI_OWNER)).epochs_done >= 1 and record,
+                    TIMEOUT, "the background run to train")
+    assert running.state == "running"
+    (runner,) = [process for process in psutil.process_iter(["cmdline"])
+                 if process.info["cmdline"] and process.info["cmdline"][-3:] == ["runs", "work", run_id]]
+    runner.send_signal(signal.SIGKILL)
+    killed = time.monotonic()
+
+    def shown_state() -> str:
+        assert cli_main(["runs", "show", run_id, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)["state"]
+
+    _wait(lambda: shown_state() == "interrupted", 60, "runs show to say interrupted", poll=1.0)
+    with Client(on_cluster.address, timeout=30) as client:
+        # The scheduler forgets the task at once; the worker's thread goes on until the task itself
+        # notices that nobody waits for it. Count the threads still running a task on each worker.
+        def busy() -> int:
+            return sum(client.run(lambda dask_worker: len(dask_worker.active_threads)).values())
+
+        _wait(lambda: busy() == 0, 30, "the orphaned task to stop", poll=0.5)
+    print(f"runner killed: interrupted and its worker free after {time.monotonic() - killed:.1f} s")
 
 
 def test_a_worker_killed_mid_run_fails_the_run_and_the_other_worker_goes_on(on_cluster, lab_data_dir):
