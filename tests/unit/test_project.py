@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,6 +33,24 @@ def test_dockerfile_matches_make_run():
     assert Path(make_cmd[0]).name == docker_cmd[0] == "streamlit"
     assert make_cmd[1:3] == docker_cmd[1:3] == ["run", "app/streamlit_app.py"]
     assert "8501" in docker_cmd and "--server.port" in docker_cmd
+
+
+def test_compose_runs_the_app_on_its_own_cluster_from_one_image():
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"app", "scheduler", "worker"}
+    assert {service["image"] for service in services.values()} == {services["app"]["image"]}
+    assert services["app"]["build"] == "."  # the image is the Dockerfile's
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    docker_cmd = json.loads(re.search(r"^CMD\s+(\[.*\])\s*$", dockerfile, flags=re.MULTILINE).group(1))
+    assert services["app"]["command"] == docker_cmd  # the same entry point as the image and make run
+    scheduler = services["scheduler"]["command"]
+    address = f"tcp://scheduler:{scheduler[scheduler.index('--port') + 1]}"
+    assert scheduler[:2] == ["dask", "scheduler"]
+    assert services["app"]["environment"]["LSTMLAB_SCHEDULER"] == address
+    worker = services["worker"]["command"]
+    assert worker[:3] == ["dask", "worker", address] and worker[worker.index("--nthreads") + 1] == "1"
+    assert services["app"]["volumes"] == ["lab-data:/home/lab/lab-data"]  # the run store survives
 
 
 def test_dockerfile_installs_the_pinned_requirements_as_non_root():
