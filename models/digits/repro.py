@@ -68,14 +68,24 @@ def load_digits():
 # ── 2. the network ──
 
 
+def layer_seed(index, role):
+    """LSTM Lab's seed of one random part: layer ``index``'s kernel (0) or recurrent kernel (1)."""
+    return int(np.random.SeedSequence([SEED, index, role]).generate_state(1)[0] % (2**31 - 1))
+
+
 def build_model():
-    """Recurrent layers (all but the last return sequences) then softmax: [B, 28, 28] -> [B, 10]."""
+    """Recurrent layers (all but the last return sequences) then softmax: [B, 28, 28] -> [B, 10].
+    Every initial weight is seeded from SEED, as in LSTM Lab."""
     cell = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[CELL]
     inputs = keras.Input(shape=(28, 28), name="rows")
     x = inputs
     for index in range(LAYERS):
-        x = cell(UNITS, return_sequences=index < LAYERS - 1, name=f"{CELL}_{index + 1}")(x)
-    outputs = keras.layers.Dense(10, activation="softmax", name="class_probabilities")(x)
+        x = cell(UNITS, return_sequences=index < LAYERS - 1, name=f"{CELL}_{index + 1}",
+                 kernel_initializer=keras.initializers.GlorotUniform(seed=layer_seed(index, 0)),
+                 recurrent_initializer=keras.initializers.Orthogonal(seed=layer_seed(index, 1)))(x)
+    outputs = keras.layers.Dense(10, activation="softmax", name="class_probabilities",
+                                 kernel_initializer=keras.initializers.GlorotUniform(
+                                     seed=layer_seed(LAYERS, 0)))(x)
     return keras.Model(inputs, outputs)
 
 

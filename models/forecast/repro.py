@@ -139,20 +139,30 @@ def windows(series, targets):
 # ── 3. the network ──
 
 
+def layer_seed(index, role):
+    """LSTM Lab's seed of one random part: layer ``index``'s kernel (0), recurrent kernel (1), dropout (2)."""
+    return int(np.random.SeedSequence([SEED, index, role]).generate_state(1)[0] % (2**31 - 1))
+
+
 def build_model():
-    """Recurrent layers (all but the last return sequences) then Dense(1): [B, LOOK_BACK, 1] -> [B, 1]."""
+    """Recurrent layers (all but the last return sequences) then Dense(1): [B, LOOK_BACK, 1] -> [B, 1].
+    Every initial weight and dropout mask is seeded from SEED, as in LSTM Lab."""
     cell = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[CELL]
     inputs = keras.Input(shape=(LOOK_BACK, 1), name="window")
     x = inputs
     for index in range(LAYERS):
         last = index == LAYERS - 1
         x = cell(UNITS, return_sequences=not last, unroll=LOOK_BACK <= UNROLL_MAX_LOOK_BACK,
-                 name=f"{CELL}_{index + 1}")(x)
+                 name=f"{CELL}_{index + 1}",
+                 kernel_initializer=keras.initializers.GlorotUniform(seed=layer_seed(index, 0)),
+                 recurrent_initializer=keras.initializers.Orthogonal(seed=layer_seed(index, 1)))(x)
         if DROPOUT > 0 and not last:
-            x = keras.layers.Dropout(DROPOUT, name=f"dropout_{index + 1}")(x)
+            x = keras.layers.Dropout(DROPOUT, name=f"dropout_{index + 1}", seed=layer_seed(index, 2))(x)
     if DROPOUT > 0:
-        x = keras.layers.Dropout(DROPOUT, name="dropout_out")(x)
-    outputs = keras.layers.Dense(1, name="next_value")(x)
+        x = keras.layers.Dropout(DROPOUT, name="dropout_out", seed=layer_seed(LAYERS, 2))(x)
+    outputs = keras.layers.Dense(1, name="next_value",
+                                 kernel_initializer=keras.initializers.GlorotUniform(
+                                     seed=layer_seed(LAYERS, 0)))(x)
     return keras.Model(inputs, outputs)
 
 

@@ -57,7 +57,8 @@ def train_classifier(config: DigitsConfig, progress: ProgressFn | None = None,
     keras.utils.set_random_seed(config.seed)
     x_train, y_train = as_rows(digits.x_train), digits.y_train.astype(np.int32)  # [N, 28, 28], [N]
     x_test, y_test = as_rows(digits.x_test), digits.y_test.astype(np.int32)
-    model = build_classifier(IMAGE_SIZE, IMAGE_SIZE, N_CLASSES, config.cell, config.units, config.layers)
+    model = build_classifier(IMAGE_SIZE, IMAGE_SIZE, N_CLASSES, config.cell, config.units, config.layers,
+                             seed=config.seed)
     optimizer = make_optimizer(config.optimizer, config.learning_rate)
     history: list[dict] = []
     started = time.perf_counter()

@@ -177,7 +177,7 @@ def train_forecaster(
 def _new_network(config: ForecastConfig):
     """(model, optimizer, loss) of the configured network, freshly initialised from the seed."""
     model = build_forecaster(config.look_back, 1, config.cell, config.units, config.layers, config.dropout,
-                             unroll=config.look_back <= UNROLL_MAX_LOOK_BACK)
+                             unroll=config.look_back <= UNROLL_MAX_LOOK_BACK, seed=config.seed)
     return model, make_optimizer(config.optimizer, config.learning_rate), keras.losses.MeanSquaredError()
 
 

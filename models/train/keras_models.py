@@ -1,15 +1,47 @@
-"""Keras model builders (functional API). Imports Keras: only workers and the CLI load this module."""
+"""Keras model builders (functional API). Imports Keras: only workers and the CLI load this module.
+
+Every random part of a network (each layer's initial weights, each dropout mask) gets its own seed
+derived from the run's seed (``layer_seed``). Keras would otherwise draw those seeds from Python's
+global ``random`` module, which a Dask worker's own threads also use while a run builds its network:
+the same settings then gave different numbers on a worker (airline defaults 23.65) than in the
+command line (22.15). The reproduction scripts derive the seeds the same way.
+"""
 
 from __future__ import annotations
 
 import keras
+import numpy as np
 
 _CELL_LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
 
 
+def layer_seed(seed: int | None, index: int, role: int) -> int | None:
+    """The seed of one random part: layer ``index``'s ``role`` (0 kernel, 1 recurrent kernel, 2
+    dropout), from the run's ``seed`` (None: Keras' own, unseeded)."""
+    if seed is None:
+        return None
+    return int(np.random.SeedSequence([int(seed), index, role]).generate_state(1)[0] % (2**31 - 1))
+
+
+def seeded(seed: int | None, index: int) -> dict:
+    """Keyword arguments giving a recurrent or dense layer its own seeded initial weights."""
+    if seed is None:
+        return {}
+    return {"kernel_initializer": keras.initializers.GlorotUniform(seed=layer_seed(seed, index, 0))}
+
+
+def recurrent_seeded(seed: int | None, index: int) -> dict:
+    if seed is None:
+        return {}
+    return {**seeded(seed, index),
+            "recurrent_initializer": keras.initializers.Orthogonal(seed=layer_seed(seed, index, 1))}
+
+
 def recurrent_stack(inputs, cell: str, units: int, layers: int, dropout: float = 0.0,
-                    return_sequences: bool = False, unroll: bool = False):
-    """``layers`` recurrent layers of ``cell``; all but the last return sequences.
+                    return_sequences: bool = False, unroll: bool = False, seed: int | None = None):
+    """``layers`` recurrent layers of ``cell``; all but the last return sequences. Layer ``i``
+    (0-based) and the dropout after it are seeded from ``seed`` as ``layer_seed(seed, i, ...)``; the
+    final dropout as layer ``layers``.
 
     [B, T, F] -> [B, units] (or [B, T, units] with ``return_sequences``).
     """
@@ -18,29 +50,32 @@ def recurrent_stack(inputs, cell: str, units: int, layers: int, dropout: float =
     for index in range(layers):
         last = index == layers - 1
         x = layer_class(units, return_sequences=return_sequences or not last, unroll=unroll,
-                        name=f"{cell}_{index + 1}")(x)
+                        name=f"{cell}_{index + 1}", **recurrent_seeded(seed, index))(x)
         if dropout > 0 and not last:
-            x = keras.layers.Dropout(dropout, name=f"dropout_{index + 1}")(x)
+            x = keras.layers.Dropout(dropout, name=f"dropout_{index + 1}", seed=layer_seed(seed, index, 2))(x)
     if dropout > 0:
-        x = keras.layers.Dropout(dropout, name="dropout_out")(x)
+        x = keras.layers.Dropout(dropout, name="dropout_out", seed=layer_seed(seed, layers, 2))(x)
     return x
 
 
 def build_forecaster(look_back: int, n_features: int, cell: str, units: int, layers: int = 1,
-                     dropout: float = 0.0, unroll: bool = False) -> keras.Model:
-    """Seed-style forecaster: recurrent stack then Dense(1). [B, look_back, F] -> [B, 1]."""
+                     dropout: float = 0.0, unroll: bool = False, seed: int | None = None) -> keras.Model:
+    """Seed-style forecaster: recurrent stack then Dense(1) (seeded as layer ``layers``).
+    [B, look_back, F] -> [B, 1]."""
     inputs = keras.Input(shape=(look_back, n_features), name="window")
-    x = recurrent_stack(inputs, cell, units, layers, dropout, unroll=unroll)
-    outputs = keras.layers.Dense(1, name="next_value")(x)
+    x = recurrent_stack(inputs, cell, units, layers, dropout, unroll=unroll, seed=seed)
+    outputs = keras.layers.Dense(1, name="next_value", **seeded(seed, layers))(x)
     return keras.Model(inputs, outputs, name=f"{cell}_forecaster")
 
 
 def build_classifier(time_steps: int, features: int, n_classes: int, cell: str, units: int,
-                     layers: int = 1, dropout: float = 0.0, unroll: bool = False) -> keras.Model:
+                     layers: int = 1, dropout: float = 0.0, unroll: bool = False,
+                     seed: int | None = None) -> keras.Model:
     """Seed-style sequence classifier: recurrent stack then softmax. [B, T, F] -> [B, n_classes]."""
     inputs = keras.Input(shape=(time_steps, features), name="rows")
-    x = recurrent_stack(inputs, cell, units, layers, dropout, unroll=unroll)
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="class_probabilities")(x)
+    x = recurrent_stack(inputs, cell, units, layers, dropout, unroll=unroll, seed=seed)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", name="class_probabilities",
+                                 **seeded(seed, layers))(x)
     return keras.Model(inputs, outputs, name=f"{cell}_classifier")
 
 

@@ -33,6 +33,7 @@ from models.results import ProgressFn, RunResult, StopFn, finite_or_none, make_r
 from models.summaries import MemoryMetrics, MemorySummary, RoommateMetrics, RoommateSummary  # noqa: E402
 from models.train.digits import export_weights, model_bytes  # noqa: E402
 from models.train.fastfit import fit_fast  # noqa: E402
+from models.train.keras_models import recurrent_seeded, seeded  # noqa: E402
 from models.vocabulary import RunKind  # noqa: E402
 
 _LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
@@ -50,7 +51,7 @@ def train_learn(config: LearnConfig, progress: ProgressFn | None = None,
 
 
 def build_network(cell: str, units: int, steps: int | None, features: int, classes: int,
-                  gate_bias: float | None = None) -> keras.Model:
+                  gate_bias: float | None = None, seed: int | None = None) -> keras.Model:
     """One recurrent layer and a softmax head: [B, steps, features] -> [B, classes].
 
     ``gate_bias`` b (gated cells only) starts the cell remembering: the GRU's update gate gets bias
@@ -61,8 +62,9 @@ def build_network(cell: str, units: int, steps: int | None, features: int, class
     and Ollivier 2018). Training then opens the input gate where it matters. Plain RNNs have no gate.
     """
     inputs = keras.Input(shape=(steps, features), name="steps")
-    recurrent = _LAYERS[cell](units, name=cell)
-    outputs = keras.layers.Dense(classes, activation="softmax", name="answer")(recurrent(inputs))
+    recurrent = _LAYERS[cell](units, name=cell, **recurrent_seeded(seed, 0))  # seeded: see keras_models
+    outputs = keras.layers.Dense(classes, activation="softmax", name="answer", **seeded(seed, 1))(
+        recurrent(inputs))
     model = keras.Model(inputs, outputs, name=f"{cell}_learner")
     if gate_bias is not None and cell != "rnn":
         kernel, recurrent_kernel, bias = recurrent.get_weights()  # bias: LSTM [4U] (i, f, c, o); GRU [2, 3U]
@@ -97,7 +99,7 @@ def train_roommate(config: LearnConfig, progress: ProgressFn | None = None,
         raise ConfigError(f"Give at least {config.window + 2} days of weather to train and test on.")
     keras.utils.set_random_seed(config.seed)
     model = build_network(config.cell, config.units, None, toy_tasks.DAY_FEATURES, len(toy_tasks.DISHES),
-                          config.gate_bias if config.cell != "rnn" else None)
+                          config.gate_bias if config.cell != "rnn" else None, seed=config.seed)
     history = _fit(model, config, x[:n_train], y[:n_train], x[n_train:], y[n_train:], progress,
                    should_stop, epochs_before=0, epochs_total=config.epochs)
     weights = export_weights(model)
@@ -179,7 +181,7 @@ def train_memory(config: LearnConfig, progress: ProgressFn | None = None,
             model_started = time.perf_counter()
             keras.utils.set_random_seed(config.seed)  # every cell starts from the same seed
             model = build_network(cell, config.units, length, config.symbols + 1, config.symbols,
-                                  config.gate_bias)
+                                  config.gate_bias, seed=config.seed)
             extra = {"cell": float(cell_index), "length": float(length)}
             network_history = _fit(model, config, x_train, y_train, x_test, y_test, progress, should_stop,
                                    epochs_before=slot * config.epochs, epochs_total=epochs_total,

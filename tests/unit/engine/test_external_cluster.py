@@ -1,7 +1,8 @@
 """An external Dask cluster, for real: a ``dask scheduler`` and two ``dask worker --nthreads 1``
 processes (the project's interpreter, each worker in its own working folder), with the CLI's
 ``--background`` runner, the Forecast page and the job engine pointed at them by
-``LSTMLAB_SCHEDULER``; then a worker killed with SIGKILL in the middle of a run."""
+``LSTMLAB_SCHEDULER``, each giving the same numbers as the CLI in the foreground; then the faults:
+the submitting process and a worker killed with SIGKILL in the middle of a run."""
 
 from __future__ import annotations
 
@@ -102,6 +103,23 @@ def on_cluster(cluster, lab_data_dir, monkeypatch):
     return cluster
 
 
+def _foreground(*flags: str) -> dict:
+    """``python -m models forecast --sample airline FLAGS --json`` in a fresh process: its JSON."""
+    command = [sys.executable, "-m", "models", "forecast", "--sample", "airline", *flags, "--json"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "LSTMLAB_SCHEDULER": ""})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def assert_same_numbers(record, foreground: dict) -> None:
+    """Same settings, same seed: the same test RMSE on an external worker as in the foreground."""
+    assert record.config.to_dict() == foreground["config"]
+    stored, again = record.metrics.network.test_rmse, foreground["metrics"]["network"]["test_rmse"]
+    print(f"network test RMSE: worker {stored:.9f}, foreground {again:.9f}")
+    assert stored == pytest.approx(again, rel=1e-6)
+
+
 def _ended(store: RunStore, run_id: str, owner: str):
     return _wait(lambda: (record := store.get_run(run_id, owner)) and not record.active and record,
                  TIMEOUT, f"run {run_id} to end")
@@ -124,6 +142,7 @@ def test_cli_background_and_engine_runs_train_on_the_external_workers(on_cluster
     assert forecast.state == "succeeded", forecast.error
     assert digits.state == "succeeded", digits.error
     assert {forecast.worker, digits.worker} <= addresses  # trained by the external workers
+    assert_same_numbers(forecast, _foreground("--epochs", "3", "--units", "4", "--look-back", "6"))
 
 
 def test_the_forecast_page_trains_on_the_external_cluster(on_cluster, lab_data_dir):
@@ -144,6 +163,7 @@ def test_the_forecast_page_trains_on_the_external_cluster(on_cluster, lab_data_d
         record = _ended(runtime.store(), run_id, owner)
         assert record.state == "succeeded", record.error
         assert record.worker in set(on_cluster.worker_addresses().values())
+        assert_same_numbers(record, _foreground("--epochs", "2", "--units", "4", "--look-back", "6"))
     finally:
         runtime.shutdown()
         st.cache_resource.clear()

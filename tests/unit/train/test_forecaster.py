@@ -6,6 +6,9 @@ import csv
 import io
 import json
 import math
+import random
+import threading
+import time
 from pathlib import Path
 
 import keras
@@ -33,6 +36,30 @@ def tiny_result(airline):
     reports: list[EpochReport] = []
     result = train_forecaster(TINY, airline, progress=reports.append)
     return result, reports
+
+
+def test_other_threads_drawing_random_numbers_change_nothing(airline, tiny_result):
+    """A Dask worker's own threads use Python's ``random`` while a run builds its network: the
+    network's every seed comes from the run's seed, so the numbers stay the run's own."""
+    stop = threading.Event()
+
+    def draw() -> None:
+        while not stop.is_set():
+            random.random()
+            time.sleep(0.0001)
+
+    thread = threading.Thread(target=draw, daemon=True)
+    thread.start()
+    try:
+        random.seed(12345)  # whatever state the process is in
+        busy = train_forecaster(TINY.replace(forecast_steps=0), airline)
+    finally:
+        stop.set()
+        thread.join()
+    quiet = train_forecaster(TINY.replace(forecast_steps=0), airline)
+    assert busy.metrics.network.test_rmse == quiet.metrics.network.test_rmse
+    assert busy.metrics.network.test_rmse == tiny_result[0].metrics.network.test_rmse
+    assert busy.history[0]["loss"] == quiet.history[0]["loss"]
 
 
 def _rows(result) -> list[dict[str, str]]:
