@@ -17,6 +17,7 @@ import inspect
 from models.config import DigitsConfig
 from models.digits.data import BUNDLED_PATH, BUNDLED_TEST_FRACTION, stratified_order, stratified_split
 from models.knobs import DIGITS_KNOBS
+from models.script_parts import NETWORK_PARTS
 
 BUNDLED_FILE = BUNDLED_PATH.name  # the bundled digits, carried in the zip of a run that used them
 SCRIPT_NAME = "reproduce_digits.py"
@@ -68,31 +69,16 @@ def load_digits():
 # ── 2. the network ──
 
 
-def layer_seed(index, role):
-    """LSTM Lab's seed of one random part: layer ``index``'s kernel (0) or recurrent kernel (1)."""
-    return int(np.random.SeedSequence([SEED, index, role]).generate_state(1)[0] % (2**31 - 1))
-
+{network_parts}
 
 def build_model():
     """Recurrent layers (all but the last return sequences) then softmax: [B, 28, 28] -> [B, 10].
     Every initial weight is seeded from SEED, as in LSTM Lab."""
-    cell = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[CELL]
     inputs = keras.Input(shape=(28, 28), name="rows")
     x = inputs
     for index in range(LAYERS):
-        x = cell(UNITS, return_sequences=index < LAYERS - 1, name=f"{CELL}_{index + 1}",
-                 kernel_initializer=keras.initializers.GlorotUniform(seed=layer_seed(index, 0)),
-                 recurrent_initializer=keras.initializers.Orthogonal(seed=layer_seed(index, 1)))(x)
-    outputs = keras.layers.Dense(10, activation="softmax", name="class_probabilities",
-                                 kernel_initializer=keras.initializers.GlorotUniform(
-                                     seed=layer_seed(LAYERS, 0)))(x)
-    return keras.Model(inputs, outputs)
-
-
-def make_optimizer():
-    optimizers = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
-                  "sgd": keras.optimizers.SGD}
-    return optimizers[OPTIMIZER](learning_rate=LEARNING_RATE)
+        x = recurrent_layer(index, return_sequences=index < LAYERS - 1)(x)
+    return keras.Model(inputs, output_layer(LAYERS, 10, activation="softmax", name="class_probabilities")(x))
 
 
 def main():
@@ -140,4 +126,5 @@ def reproduction_script(config: DigitsConfig | dict, *, source: str,
         f"STORED = {dict(stored or {})!r}  # what LSTM Lab stored, for comparison",
     ]
     helpers = "\n\n".join(inspect.getsource(function) for function in (stratified_order, stratified_split))
-    return _HEADER + "\n".join(lines) + "\n" + _BODY.replace("{helpers}", helpers + "\n")
+    body = _BODY.replace("{helpers}", helpers + "\n").replace("{network_parts}", NETWORK_PARTS.strip() + "\n")
+    return _HEADER + "\n".join(lines) + "\n" + body

@@ -25,6 +25,7 @@ from typing import Any
 
 from models.config import ForecastConfig
 from models.knobs import FORECAST_KNOBS
+from models.script_parts import NETWORK_PARTS
 
 SERIES_FILE = "series.csv"  # time, value: the cleaned series, written by the export beside the script
 
@@ -139,37 +140,21 @@ def windows(series, targets):
 # ── 3. the network ──
 
 
-def layer_seed(index, role):
-    """LSTM Lab's seed of one random part: layer ``index``'s kernel (0), recurrent kernel (1), dropout (2)."""
-    return int(np.random.SeedSequence([SEED, index, role]).generate_state(1)[0] % (2**31 - 1))
-
+{network_parts}
 
 def build_model():
     """Recurrent layers (all but the last return sequences) then Dense(1): [B, LOOK_BACK, 1] -> [B, 1].
     Every initial weight and dropout mask is seeded from SEED, as in LSTM Lab."""
-    cell = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[CELL]
     inputs = keras.Input(shape=(LOOK_BACK, 1), name="window")
     x = inputs
     for index in range(LAYERS):
         last = index == LAYERS - 1
-        x = cell(UNITS, return_sequences=not last, unroll=LOOK_BACK <= UNROLL_MAX_LOOK_BACK,
-                 name=f"{CELL}_{index + 1}",
-                 kernel_initializer=keras.initializers.GlorotUniform(seed=layer_seed(index, 0)),
-                 recurrent_initializer=keras.initializers.Orthogonal(seed=layer_seed(index, 1)))(x)
+        x = recurrent_layer(index, return_sequences=not last, unroll=LOOK_BACK <= UNROLL_MAX_LOOK_BACK)(x)
         if DROPOUT > 0 and not last:
             x = keras.layers.Dropout(DROPOUT, name=f"dropout_{index + 1}", seed=layer_seed(index, 2))(x)
     if DROPOUT > 0:
         x = keras.layers.Dropout(DROPOUT, name="dropout_out", seed=layer_seed(LAYERS, 2))(x)
-    outputs = keras.layers.Dense(1, name="next_value",
-                                 kernel_initializer=keras.initializers.GlorotUniform(
-                                     seed=layer_seed(LAYERS, 0)))(x)
-    return keras.Model(inputs, outputs)
-
-
-def make_optimizer():
-    optimizers = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
-                  "sgd": keras.optimizers.SGD}
-    return optimizers[OPTIMIZER](learning_rate=LEARNING_RATE)
+    return keras.Model(inputs, output_layer(LAYERS, 1, name="next_value")(x))
 
 
 def train(x_train, y_train):
@@ -330,7 +315,8 @@ def reproduction_script(config: ForecastConfig | dict[str, Any], *, data_name: s
         f"STORED_TEST_RMSE = {stored!r}  # what LSTM Lab stored, for comparison",
     ]
     script_name = script_file_name(data_name)
-    return _HEADER.replace("{script_name}", script_name) + "\n".join(lines) + "\n" + _BODY
+    body = _BODY.replace("{network_parts}", NETWORK_PARTS.strip() + "\n")
+    return _HEADER.replace("{script_name}", script_name) + "\n".join(lines) + "\n" + body
 
 
 _OTHER_COMMENTS = {  # the fields that are not knobs
