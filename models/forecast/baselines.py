@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.vocabulary import baseline_name
+
 BASELINE_NAMES = ("persistence", "seasonal_naive", "drift", "mean")
 
 
 class Baseline:
-    """Base class: ``name`` (metrics key), ``title`` (short display name), ``lag`` (values needed)."""
+    """Base class: ``name`` (metrics key), ``title`` (its name in tables and sentences, from
+    ``models.vocabulary``), ``lag`` (values needed)."""
 
     name = ""
     title = ""
@@ -61,7 +64,7 @@ class Persistence(Baseline):
     """Tomorrow equals today: the last known value."""
 
     name = "persistence"
-    title = "persistence (last value)"
+    title = baseline_name("persistence")
 
     def predict(self, values, targets):
         return self._lagged(values, targets, 1)
@@ -74,7 +77,7 @@ class SeasonalNaive(Baseline):
     """The value one season earlier (same month last year for monthly data)."""
 
     name = "seasonal_naive"
-    title = "seasonal naive (one season ago)"
+    title = baseline_name("seasonal_naive")
 
     def __init__(self, season_length: int) -> None:
         if season_length < 2:
@@ -94,7 +97,7 @@ class Drift(Baseline):
     """The last value plus the average step of the training part (a straight trend line)."""
 
     name = "drift"
-    title = "drift (last value + average trend)"
+    title = baseline_name("drift")
 
     def __init__(self) -> None:
         self.slope = 0.0
@@ -116,7 +119,7 @@ class Mean(Baseline):
     """The average of the training part, always."""
 
     name = "mean"
-    title = "mean (training average)"
+    title = baseline_name("mean")
     lag = 0
 
     def __init__(self) -> None:

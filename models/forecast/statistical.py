@@ -26,6 +26,7 @@ import warnings
 import numpy as np
 
 from models.forecast.baselines import Baseline
+from models.vocabulary import BASELINES, baseline_name
 
 STATISTICAL_NAMES = ("ets", "theta", "arima")
 # Below this many training points the automatic model choices are not worth reporting.
@@ -116,8 +117,7 @@ class ETS(StatisticalBaseline):
     """Exponential smoothing with error, trend and season chosen automatically (AutoETS, AICc)."""
 
     name = "ets"
-    label = "ETS"
-    title = "exponential smoothing (ETS)"
+    label, title = BASELINES["ets"][1], baseline_name("ets")
 
     def _new_model(self, season_length):
         from statsforecast.models import AutoETS
@@ -134,8 +134,7 @@ class Theta(StatisticalBaseline):
     """The Theta method in its standard, optimised or dynamic form, chosen automatically (AutoTheta)."""
 
     name = "theta"
-    label = "Theta"
-    title = "Theta method"
+    label, title = BASELINES["theta"][1], baseline_name("theta")
 
     def _new_model(self, season_length):
         from statsforecast.models import AutoTheta
@@ -157,8 +156,7 @@ class ARIMA(StatisticalBaseline):
     """ARIMA with orders chosen automatically (AutoARIMA, stepwise search)."""
 
     name = "arima"
-    label = "ARIMA"
-    title = "ARIMA (automatic orders)"
+    label, title = BASELINES["arima"][1], baseline_name("arima")
 
     def _new_model(self, season_length):
         from statsforecast.models import AutoARIMA
