@@ -1,12 +1,13 @@
 """The front door in a real browser: Home, one click to a forecast being trained, the run's link
 opening the same result in a new tab of the same browser, another file marking that result as
-earlier, and no request leaving the machine."""
+earlier, and no request leaving the machine; Home, one click to the digit reader, then a drawn digit."""
 
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
+from tests.e2e.test_digits_journey import TRAIN_TIMEOUT_MS, draw_stroke
 from tests.e2e.test_forecast_journey import TRAIN_TIMEOUT, result_chart
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,3 +43,16 @@ def test_home_demo_to_a_result_and_its_link_in_a_new_tab(server, page, shot):
     expect(result_chart(page)).to_be_hidden()  # folded in "The earlier result"
     shot(page, "home-demo-stale-after-upload")
     assert hosts <= {"127.0.0.1", "localhost", ""}, f"requests left the machine: {sorted(hosts)}"
+
+
+def test_home_digits_demo_then_draw_a_digit(server, page, shot):
+    page.goto(server)
+    expect(page.get_by_role("heading", name="LSTM Lab", exact=True)).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Start").nth(1).click()  # "Read handwritten digits"
+    expect(page.get_by_role("heading", name="Digits", exact=True)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Test accuracy")).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
+    shot(page, "home-demo-digits-result")
+    # A "7": a bar across the top, then a slanted stroke down.
+    draw_stroke(page, [(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)])
+    expect(page.get_by_text("It reads a")).to_be_visible(timeout=30_000)
+    shot(page, "home-demo-digits-drawn")
