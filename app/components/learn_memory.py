@@ -55,7 +55,9 @@ def _settings() -> LearnConfig | None:
                                key="memory-lengths", max_selections=6,
                                help="Sequence lengths to try; longer takes more time.")
     cells = right.multiselect("Cells", CELLS, default=list(PRESET.cells), key="memory-cells",
-                              format_func=cell_name)
+                              format_func=cell_name,
+                              help="The kinds of network to compare: a simple RNN has no gates, GRU and "
+                                   "LSTM decide with gates what to keep.")
     with st.expander("Training settings"):
         columns = st.columns(3)
         units = knob_input(columns[0].slider, LEARN_KNOBS["units"], PRESET.units, "memory-units")

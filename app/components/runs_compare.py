@@ -107,7 +107,8 @@ def show(records: list[RunRecord], owner: str) -> None:
     """Pick two or more runs and compare them."""
     chosen_ids = st.multiselect("Runs to compare", [record.id for record in records], key="compare-runs",
                                 format_func={record.id: run_label(record) for record in records}.get,
-                                placeholder="pick two or more runs")
+                                placeholder="pick two or more runs",
+                                help="Their scores, predictions, losses and settings side by side.")
     chosen = [record for record in records if record.id in chosen_ids]
     if len(chosen) < 2:
         st.info("Pick two or more runs to see their scores, predictions, loss curves and settings together.")

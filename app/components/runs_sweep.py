@@ -52,7 +52,8 @@ def _new_sweep(owner: str) -> None:
     samples = bundled_samples()
     with st.form("sweep-form"):
         sample = st.selectbox("Dataset", list(samples), key="sweep-sample",
-                              format_func=lambda name: f"{name} — {samples[name].description}")
+                              format_func=lambda name: f"{name} — {samples[name].description}",
+                              help="The bundled series every configuration of the sweep trains on.")
         axes_text = {}
         names = list(sweeps.SWEEP_SETTINGS)
         for index, (column, (default_name, default_values)) in enumerate(zip(st.columns(2), DEFAULTS,
@@ -61,7 +62,9 @@ def _new_sweep(owner: str) -> None:
                 options = names if index == 0 else [NONE, *names]
                 name = st.selectbox(f"Setting {index + 1}", options, index=options.index(default_name),
                                     key=f"sweep-setting-{index}",
-                                    format_func=lambda n: n if n == NONE else sweeps.SWEEP_SETTINGS[n].label)
+                                    format_func=lambda n: n if n == NONE else sweeps.SWEEP_SETTINGS[n].label,
+                                    help="A setting to vary: the sweep trains one run for every combination "
+                                         "of its values (and of the other setting's).")
                 values = st.text_input("Values", default_values, key=f"sweep-values-{index}",
                                        help="A few values separated by commas.")
                 if name != NONE:

@@ -1,4 +1,5 @@
-"""Every score column and every setting a page shows has help in plain words."""
+"""Every score column and every setting a page shows has help in plain words: the declarations, and
+every input widget of every page walked in AppTest."""
 
 from __future__ import annotations
 
@@ -29,4 +30,17 @@ def test_each_score_gets_its_own_words():
 def test_every_setting_on_a_page_has_help():
     knobs = [*FORECAST_KNOBS.values(), *DIGITS_KNOBS.values(), *(LEARN_KNOBS[name] for name in LEARN_WIDGETS)]
     missing = [knob.name for knob in knobs if len(knob.help.split()) < 4]
+    assert not missing, missing
+
+
+INPUTS = ("number_input", "slider", "select_slider", "selectbox", "multiselect", "radio", "toggle",
+          "checkbox", "text_input", "text_area", "segmented_control")
+
+
+@pytest.mark.parametrize("page", ["app_pages/home.py", "app_pages/forecast.py", "app_pages/digits.py",
+                                  "app_pages/learn.py", "app_pages/runs.py"])
+def test_every_input_on_every_page_has_help(lab_app, page):
+    at = lab_app(page, f"glossary-walk-{page.split('/')[-1][:-3]}-0123456789")
+    missing = [f"{kind} {widget.label!r}" for kind in INPUTS for widget in at.get(kind)
+               if len((getattr(widget, "help", None) or "").split()) < 4]
     assert not missing, missing
