@@ -2,6 +2,7 @@
 opening the same result in a new tab of the same browser, another file marking that result as
 earlier, and no request leaving the machine; Home, one click to the digit reader, then a drawn digit."""
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,13 +27,20 @@ def test_home_demo_to_a_result_and_its_link_in_a_new_tab(server, page, shot):
     query = parse_qs(urlsplit(page.url).query)
     assert urlsplit(page.url).path.endswith("/forecast") and query["run"] and query["u"]
 
-    # The address typed or opened in a new tab of the same browser: the same run, no "not found".
-    tab = page.context.new_page()
-    tab.goto(f"{server}/forecast?u={query['u'][0]}&run={query['run'][0]}")
+    # The Runs page's link to the run, opened in a new tab of the same browser: the same result.
+    page.goto(f"{server}/runs?u={query['u'][0]}")
+    link = page.get_by_role("link", name="open in a new tab")
+    run_link = re.compile(rf"/forecast\?run={query['run'][0]}&u=")
+    expect(link).to_have_attribute("href", run_link, timeout=60_000)
+    with page.context.expect_page() as opened:
+        link.click()
+    tab = opened.value
     expect(result_chart(tab)).to_be_visible(timeout=60_000)
     expect(tab.get_by_text("Page not found")).to_have_count(0)
     shot(tab, "home-demo-link-new-tab")
     tab.close()
+    page.goto(f"{server}/forecast?u={query['u'][0]}&run={query['run'][0]}")  # typed: the same page again
+    expect(result_chart(page)).to_be_visible(timeout=60_000)
 
     # Another file on the page: the demo's result is said to belong to the earlier data, folded away.
     page.get_by_role("radio", name="Upload a CSV file").click()
