@@ -75,6 +75,15 @@ for column, (page, icon, title, text) in zip(columns, demos, strict=True):
         if st.button("Start", key=f"home-demo-{page}", icon=icon, type="primary", width="stretch"):
             start_demo(page, owner)
 
+st.subheader("What a finished forecast shows", anchor=False)
+st.markdown(
+    "- **A verdict in one sentence**: better or worse than the strongest simple method, by how much, and "
+    "what to try next. An honest loss is shown as plainly as a win.\n"
+    "- **The series with every forecast on it**: the network's and the baselines' on the part it never "
+    "saw, and its forecast past the end with 80% and 95% bands.\n"
+    "- **Scores side by side**, one step ahead and over a season ahead, each explained on hover, and a "
+    "zip with a script that repeats the run on your own machine.")
+
 st.subheader("Or bring your own", anchor=False)
 st.markdown(
     "- **Forecast**: upload a CSV or spreadsheet with a time column and a column of numbers; LSTM Lab finds "
