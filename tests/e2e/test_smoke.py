@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from e2e_widgets import set_number
 from playwright.sync_api import expect
 
 from tests.e2e.test_digits_journey import TRAIN_TIMEOUT_MS, draw_stroke
@@ -50,6 +51,28 @@ def test_home_demo_to_a_result_and_its_link_in_a_new_tab(server, page, shot):
     expect(page.get_by_text("the data is now electrical-equipment.csv")).to_be_visible(timeout=30_000)
     expect(result_chart(page)).to_be_hidden()  # folded in "The earlier result"
     shot(page, "home-demo-stale-after-upload")
+
+    # Train on that file too, then compare the two runs: different series, one chart each.
+    set_number(page, "Epochs", 2)
+    page.wait_for_timeout(500)  # let the rerun with the new setting land before clicking
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_text("This result belongs to earlier data")).to_have_count(0, timeout=TRAIN_TIMEOUT)
+    expect(result_chart(page)).to_be_visible(timeout=TRAIN_TIMEOUT)
+    page.goto(f"{server}/runs?u={query['u'][0]}")
+    page.get_by_role("tab", name="Compare").click()
+    picker = page.get_by_role("combobox", name="Runs to compare")
+    for _ in range(2):
+        picker.click()
+        page.get_by_role("option").first.click()
+    page.keyboard.press("Escape")
+    expect(page.get_by_text("These runs forecast different series: each has its own chart.")).to_be_visible(
+        timeout=30_000)
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    for dataset in ("airline-passengers", "electrical-equipment"):  # its own chart (and in the losses)
+        expect(charts.filter(has_text=f"{dataset} · LSTM").first).to_be_visible()
+    expect(charts.filter(has_text="Predictions of the chosen runs")).to_have_count(0)  # no shared axis
+    page.get_by_text("These runs forecast different series").scroll_into_view_if_needed()
+    shot(page, "runs-compare-different-series")
     assert hosts <= {"127.0.0.1", "localhost", ""}, f"requests left the machine: {sorted(hosts)}"
 
 
