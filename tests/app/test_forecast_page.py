@@ -277,6 +277,15 @@ def test_train_tiny_run_see_chart_metrics_downloads_and_share_by_link(engine):
     assert labels == ["Predictions (CSV)", "Trained model (.keras)", "Settings (JSON)",
                       "Run with script (.zip)"]
 
+    # Every score column of the result's tables explains itself on hover (app/glossary.py).
+    score_tables = [frame for frame in at.dataframe
+                    if {"Test RMSE", "80% interval coverage"} & set(frame.value.columns)]
+    assert len(score_tables) == 2
+    for frame in score_tables:
+        config = json.loads(frame.proto.columns)
+        assert all(len(config[column].get("help", "").split()) >= 8 for column in frame.value.columns), (
+            {column: config.get(column, {}).get("help") for column in frame.value.columns})
+
     # Other data on the page: the result is said to belong to the earlier data, and folded away.
     upload(at, "nile.csv", (ROOT / "data" / "nile-flow.csv").read_bytes())
     stale = [alert.value for alert in at.warning if "belongs to earlier data" in alert.value]
