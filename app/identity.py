@@ -1,28 +1,51 @@
-"""Who is using the app: an unguessable owner token kept in the URL and the session.
+"""Who is using the app: an unguessable owner token kept in a cookie of this browser.
 
-The token lives in the ``u`` query parameter so a reload, or the same link in a new tab, finds the
-same runs; it is mirrored in session state so switching pages (which may drop query parameters)
-keeps it too. Runs are visible only to their owner unless shared.
+The token is what lets a person cancel, share and delete their runs, so it never travels in the
+address: a copied address bar or a sent link opens a run (once shared) to view, never to act on.
+Every tab of the same browser sends the cookie, so a reload or a new tab is the same person.
+
+Streamlit reads cookies once per session (when the page connects), and a cookie written by the page
+only arrives with the next session; the token is therefore kept in session state as well, so the
+first visit never mints a second identity. An old address with ``?u=<token>`` is honoured once:
+the token moves into the cookie and the parameter leaves the address.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 
 import streamlit as st
 
-OWNER_PARAM = "u"
+OWNER_COOKIE = "lstmlab_owner"
+OLD_OWNER_PARAM = "u"  # addresses made before the cookie carried the token this way
 _SESSION_KEY = "owner_token"
 _TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_COOKIE_DAYS = 400  # the longest lifetime browsers accept
+
+
+def _valid(token: object) -> bool:
+    return isinstance(token, str) and _TOKEN_PATTERN.fullmatch(token) is not None
 
 
 def current_owner() -> str:
-    """The owner token of this browser session, created on first visit."""
-    token = st.query_params.get(OWNER_PARAM) or st.session_state.get(_SESSION_KEY)
-    if not token or not _TOKEN_PATTERN.fullmatch(token):
-        token = secrets.token_urlsafe(18)
-    st.session_state[_SESSION_KEY] = token
-    if st.query_params.get(OWNER_PARAM) != token:
-        st.query_params[OWNER_PARAM] = token
-    return token
+    """The owner token of this browser, created on the first visit."""
+    token = st.session_state.get(_SESSION_KEY)
+    if not _valid(token):
+        from_address = st.query_params.get(OLD_OWNER_PARAM)
+        from_cookie = st.context.cookies.get(OWNER_COOKIE)
+        token = next((found for found in (from_address, from_cookie) if _valid(found)), None)
+        st.session_state[_SESSION_KEY] = token or secrets.token_urlsafe(18)
+    if OLD_OWNER_PARAM in st.query_params:
+        del st.query_params[OLD_OWNER_PARAM]
+    return st.session_state[_SESSION_KEY]
+
+
+def keep_in_browser(token: str) -> None:
+    """Write the owner cookie when the browser does not hold this token yet (draws nothing)."""
+    if st.context.cookies.get(OWNER_COOKIE) == token:
+        return
+    value = json.dumps(f"{OWNER_COOKIE}={token}; Max-Age={_COOKIE_DAYS * 86400}; Path=/; SameSite=Strict")
+    st.html(f"<script>document.cookie = {value} + (location.protocol === 'https:' ? '; Secure' : '');"
+            "</script>", unsafe_allow_javascript=True)

@@ -24,6 +24,8 @@ FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 
 def main() -> None:
     """Configure the page and run the selected one."""
+    from app.identity import current_owner, keep_in_browser
+
     st.set_page_config(page_title="LSTM Lab", page_icon=str(FAVICON), layout="wide")
     pages = {
         "": [st.Page(PAGES_DIR / "home.py", title="Home", icon=":material/home:", default=True)],
@@ -41,6 +43,7 @@ def main() -> None:
     with st.sidebar:
         st.caption("LSTM Lab — train recurrent networks and see honestly whether they beat "
                    "simple baselines.")
+        keep_in_browser(current_owner())
     page.run()
 
 

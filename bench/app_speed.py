@@ -92,7 +92,8 @@ def _get(url: str) -> tuple[int, bytes]:
 class Server:
     """``streamlit run app/streamlit_app.py`` on a free loopback port with its own data folder."""
 
-    def __init__(self, data_dir: str, entry: Path = ENTRY):
+    def __init__(self, data_dir: str, entry: Path = ENTRY, environ: dict[str, str] | None = None):
+        """``environ``: more variables for the server (``LSTMLAB_WORKERS`` ...)."""
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -101,7 +102,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env={**os.environ, "LSTMLAB_DATA_DIR": data_dir}, stdout=self._log,
+            cwd=ROOT, env={**os.environ, **(environ or {}), "LSTMLAB_DATA_DIR": data_dir}, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_healthy(self, timeout: float = 120.0) -> float:

@@ -69,8 +69,7 @@ clicked = train_row.button(
     help="Start training in the background. You can leave the page: the run keeps going and is "
          "shown again when you come back." if not busy else "A run is in progress: wait for it or cancel it.")
 with train_row:
-    st.page_link("app_pages/runs.py", label="All your runs", icon=":material/table_rows:",
-                 query_params={"u": owner})
+    st.page_link("app_pages/runs.py", label="All your runs", icon=":material/table_rows:")
 if clicked and config is not None and choice is not None and not busy and train(config, choice, owner):
     st.rerun()  # draw the page again at once: Train disabled, saying why, and the new run's panel
 engine_error = runtime.engine().error

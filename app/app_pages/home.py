@@ -44,7 +44,7 @@ def start_demo(page: str, owner: str) -> None:
         show_error(error, icon=":material/block:")
         return
     current_run.remember(PAGE_RUN_KEYS[page], run_id)
-    st.switch_page(PAGES[page], query_params={"u": owner, "run": run_id})
+    st.switch_page(PAGES[page], query_params={"run": run_id})
 
 
 owner = current_owner()

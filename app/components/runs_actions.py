@@ -9,7 +9,6 @@ import streamlit as st
 from app import runtime
 from app.components.messages import show_error
 from app.components.runs_table import run_label
-from app.identity import OWNER_PARAM
 from models.engine.export import export_file_name, export_run
 from models.engine.store import RunRecord
 from models.errors import LabError
@@ -41,10 +40,9 @@ def show(records: list[RunRecord], owner: str) -> None:
     chosen = st.selectbox("Run", list(by_id), key="actions-run", format_func=lambda i: run_label(by_id[i]))
     record = by_id[chosen]
     link = app_base_url() + result_path(record)
-    # Your own "open" link carries your token, so a new tab of this browser is you; the link to copy
-    # does not, so sending it never hands anyone your runs.
-    yours = f"{link}&{OWNER_PARAM}={owner}" if record.mine else link
-    st.markdown(f"**Its result page** — [open in a new tab]({yours})")
+    # No owner token in either link: this browser's cookie says who you are, so a sent link can only
+    # ever show the run (once shared), never cancel or delete it.
+    st.markdown(f"**Its result page** — [open in a new tab]({link})")
     st.caption("The link to send (it opens the run for others once you share it):")
     st.code(link, language=None)
     if record.mine:

@@ -21,6 +21,7 @@ import pytest
 from e2e_widgets import choose, set_number
 from playwright.sync_api import Page, expect
 
+from app.identity import OLD_OWNER_PARAM, OWNER_COOKIE
 from models.engine.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +54,7 @@ def open_forecast(page: Page, url: str) -> None:
 
 
 def start_run(page: Page, **numbers: int) -> tuple[str, str]:
-    """Set the number fields (label → value), click Train; the (owner, run id) from the URL."""
+    """Set the number fields (label → value), click Train; the owner and the run id."""
     for label, value in numbers.items():
         if label == "Batch size":
             page.get_by_text("More settings").click()
@@ -65,8 +66,19 @@ def start_run(page: Page, **numbers: int) -> tuple[str, str]:
 
 
 def url_owner_and_run(page: Page) -> tuple[str, str]:
+    """The owner (this browser's cookie; never in the address) and the run id of the address."""
     query = parse_qs(urlsplit(page.url).query)
-    return query["u"][0], query.get("run", [""])[0]
+    assert OLD_OWNER_PARAM not in query, page.url
+    return browser_owner(page), query.get("run", [""])[0]
+
+
+def browser_owner(page: Page) -> str:
+    """The owner token this browser holds (it arrives a moment after the first page is drawn)."""
+    def held() -> str:
+        cookies = page.context.cookies()
+        return next((cookie["value"] for cookie in cookies if cookie["name"] == OWNER_COOKIE), "")
+    wait_until(held, 30, "the browser never received its owner cookie", poll=0.2)
+    return held()
 
 
 def progress(page: Page):
@@ -223,7 +235,7 @@ def test_closing_the_tab_mid_run_the_run_finishes_and_is_listed(server, server_d
     closed_at = record.epochs_done
 
     runs = context.new_page()
-    runs.goto(f"{server}/runs?u={owner}")
+    runs.goto(f"{server}/runs")  # the same browser: its cookie says who it is
     expect(runs.get_by_role("heading", name="Runs", exact=True)).to_be_visible(timeout=60_000)
     row = runs.locator('[data-testid="stDataFrame"] tr').filter(has=cell(runs, run_id[:8]))
     expect(row).to_have_count(1, timeout=60_000)
@@ -249,6 +261,6 @@ def test_closing_the_tab_mid_run_the_run_finishes_and_is_listed(server, server_d
     shot(runs, "reliability-close-tab-finished")
 
     # Its result page opens from the new tab.
-    runs.goto(f"{server}/forecast?u={owner}&run={run_id}")
+    runs.goto(f"{server}/forecast?run={run_id}")
     expect(runs.locator('[data-testid="stPlotlyChart"]').filter(has_text=RESULT_TITLE)).to_be_visible(
         timeout=60_000)
