@@ -7,6 +7,8 @@
                                    unset: an embedded LocalCluster on 127.0.0.1
 ``LSTMLAB_WORKERS``                worker processes of the embedded cluster (one run each);
                                    default ``max(1, min(2, cpu_count))``
+``LSTMLAB_KEEP_DAYS``              finished runs older than this many days are deleted with
+                                   their files; unset: every run is kept
 =================================  ==========================================================
 
 The per-owner queue limit (``LSTMLAB_MAX_QUEUED_PER_OWNER``, default 3) lives with the other limits
@@ -27,6 +29,7 @@ from models.errors import ConfigError
 DATA_DIR_ENV = "LSTMLAB_DATA_DIR"
 SCHEDULER_ENV = "LSTMLAB_SCHEDULER"
 WORKERS_ENV = "LSTMLAB_WORKERS"
+KEEP_DAYS_ENV = "LSTMLAB_KEEP_DAYS"
 
 DEFAULT_DATA_DIR = "lab-data"
 CLI_OWNER = "cli"  # the named owner of runs made from the command line
@@ -45,6 +48,7 @@ class Settings:
     scheduler: str | None = None  # None: embedded LocalCluster
     workers: int = 1  # embedded cluster only
     max_queued_per_owner: int | None = None  # None: models.limits.max_queued_per_owner() at submit
+    keep_days: int | None = None  # None: runs are kept until someone deletes them
 
     def replace(self, **changes) -> Settings:
         """A copy with some settings changed."""
@@ -76,4 +80,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         scheduler=scheduler,
         workers=_int_setting(environ, WORKERS_ENV, default_workers(), 1, 64),
+        keep_days=_int_setting(environ, KEEP_DAYS_ENV, 0, 1, 36_500) or None,
     )

@@ -1,7 +1,7 @@
 """Runs page: every run of this browser session (and runs shared with it), compared, swept, exported.
 
 - All runs: a filterable, sortable table; then one run's link (``/forecast?run=<id>`` ...), Share,
-  export as a zip, cancel or delete.
+  export as a zip, cancel or delete; and several finished runs deleted at once.
 - Compare: two or more runs' scores, predictions, loss curves and differing settings.
 - Sweep: a grid of forecast settings as parallel runs, ranked against seasonal naive.
 
@@ -36,6 +36,7 @@ with all_tab:
         shown = runs_table.show(records)
         st.markdown("#### One run")
         runs_actions.show(shown, owner)
+        runs_actions.bulk_delete(records, owner)
 with compare_tab:
     runs_compare.show(records, owner)
 with sweep_tab:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from app import charts, runtime
-from app.components.messages import show_error
+from app.components.messages import show_error, show_warning
 from models.engine.store import RunRecord
 from models.errors import LabError
 from models.results import EpochReport
@@ -73,6 +73,9 @@ def show(run_id: str, owner: str, key: str, live_view: LiveView | None = None, *
             return
         fraction, line = progress_line(current)
         st.progress(fraction, text=f"**{state_word(current.state)}** — {line}")
+        unreachable = runtime.engine().unreachable if current.active else None
+        if unreachable:  # said while it lasts: the panel redraws every second
+            show_warning(unreachable, icon=":material/cloud_off:")
         history = runtime.store().history(run_id, owner)
         if history and loss_chart:
             st.plotly_chart(charts.loss_curves(history), key=f"{key}-loss")

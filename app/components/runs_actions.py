@@ -1,4 +1,5 @@
-"""Actions on one run: the link that reopens its result page, Share, export as a zip, cancel, delete."""
+"""Actions on runs: one run's link to its result page, Share, export as a zip, cancel, delete; and
+deleting several finished runs at once."""
 
 from __future__ import annotations
 
@@ -84,4 +85,32 @@ def show(records: list[RunRecord], owner: str) -> None:
             return
         st.session_state.pop("actions-run", None)
         st.toast("Run deleted.")
+        st.rerun()
+
+
+def bulk_delete(records: list[RunRecord], owner: str) -> None:
+    """Delete several of the owner's finished runs at once, after a confirmation."""
+    finished = {record.id: record for record in records if record.mine and not record.active}
+    if len(finished) < 2:
+        return
+    with st.expander(f"Delete several runs ({len(finished)} finished runs of yours)"):
+        chosen = st.multiselect("Runs to delete", list(finished), key="bulk-delete-runs",
+                                format_func=lambda run_id: run_label(finished[run_id]),
+                                help="Only your own finished runs; runs still waiting or training must "
+                                     "be cancelled first.")
+        sure = st.checkbox(f"Yes, delete these {len(chosen)} runs and all their files",
+                           key="bulk-delete-sure", disabled=not chosen)
+        if not st.button("Delete the chosen runs", key="bulk-delete", type="primary",
+                         disabled=not (chosen and sure), icon=":material/delete:"):
+            return
+        store = runtime.store()
+        try:
+            for run_id in chosen:
+                store.delete_run(run_id, owner)
+        except LabError as error:
+            show_error(error)
+            return
+        for key in ("bulk-delete-runs", "bulk-delete-sure", "actions-run"):
+            st.session_state.pop(key, None)
+        st.toast(f"{len(chosen)} runs deleted.")
         st.rerun()

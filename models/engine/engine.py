@@ -73,11 +73,14 @@ class JobEngine(EngineThread):
         self._ready = threading.Event()
         self._stopped = threading.Event()
         self._error: str | None = None
+        self._unreachable: str | None = None  # set while an external scheduler cannot be reached
         self._client: Client | None = None
         self._cluster: LocalCluster | None = None
         # Owned by the engine thread only:
         self._futures: dict[str, Any] = {}  # run_id -> distributed.Future
-        self._submitted = 0  # runs handed to Dask so far: earlier ones get a higher priority
+        self._waiting: dict[str, tuple] = {}  # run_id -> (turn, arrival, spec), not yet given to Dask
+        self._handed: dict[str, tuple] = {}  # the same, for runs given to Dask and not finished yet
+        self._arrivals = 0
         self._workers: dict[str, str] = {}  # run_id -> worker address, once started
         self._cancel_sent: dict[str, float] = {}  # run_id -> monotonic time the Event was set
         self._thread = threading.Thread(target=self._main, name="lstmlab-job-engine", daemon=True)
@@ -152,6 +155,11 @@ class JobEngine(EngineThread):
     def error(self) -> str | None:
         """Plain message when the engine could not start (e.g. scheduler unreachable)."""
         return self._error
+
+    @property
+    def unreachable(self) -> str | None:
+        """Plain message while the external scheduler cannot be reached (runs wait), else None."""
+        return self._unreachable
 
     @property
     def client(self) -> Client | None:

@@ -39,20 +39,33 @@ TICK_SECONDS = 0.2  # the engine thread's housekeeping period (cancel flags from
 HEARTBEAT_SECONDS = 5.0
 RECOVERY_SECONDS = 30.0  # how often the engine looks for runs of dead processes
 CONNECT_TIMEOUT = "15s"  # to reach LSTMLAB_SCHEDULER
+RECONNECT_SECONDS = 3.0  # how often the engine tries an external scheduler it lost contact with
+RECONNECT_TIMEOUT = "2s"  # one try (the engine thread waits for it; nothing else runs meanwhile)
 CANCEL_GRACE_SECONDS = 10.0  # a run that ignores its cancel flag this long gets its worker restarted
 LOST_SCHEDULER = "Lost contact with the Dask scheduler before the run could finish; try again."
 
+
+def unreachable_message(address: str) -> str:
+    return (f"The Dask scheduler at {address} cannot be reached: waiting runs start when it is back, "
+            "runs that were training there have stopped.")
+
 # Dask settings of the embedded cluster:
 # - allowed-failures 0: a task whose worker died is not re-run; it fails with KilledWorker;
-# - worker-saturation 1.0: a worker holds exactly one run, the rest wait on the scheduler in
-#   submission order (so the store's queue positions are the real ones);
 # - work-stealing off: with one run per worker there is nothing to rebalance.
+# The order in which runs start is the engine's own (``_dispatch``), not Dask's: Dask sends a task to
+# a worker as soon as it arrives unless its group is large, and a run that waits on a worker can no
+# longer be overtaken by another owner's first run.
 _LOCAL_DASK_CONFIG = {
     "distributed.scheduler.allowed-failures": 0,
-    "distributed.scheduler.worker-saturation": 1.0,
     "distributed.scheduler.work-stealing": False,
 }
 
+
+def _busy_threads(dask_scheduler) -> tuple[int, int]:
+    """(threads of the cluster, tasks it is running or holding): runs on the scheduler."""
+    threads = sum(worker.nthreads for worker in dask_scheduler.workers.values())
+    holding = sum(len(worker.processing) for worker in dask_scheduler.workers.values())
+    return threads, holding + len(dask_scheduler.queued) + len(dask_scheduler.unrunnable)
 
 
 class EngineThread:
@@ -67,8 +80,10 @@ class EngineThread:
             self._error = (f"Cannot start background training on {where} ({type(error).__name__}); "
                            "check LSTMLAB_SCHEDULER or the server log.")
         self._ready.set()
+        self._guarded(self._forget_old_runs)
         now = time.monotonic()
         next_tick, next_heartbeat, next_recovery = now, now, now + RECOVERY_SECONDS
+        next_contact = now + RECONNECT_SECONDS
         try:
             while True:
                 items = self._take_inbox(timeout=max(0.0, next_tick - time.monotonic()))
@@ -79,7 +94,12 @@ class EngineThread:
                 if now < next_tick:
                     continue
                 next_tick = now + TICK_SECONDS
-                if self._futures:
+                if self.settings.scheduler and now >= next_contact:
+                    next_contact = now + RECONNECT_SECONDS
+                    self._guarded(self._keep_in_contact)
+                if self._waiting:
+                    self._guarded(self._dispatch)
+                if (self._futures or self._waiting) and self._in_contact():
                     self._guarded(self._forward_store_cancels)
                     self._guarded(self._enforce_cancel_grace, now)
                 if now >= next_heartbeat:
@@ -88,8 +108,16 @@ class EngineThread:
                 if now >= next_recovery:
                     next_recovery = now + RECOVERY_SECONDS
                     self._guarded(self.store.recover_interrupted, self.identity, False)
+                    self._guarded(self._forget_old_runs)
         finally:
             self._shutdown()
+
+    def _forget_old_runs(self) -> None:
+        """The retention setting: finished runs older than ``keep_days`` go, with their files."""
+        if self.settings.keep_days:
+            removed = self.store.remove_finished_before(time.time() - self.settings.keep_days * 86_400)
+            if removed:
+                logger.info("Deleted %d runs older than %d days", removed, self.settings.keep_days)
 
     def _take_inbox(self, timeout: float, most: int = 1000) -> list[tuple]:
         """Wait up to ``timeout`` for one note, then take every note already waiting (a batch)."""
@@ -134,9 +162,9 @@ class EngineThread:
         except Exception:
             logger.exception("Job engine step %s failed", getattr(function, "__name__", function))
 
-    def _start_dask(self) -> None:
+    def _start_dask(self, timeout: str = CONNECT_TIMEOUT) -> None:
         if self.settings.scheduler:
-            self._client = Client(self.settings.scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+            self._client = Client(self.settings.scheduler, timeout=timeout, set_as_default=False)
         else:
             with dask.config.set(_LOCAL_DASK_CONFIG):
                 self._cluster = LocalCluster(
@@ -150,6 +178,36 @@ class EngineThread:
         self._client.subscribe_topic(TOPIC, self._on_event)
         if self._warm:
             self._client.register_plugin(WarmUp(), name=WarmUp.name)
+
+    def _keep_in_contact(self) -> None:
+        """External scheduler: notice that it is gone, and connect again once it is back.
+
+        Dask's client retries for a while by itself, then closes. Either way the engine then starts
+        a fresh client, which subscribes to the runs' events again. Runs in the engine's line wait
+        meanwhile; the pages show ``unreachable``."""
+        status = None if self._client is None else self._client.status
+        if status == "running" and not self._unreachable:
+            return
+        if not self._unreachable:
+            logger.warning("Lost contact with the Dask scheduler at %s", self.settings.scheduler)
+            self._unreachable = unreachable_message(self.settings.scheduler)
+        if status == "connecting":  # Dask's own retries are still going on
+            return
+        if self._client is not None:
+            try:
+                self._client.close(timeout=1)
+            except Exception:
+                logger.debug("Closing the lost client failed", exc_info=True)
+            self._client = None
+        try:
+            self._start_dask(timeout=RECONNECT_TIMEOUT)
+        except Exception as error:
+            self._client = None
+            logger.info("The Dask scheduler is still unreachable (%s)", type(error).__name__)
+            return
+        self._error = None  # an engine that could not start at all recovers too
+        self._unreachable = None
+        logger.warning("Connected to the Dask scheduler at %s again", self.settings.scheduler)
 
     def _on_event(self, event: tuple[float, dict]) -> None:
         """Runs on the Dask client's event loop: hand over to the engine thread, nothing else."""
@@ -167,19 +225,41 @@ class EngineThread:
             self._record_event(item[1])
         elif kind == "done":
             self._finish(_run_id_of(item[1]))
+            self._dispatch()  # a worker thread is free
         elif kind == "cancel":
             self._forward_cancel(item[1])
 
     def _submit(self, run_id: str, config: dict, data: bytes | None, data_name: str | None) -> None:
-        if self._error or self._client is None:
-            self.store.finish(run_id, FAILED, self._error or "Background training is not available.")
+        """Put a run in the engine's line; it goes to Dask when a worker thread is free."""
+        if self._error:
+            self.store.finish(run_id, FAILED, self._error)
             return
         spec = {"run_id": run_id, "config": config, "data": data, "data_name": data_name}
+        self._arrivals += 1
+        self._waiting[run_id] = (self.store.queue_turn(run_id), self._arrivals, spec)
+        self._dispatch()
+
+    def _in_contact(self) -> bool:
+        return self._client is not None and self._client.status == "running" and not self._unreachable
+
+    def _dispatch(self) -> None:
+        """Hand waiting runs to Dask while the cluster has idle threads, in the store's queue order:
+        round-robin by owner (everyone's first waiting run before anyone's second), first come first
+        served within a round. Asked of the scheduler itself, so several engines (the server, CLI
+        runners) sharing one cluster do not pile runs onto busy workers."""
+        if not self._waiting or not self._in_contact():
+            return
+        threads, busy = self._client.run_on_scheduler(_busy_threads)
+        for run_id in sorted(self._waiting, key=self._waiting.get)[:max(0, threads - busy)]:
+            self._hand_to_dask(run_id, self._waiting.pop(run_id))
+
+    def _hand_to_dask(self, run_id: str, entry: tuple) -> None:
+        turn, _, spec = entry
+        self._handed[run_id] = entry  # back in line if the scheduler is lost before it starts
         try:
-            self._submitted += 1
-            # Higher priority starts first: first come, first served, as the queue positions promise.
+            # Priority for schedulers shared with other engines: earlier rounds first.
             future = self._client.submit(run_job, spec, key=_key_of(run_id), pure=False, retries=0,
-                                         priority=-self._submitted)
+                                         priority=-turn)
         except Exception:
             logger.exception("Could not submit run %s", run_id)
             self.store.finish(run_id, FAILED, LOST_SCHEDULER)
@@ -207,9 +287,13 @@ class EngineThread:
 
     def _finish(self, run_id: str) -> None:
         future = self._futures.pop(run_id, None)
-        self._workers.pop(run_id, None)
+        started = self._workers.pop(run_id, None) is not None
         asked = self._cancel_sent.pop(run_id, None) is not None
+        entry = self._handed.pop(run_id, None)
         if future is None:
+            return
+        if future.status == "cancelled" and not asked and not started and entry is not None:
+            self._waiting[run_id] = entry  # dropped by a lost scheduler before it started: wait again
             return
         try:
             self._store_outcome(run_id, future, asked)
@@ -220,7 +304,7 @@ class EngineThread:
             self._guarded(self.store.finish, run_id, FAILED, message)
         finally:
             future.release()
-            for name in (cancel_event_name(run_id), attempt_event_name(run_id)):
+            for name in (cancel_event_name(run_id), attempt_event_name(run_id)) if self._in_contact() else ():
                 try:
                     Event(name, client=self._client).clear()  # frees the scheduler's memory of it
                 except Exception:
@@ -254,6 +338,9 @@ class EngineThread:
 
     def _forward_cancel(self, run_id: str) -> None:
         """Tell the worker to stop (Event); a run that has not started is simply dropped."""
+        if self._waiting.pop(run_id, None) is not None:  # never handed to Dask
+            self.store.finish(run_id, CANCELLED)
+            return
         future = self._futures.get(run_id)
         if future is None or run_id in self._cancel_sent:
             return
@@ -265,7 +352,7 @@ class EngineThread:
 
     def _forward_store_cancels(self) -> None:
         """Cancel requests written to the store by other processes (CLI, another server thread)."""
-        pending = [run_id for run_id in self._futures if run_id not in self._cancel_sent]
+        pending = [run_id for run_id in (*self._futures, *self._waiting) if run_id not in self._cancel_sent]
         for run_id in self.store.cancel_requested(pending):
             self._forward_cancel(run_id)
 
@@ -286,9 +373,10 @@ class EngineThread:
             logger.exception("Could not restart worker %s", worker)
 
     def _shutdown(self) -> None:
-        for run_id in list(self._futures):
+        for run_id in [*self._futures, *self._waiting]:
             self._guarded(self.store.finish, run_id, INTERRUPTED, INTERRUPTED_MESSAGE)
         self._futures.clear()
+        self._waiting.clear()
         for closable in (self._client, self._cluster):
             if closable is not None:
                 try:

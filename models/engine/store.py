@@ -71,8 +71,11 @@ class RunStore(StoreFiles, RunnerSide):
 
     @staticmethod
     def _queue_positions(connection: sqlite3.Connection) -> dict[str, int]:
+        """Waiting runs in the order they start: round-robin by owner (everyone's first waiting run,
+        then everyone's second ...), first come first served within a round. The engine hands runs
+        to Dask with the same order as priority (``queue_turn``)."""
         rows = connection.execute(
-            "SELECT id FROM runs WHERE state = ? ORDER BY created, rowid", (QUEUED,)).fetchall()
+            "SELECT id FROM runs WHERE state = ? ORDER BY turn, created, rowid", (QUEUED,)).fetchall()
         return {row["id"]: index + 1 for index, row in enumerate(rows)}
 
     def _visible_row(self, connection: sqlite3.Connection, run_id: str, owner: str | None,
@@ -148,6 +151,13 @@ class RunStore(StoreFiles, RunnerSide):
         except FileNotFoundError:
             raise RunNotFound(f"The file {name} of this run is missing from the data folder.") from None
 
+    def queue_turn(self, run_id: str) -> int:
+        """How many runs its owner already had waiting or running when this run was made: a run
+        starts after every waiting run with a smaller turn (0 if the run is not there any more)."""
+        with self._read() as connection:
+            row = connection.execute("SELECT turn FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return row["turn"] if row else 0
+
     def queue_position(self, run_id: str) -> int | None:
         """1 = next to start; None when the run is not queued."""
         with self._read() as connection:
@@ -177,21 +187,20 @@ class RunStore(StoreFiles, RunnerSide):
                 if data_bytes is not None:
                     self._write_file(self._run_dir(run_id) / DATA_ARTIFACT, data_bytes)
                 with self._connect(immediate=True) as connection:
-                    if max_active is not None:
-                        (active,) = connection.execute(
-                            "SELECT COUNT(*) FROM runs WHERE owner = ? AND state IN (?, ?)",
-                            (owner, *ACTIVE_STATES)).fetchone()
-                        if active >= max_active:
-                            raise LimitError(
-                                f"You already have {active} runs waiting or running (the limit is "
-                                f"{max_active}); wait for one to finish or cancel one.")
+                    (active,) = connection.execute(
+                        "SELECT COUNT(*) FROM runs WHERE owner = ? AND state IN (?, ?)",
+                        (owner, *ACTIVE_STATES)).fetchone()
+                    if max_active is not None and active >= max_active:
+                        raise LimitError(
+                            f"You already have {active} runs waiting or running (the limit is "
+                            f"{max_active}); wait for one to finish or cancel one.")
                     connection.execute(
                         "INSERT INTO runs (id, owner, kind, config, data_name, data_fingerprint, state, "
-                        "artifacts, epochs_total, runner, heartbeat, created) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "artifacts, epochs_total, turn, runner, heartbeat, created) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (run_id, owner, kind, dumps_json(config), data_name, fingerprint, QUEUED,
-                         dumps_json(artifacts), epochs if isinstance(epochs, int) else None, runner, now,
-                         now))
+                         dumps_json(artifacts), epochs if isinstance(epochs, int) else None, active, runner,
+                         now, now))
             except BaseException:
                 shutil.rmtree(self._run_dir(run_id), ignore_errors=True)
                 raise
@@ -214,6 +223,22 @@ class RunStore(StoreFiles, RunnerSide):
                 connection.execute("DELETE FROM epochs WHERE run_id = ?", (run_id,))
                 connection.execute("DELETE FROM runs WHERE id = ?", (run_id,))
             shutil.rmtree(self._run_dir(run_id), ignore_errors=True)
+
+    def remove_finished_before(self, cutoff: float) -> int:
+        """Delete every run that ended before ``cutoff`` (unix seconds), with its epochs and files
+        (the retention setting ``LSTMLAB_KEEP_DAYS``); runs waiting or training are never touched.
+        Returns how many runs were deleted."""
+        with self._writing():
+            with self._connect(immediate=True) as connection:
+                places = ", ".join("?" * len(FINAL_STATES))
+                rows = connection.execute(f"SELECT id FROM runs WHERE finished < ? AND state IN ({places})",
+                                          (cutoff, *FINAL_STATES))
+                old = [row["id"] for row in rows]
+                connection.executemany("DELETE FROM epochs WHERE run_id = ?", [(run_id,) for run_id in old])
+                connection.executemany("DELETE FROM runs WHERE id = ?", [(run_id,) for run_id in old])
+            for run_id in old:
+                shutil.rmtree(self._run_dir(run_id), ignore_errors=True)
+        return len(old)
 
     def request_cancel(self, run_id: str, owner: str, *, everyone: bool = False) -> RunRecord:
         """Ask a run to stop. A queued run is cancelled at once; a running one is flagged and its

@@ -17,6 +17,14 @@ from models.errors import LabError, RunNotFound
 
 _BUSY_TIMEOUT_MS = 10_000
 
+# The store's layout version, kept in SQLite's ``user_version``. Version 1 (before versions were
+# written, so read as 0) had no ``turn`` column. Each migration upgrades from the version it is keyed
+# by; a store written by a newer version is refused rather than guessed at.
+SCHEMA_VERSION = 2
+_MIGRATIONS = {
+    1: ("ALTER TABLE runs ADD COLUMN turn INTEGER NOT NULL DEFAULT 0",),
+}
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
@@ -35,6 +43,7 @@ CREATE TABLE IF NOT EXISTS runs (
     epochs_done INTEGER NOT NULL DEFAULT 0,
     epochs_total INTEGER,
     cancel_requested INTEGER NOT NULL DEFAULT 0,
+    turn INTEGER NOT NULL DEFAULT 0,    -- the owner's runs already waiting or running when it was made
     runner TEXT,                        -- host|pid|start time of the process responsible for it
     heartbeat REAL,                     -- last sign of life of that process (unix seconds)
     worker TEXT,                        -- Dask worker address while running
@@ -72,12 +81,37 @@ class StoreFiles:
         self.artifacts_dir = self.data_dir / "artifacts"
         with self._writing():
             self.artifacts_dir.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.db_path, timeout=_BUSY_TIMEOUT_MS / 1000)
+            connection = sqlite3.connect(self.db_path, timeout=_BUSY_TIMEOUT_MS / 1000,
+                                         isolation_level=None)
             try:
                 connection.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-                connection.executescript(_SCHEMA)
+                self._bring_up_to_date(connection)
             finally:
                 connection.close()
+
+    def _bring_up_to_date(self, connection: sqlite3.Connection) -> None:
+        """Create the tables, or migrate an older store, in one transaction (several processes may
+        open the same store at once: the first one migrates, the others find it done)."""
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            (version,) = connection.execute("PRAGMA user_version").fetchone()
+            existed = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'").fetchone()
+            if version > SCHEMA_VERSION:
+                raise LabError(f"The run store in {self.data_dir} was written by a newer LSTM Lab (store "
+                               f"version {version}, this one reads up to {SCHEMA_VERSION}): upgrade "
+                               "LSTM Lab, or set LSTMLAB_DATA_DIR to another folder.")
+            if existed:
+                for step in range(max(version, 1), SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[step]:
+                        connection.execute(statement)
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
 
 
     @contextlib.contextmanager

@@ -62,7 +62,8 @@ class StopCheck:
     remembers a positive answer. Nobody waits when the process that submitted the run died (a killed
     server or CLI runner): its client is gone, the scheduler releases the task and tells this worker,
     which marks the task cancelled. A thread cannot be stopped from outside, so the task looks at its
-    own state and stops, instead of keeping a worker of an external cluster busy for nothing.
+    own state and stops, instead of keeping a worker of an external cluster busy for nothing. The
+    same holds when the worker itself is closing because its scheduler is gone.
     """
 
     def __init__(self, event_name: str, interval: float = STOP_CHECK_INTERVAL):
@@ -74,7 +75,10 @@ class StopCheck:
         self._key = self._worker.get_current_task()
 
     def orphaned(self) -> bool:
-        """True when this worker no longer holds the task as executing (released by the scheduler)."""
+        """True when this worker no longer holds the task as executing (released by the scheduler),
+        or is closing (it lost its scheduler: nobody can receive the result)."""
+        if self._worker.status.name in ("closing", "closed", "failed"):
+            return True
         task = self._worker.state.tasks.get(self._key)
         return task is None or task.state in ("cancelled", "released", "forgotten")
 

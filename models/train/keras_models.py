@@ -12,7 +12,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-_CELL_LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
+CELL_LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
 
 
 def layer_seed(seed: int | None, index: int, role: int) -> int | None:
@@ -31,9 +31,11 @@ def seeded(seed: int | None, index: int) -> dict:
 
 
 def recurrent_seeded(seed: int | None, index: int) -> dict:
+    """``seeded`` plus the recurrent kernel and the layer's own seed generator (role 3), which would
+    otherwise draw its seed from Python's global ``random`` (shared with every thread)."""
     if seed is None:
         return {}
-    return {**seeded(seed, index),
+    return {**seeded(seed, index), "seed": layer_seed(seed, index, 3),
             "recurrent_initializer": keras.initializers.Orthogonal(seed=layer_seed(seed, index, 1))}
 
 
@@ -45,7 +47,7 @@ def recurrent_stack(inputs, cell: str, units: int, layers: int, dropout: float =
 
     [B, T, F] -> [B, units] (or [B, T, units] with ``return_sequences``).
     """
-    layer_class = _CELL_LAYERS[cell]
+    layer_class = CELL_LAYERS[cell]
     x = inputs
     for index in range(layers):
         last = index == layers - 1

@@ -33,10 +33,9 @@ from models.results import ProgressFn, RunResult, StopFn, finite_or_none, make_r
 from models.summaries import MemoryMetrics, MemorySummary, RoommateMetrics, RoommateSummary  # noqa: E402
 from models.train.digits import export_weights, model_bytes  # noqa: E402
 from models.train.fastfit import fit_fast  # noqa: E402
-from models.train.keras_models import recurrent_seeded, seeded  # noqa: E402
+from models.train.keras_models import CELL_LAYERS, recurrent_seeded, seeded  # noqa: E402
 from models.vocabulary import RunKind  # noqa: E402
 
-_LAYERS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}
 TEST_SHARE = 0.25  # the roommate's last quarter of days is kept for testing
 CLIP_NORM = 1.0  # long sequences can throw a plain RNN's gradients far: clip them, for every cell alike
 STOP_ACCURACY = 0.995  # a memory network that gets this share of an epoch right stops early
@@ -62,7 +61,7 @@ def build_network(cell: str, units: int, steps: int | None, features: int, class
     and Ollivier 2018). Training then opens the input gate where it matters. Plain RNNs have no gate.
     """
     inputs = keras.Input(shape=(steps, features), name="steps")
-    recurrent = _LAYERS[cell](units, name=cell, **recurrent_seeded(seed, 0))  # seeded: see keras_models
+    recurrent = CELL_LAYERS[cell](units, name=cell, **recurrent_seeded(seed, 0))  # seeded: see keras_models
     outputs = keras.layers.Dense(classes, activation="softmax", name="answer", **seeded(seed, 1))(
         recurrent(inputs))
     model = keras.Model(inputs, outputs, name=f"{cell}_learner")

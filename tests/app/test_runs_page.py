@@ -103,6 +103,23 @@ def test_table_compare_and_actions(lab_app, lab_engine, two_forecasts):
     keys = set(plotly_keys(at))
     assert {"compare-predictions-0", "compare-predictions-1"} <= keys and "compare-predictions" not in keys
 
+    # Several runs deleted at once: only after choosing them and confirming; the others stay.
+    # Minutes of training unless cancelled: active all through, so it is not offered.
+    running = lab_engine.submit(TINY.replace(epochs=2000, units=64, look_back=12, batch_size=1), nile,
+                                "nile-flow.csv", owner)
+    at.run()
+    assert len(at.multiselect(key="bulk-delete-runs").options) == 2
+    at.multiselect(key="bulk-delete-runs").set_value([ids[1], other]).run()
+    assert at.button(key="bulk-delete").disabled
+    at.checkbox(key="bulk-delete-sure").check().run()
+    at.button(key="bulk-delete").click().run()
+    assert not at.exception, at.exception
+    for run_id in (ids[1], other):
+        with pytest.raises(RunNotFound):
+            lab_engine.store.get_run(run_id, owner)
+    assert [record.id for record in lab_engine.store.list_runs(owner) if record.mine] == [running]
+    lab_engine.cancel(running, owner)
+
 
 def test_a_sweep_fills_its_leaderboard_as_runs_finish(lab_app, lab_engine):
     owner = new_owner()

@@ -51,6 +51,8 @@ def test_compose_runs_the_app_on_its_own_cluster_from_one_image():
     worker = services["worker"]["command"]
     assert worker[:3] == ["dask", "worker", address] and worker[worker.index("--nthreads") + 1] == "1"
     assert services["app"]["volumes"] == ["lab-data:/home/lab/lab-data"]  # the run store survives
+    # Workers exit when they lose the scheduler: every process must come back by itself.
+    assert {service.get("restart") for service in services.values()} == {"unless-stopped"}
 
 
 def test_dockerfile_installs_the_pinned_requirements_as_non_root():

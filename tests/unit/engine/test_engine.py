@@ -65,6 +65,19 @@ def test_three_runs_on_one_worker_wait_in_line_and_all_finish(lab_engine, lab_ow
         assert later.started >= earlier.finished - 0.5
 
 
+def test_another_owner_waits_behind_one_run_however_many_the_first_owner_queued(
+        lab_engine, lab_owner, airline_csv):
+    first = [lab_engine.submit(TINY.replace(seed=seed), airline_csv, "airline", lab_owner)
+             for seed in (1, 2, 3)]
+    other = lab_engine.submit(TINY, airline_csv, "airline", "someone-else")
+    assert lab_engine.status(other, "someone-else").queue_position <= 2
+    ended = {run_id: lab_engine.wait(run_id, lab_owner, timeout=120, everyone=True)
+             for run_id in (*first, other)}
+    assert all(record.state == "succeeded" for record in ended.values())
+    order = sorted(ended, key=lambda run_id: ended[run_id].started)
+    assert order == [first[0], other, first[1], first[2]]  # round-robin by owner on one worker
+
+
 def test_cancel_stops_a_running_fit_within_two_seconds_and_frees_the_worker(
         lab_engine, lab_owner, airline_csv):
     run_id = lab_engine.submit(LONG, airline_csv, "airline", lab_owner)

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -35,20 +34,6 @@ AIRLINE = ROOT / "data" / "airline-passengers.csv"
 TIMEOUT = 180.0
 
 
-@dataclass
-class Cluster:
-    address: str
-    workers: dict[str, subprocess.Popen]  # name -> its process (no nanny: killing it ends the worker)
-    folder: Path
-
-    def worker_addresses(self) -> dict[str, str]:
-        """Worker name -> address, as the scheduler knows them."""
-        from distributed import Client
-
-        with Client(self.address, timeout=30) as client:
-            return {info["name"]: address for address, info in client.scheduler_info()["workers"].items()}
-
-
 def _wait(condition, timeout: float, what: str, poll: float = 0.2):
     deadline = time.monotonic() + timeout
     while True:
@@ -59,41 +44,89 @@ def _wait(condition, timeout: float, what: str, poll: float = 0.2):
         time.sleep(poll)
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("dask-cluster")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    scheduler_file = folder / "scheduler.json"
-    processes: list[subprocess.Popen] = []
+class Cluster:
+    """A ``dask scheduler`` and two ``dask worker --nthreads 1 --no-nanny`` processes (killing a
+    worker's process ends that worker), each worker in its own folder: no shared disk."""
 
-    def start(name: str, *arguments: str, cwd: Path) -> subprocess.Popen:
-        log = (folder / f"{name}.log").open("wb")
-        process = subprocess.Popen([sys.executable, "-m", "dask", *arguments], cwd=cwd, env=env,
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+        self.processes: list[subprocess.Popen] = []
+        self.workers: dict[str, subprocess.Popen] = {}  # name -> its process
+        self.port = 0  # the first scheduler picks a free port; a restarted one takes the same
+        self.address = ""
+        self.scheduler: subprocess.Popen | None = None
+
+    def _start(self, name: str, *arguments: str, cwd: Path) -> subprocess.Popen:
+        log = (self.folder / f"{name}.log").open("ab")
+        process = subprocess.Popen([sys.executable, "-m", "dask", *arguments], cwd=cwd, env=self.env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        processes.append(process)
+        self.processes.append(process)
         return process
 
-    start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-          "--scheduler-file", str(scheduler_file), cwd=folder)
-    address = _wait(lambda: scheduler_file.exists() and json.loads(scheduler_file.read_text() or "{}")
-                    .get("address"), 60, "the scheduler")
-    workers = {}
-    for name in ("worker-a", "worker-b"):
-        own_folder = folder / name  # no shared disk: each worker has its own working folder
-        own_folder.mkdir()
-        workers[name] = start(name, "worker", address, "--nthreads", "1", "--no-nanny", "--name", name,
-                              "--local-directory", str(own_folder), "--no-dashboard", cwd=own_folder)
-    found = Cluster(address, workers, folder)
-    _wait(lambda: len(found.worker_addresses()) == 2, 60, "two workers")
-    yield found
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    def start(self) -> None:
+        """The scheduler (on the same address as before, after a restart), then both workers."""
+        scheduler_file = self.folder / "scheduler.json"
+        scheduler_file.unlink(missing_ok=True)
+        self.scheduler = self._start(
+            "scheduler", "scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard",
+            "--scheduler-file", str(scheduler_file), cwd=self.folder)
+
+        def written() -> str:
+            return scheduler_file.exists() and json.loads(scheduler_file.read_text() or "{}").get("address")
+
+        self.address = _wait(written, 60, "the scheduler")
+        self.port = int(self.address.rsplit(":", 1)[1])
+        self.replace_lost_workers()
+
+    def replace_lost_workers(self) -> None:
+        """Start each worker whose process is gone (a fault test killed it), then wait for both."""
+        for name in ("worker-a", "worker-b"):
+            if name in self.workers and self.workers[name].poll() is None:
+                continue
+            own_folder = self.folder / name
+            own_folder.mkdir(exist_ok=True)
+            self.workers[name] = self._start(
+                name, "worker", self.address, "--nthreads", "1", "--no-nanny", "--name", name,
+                "--local-directory", str(own_folder), "--no-dashboard", cwd=own_folder)
+        _wait(lambda: len(self.worker_addresses()) == 2, 60, "two workers")
+
+    def kill_scheduler(self) -> None:
+        """SIGKILL the scheduler; its workers stop by themselves once they lose it."""
+        self.scheduler.send_signal(signal.SIGKILL)
+        self.scheduler.wait(timeout=10)
+        for worker in self.workers.values():
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+    def worker_addresses(self) -> dict[str, str]:
+        """Worker name -> address, as the scheduler knows them."""
+        from distributed import Client
+
+        with Client(self.address, timeout=30) as client:
+            return {info["name"]: address for address, info in client.scheduler_info()["workers"].items()}
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    found = Cluster(tmp_path_factory.mktemp("dask-cluster"))
+    try:
+        found.start()
+        yield found
+    finally:
+        found.stop()
 
 
 @pytest.fixture
@@ -226,3 +259,60 @@ def test_a_worker_killed_mid_run_fails_the_run_and_the_other_worker_goes_on(on_c
         engine.close()
     with RunStore(lab_data_dir)._read() as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_killed_scheduler_ends_training_runs_plainly_and_waiting_runs_start_when_it_is_back(
+        on_cluster, lab_data_dir, monkeypatch):
+    """Last in this module: it kills the shared cluster's scheduler (its workers then stop by
+    themselves) and starts a new scheduler on the same address, with two new workers."""
+    engine = JobEngine(Settings(data_dir=lab_data_dir, scheduler=on_cluster.address))
+    monkeypatch.setattr(runtime, "engine", lambda: engine)
+    monkeypatch.setattr(runtime, "store", lambda: engine.store)
+    owner = "scheduler-fault-owner-0123456789"
+    long = ForecastConfig(epochs=2000, units=64, look_back=12, batch_size=1)  # minutes, unless stopped
+    on_cluster.replace_lost_workers()  # the worker-fault test above killed one
+    try:
+        engine.wait_ready(timeout=60)
+        data, name = AIRLINE.read_bytes(), AIRLINE.name
+        training = [engine.submit(long.replace(seed=seed).to_dict(), data, name, owner) for seed in (1, 2)]
+        waiting = engine.submit(ForecastConfig(epochs=2, units=4, look_back=6).to_dict(), data, name, owner)
+        for run_id in training:
+            _wait(lambda run_id=run_id: engine.status(run_id, owner).epochs_done >= 1, TIMEOUT, "training")
+        assert engine.status(waiting, owner).state == "queued"
+
+        killed = time.monotonic()
+        on_cluster.kill_scheduler()
+        print(f"workers gone {time.monotonic() - killed:.1f} s after the scheduler")
+        for run_id in training:
+            ended = engine.wait(run_id, owner, timeout=60)
+            assert ended.state == "failed" and "scheduler" in ended.error, (ended.state, ended.error)
+        _wait(lambda: engine.unreachable, 30, "the engine to notice")
+        page = _page_showing(waiting, owner)
+        assert any("cannot be reached" in warning.value for warning in page.warning), page.warning
+        assert engine.status(waiting, owner).state == "queued"  # it waits, it is not lost
+        print(f"scheduler killed: {ended.error} / {engine.unreachable}")
+
+        back = time.monotonic()
+        on_cluster.start()  # the same address, two new workers
+        _wait(lambda: engine.unreachable is None, 60, "the engine to connect again")
+        print(f"cluster back in {time.monotonic() - back:.1f} s")
+        done = engine.wait(waiting, owner, timeout=TIMEOUT)
+        print(f"the waiting run ended {time.monotonic() - back:.1f} s after the restart")
+        assert done.state == "succeeded", done.error
+        assert done.worker in set(on_cluster.worker_addresses().values())
+        page = _page_showing(waiting, owner)
+        assert not any("cannot be reached" in warning.value for warning in page.warning)
+    finally:
+        engine.close()
+    with RunStore(lab_data_dir)._read() as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _page_showing(run_id: str, owner: str) -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.query_params["u"] = owner
+    at.query_params["run"] = run_id
+    at.switch_page("app_pages/forecast.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at

@@ -65,20 +65,25 @@ def test_shared_runs_are_readable_but_only_the_owner_may_change_them(store):
     assert store.list_runs("bob") == []
 
 
-def test_queue_positions_follow_submit_order_and_the_owner_limit_holds(store):
+def test_queue_positions_go_round_robin_by_owner_and_the_owner_limit_holds(store):
     ids = [store.create_run(config=CONFIG, owner="alice", max_active=3) for _ in range(3)]
-    other = store.create_run(config=CONFIG, owner="bob", max_active=3)
-    assert [store.get_run(run_id, "alice").queue_position for run_id in ids] == [1, 2, 3]
-    assert store.get_run(other, "bob").queue_position == 4
+    bob = store.create_run(config=CONFIG, owner="bob", max_active=3)
+    carol = store.create_run(config=CONFIG, owner="carol", max_active=3)
+    # Everyone's first run before anyone's second: Bob's and Carol's first runs wait behind Alice's
+    # first only, however many Alice queued before them.
+    assert [store.get_run(run_id, "alice").queue_position for run_id in ids] == [1, 4, 5]
+    assert (store.get_run(bob, "bob").queue_position, store.get_run(carol, "carol").queue_position) == (2, 3)
+    assert [store.queue_turn(run_id) for run_id in (*ids, bob, carol)] == [0, 1, 2, 0, 0]
     with pytest.raises(LimitError, match="limit is 3"):
         store.create_run(config=CONFIG, owner="alice", data_bytes=b"x\n1\n", max_active=3)
     assert len(list(store.artifacts_dir.iterdir())) == 0  # the refused run left no files behind
     store.mark_running(ids[0], worker="tcp://w")
-    assert store.get_run(ids[1], "alice").queue_position == 1
-    assert store.get_run(other, "bob").queue_position == 3
+    assert store.get_run(bob, "bob").queue_position == 1
+    assert store.get_run(ids[1], "alice").queue_position == 3
     store.request_cancel(ids[1], "alice")  # queued: cancelled at once
     assert store.get_run(ids[1], "alice").state == "cancelled"
-    store.create_run(config=CONFIG, owner="alice", max_active=3)  # a slot is free again
+    again = store.create_run(config=CONFIG, owner="alice", max_active=3)  # a slot is free again
+    assert store.queue_turn(again) == 2  # Alice still has two runs waiting or running
 
 
 def test_progress_then_success_stores_everything_atomically(store):
@@ -249,3 +254,51 @@ def test_runs_of_other_versions_still_open_typed(store):
     written = record.to_dict()
     assert written["metrics"]["network"] == written["metrics"]["lstm"]
     assert written["state"] == "succeeded" and written["config"]["kind"] == "forecast"
+
+
+VERSION_1_SCHEMA = """
+CREATE TABLE runs (id TEXT PRIMARY KEY, owner TEXT NOT NULL, shared INTEGER NOT NULL DEFAULT 0,
+    kind TEXT NOT NULL, config TEXT NOT NULL, data_name TEXT, data_fingerprint TEXT, state TEXT NOT NULL,
+    error TEXT, metrics TEXT, summary TEXT, artifacts TEXT NOT NULL DEFAULT '[]', progress TEXT,
+    epochs_done INTEGER NOT NULL DEFAULT 0, epochs_total INTEGER, cancel_requested INTEGER NOT NULL DEFAULT 0,
+    runner TEXT, heartbeat REAL, worker TEXT, created REAL NOT NULL, started REAL, finished REAL,
+    fit_seconds REAL);
+CREATE TABLE epochs (run_id TEXT NOT NULL, epoch INTEGER NOT NULL, epochs INTEGER NOT NULL, loss REAL,
+    val_loss REAL, metrics TEXT NOT NULL DEFAULT '{}', elapsed REAL, eta REAL,
+    PRIMARY KEY (run_id, epoch)) WITHOUT ROWID;
+INSERT INTO runs (id, owner, kind, config, state, metrics, epochs_done, epochs_total, created, finished)
+    VALUES ('old-finished-run-0001', 'alice', 'forecast', '{"kind": "forecast", "epochs": 3}', 'succeeded',
+            '{"network": {"test_rmse": 12.5}}', 3, 3, 1.0, 2.0),
+           ('old-waiting-run-00002', 'alice', 'forecast', '{"kind": "forecast", "epochs": 3}', 'queued',
+            NULL, 0, 3, 3.0, NULL);
+INSERT INTO epochs (run_id, epoch, epochs, loss) VALUES ('old-finished-run-0001', 1, 3, 0.5);
+"""
+
+
+def test_a_store_of_the_previous_version_is_migrated_once_and_keeps_every_run(lab_data_dir):
+    """Version 1 (no ``turn``, no version number written) opens, gains the column, keeps its runs."""
+    lab_data_dir.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(lab_data_dir / "runs.sqlite") as connection:
+        connection.executescript(VERSION_1_SCHEMA)
+    store = RunStore(lab_data_dir)
+    with store._read() as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finished = store.get_run("old-finished-run-0001", "alice", everyone=True)
+    assert finished.state == "succeeded" and finished.metrics.network.test_rmse == 12.5
+    assert len(store.history("old-finished-run-0001", "alice")) == 1
+    assert store.queue_turn("old-waiting-run-00002") == 0
+    newer = store.create_run(config=CONFIG, owner="alice")
+    assert store.queue_turn(newer) == 1  # the migrated waiting run counts
+    RunStore(lab_data_dir)  # opening it again changes nothing
+    assert store.get_run(newer, "alice").queue_position == 1 + 1
+
+
+def test_a_store_written_by_a_newer_version_is_refused_plainly_and_left_alone(lab_data_dir):
+    RunStore(lab_data_dir)
+    with sqlite3.connect(lab_data_dir / "runs.sqlite") as connection:
+        connection.execute("PRAGMA user_version = 99")
+    with pytest.raises(LabError, match="written by a newer LSTM Lab"):
+        RunStore(lab_data_dir)
+    with sqlite3.connect(lab_data_dir / "runs.sqlite") as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 99

@@ -62,6 +62,23 @@ def test_other_threads_drawing_random_numbers_change_nothing(airline, tiny_resul
     assert busy.history[0]["loss"] == quiet.history[0]["loss"]
 
 
+def test_building_a_seeded_network_draws_nothing_from_pythons_random(monkeypatch):
+    """Every layer's seed comes from the run's seed: not one is drawn from the shared ``random``
+    (which other threads move), for every cell, with dropout, and for the Learn networks too."""
+    from keras.src.random import seed_generator
+
+    from models.train.keras_models import build_forecaster
+    from models.train.lessons import build_network
+
+    drawn = []
+    original = seed_generator.make_default_seed
+    monkeypatch.setattr(seed_generator, "make_default_seed", lambda: drawn.append(1) or original())
+    for cell in ("lstm", "gru", "rnn"):
+        build_forecaster(6, 1, cell, 4, layers=2, dropout=0.2, seed=7)
+        build_network(cell, 4, steps=3, features=2, classes=2, seed=7)
+    assert drawn == []
+
+
 def _rows(result) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(result.artifacts["predictions.csv"].decode("utf-8"))))
 
