@@ -61,11 +61,14 @@ _LOCAL_DASK_CONFIG = {
 }
 
 
-def _busy_threads(dask_scheduler) -> tuple[int, int]:
-    """(threads of the cluster, tasks it is running or holding): runs on the scheduler."""
+def _busy_threads(keys: list[str], dask_scheduler) -> tuple[int, int]:
+    """(threads of the cluster, tasks it is running or holding): runs on the scheduler. ``keys``
+    are the caller's runs handed to Dask: one the scheduler has not received yet (submissions travel
+    on another connection than this question) counts as busy too."""
     threads = sum(worker.nthreads for worker in dask_scheduler.workers.values())
     holding = sum(len(worker.processing) for worker in dask_scheduler.workers.values())
-    return threads, holding + len(dask_scheduler.queued) + len(dask_scheduler.unrunnable)
+    unseen = sum(1 for key in keys if key not in dask_scheduler.tasks)
+    return threads, holding + len(dask_scheduler.queued) + len(dask_scheduler.unrunnable) + unseen
 
 
 class EngineThread:
@@ -97,10 +100,11 @@ class EngineThread:
                 if self.settings.scheduler and now >= next_contact:
                     next_contact = now + RECONNECT_SECONDS
                     self._guarded(self._keep_in_contact)
+                if self._futures or self._waiting:
+                    self._guarded(self._forward_store_cancels)  # first: a cancelled run never starts
                 if self._waiting:
                     self._guarded(self._dispatch)
-                if (self._futures or self._waiting) and self._in_contact():
-                    self._guarded(self._forward_store_cancels)
+                if self._futures and self._in_contact():
                     self._guarded(self._enforce_cancel_grace, now)
                 if now >= next_heartbeat:
                     next_heartbeat = now + HEARTBEAT_SECONDS
@@ -249,7 +253,8 @@ class EngineThread:
         runners) sharing one cluster do not pile runs onto busy workers."""
         if not self._waiting or not self._in_contact():
             return
-        threads, busy = self._client.run_on_scheduler(_busy_threads)
+        keys = [_key_of(run_id) for run_id in self._futures]
+        threads, busy = self._client.run_on_scheduler(_busy_threads, keys)
         for run_id in sorted(self._waiting, key=self._waiting.get)[:max(0, threads - busy)]:
             self._hand_to_dask(run_id, self._waiting.pop(run_id))
 
@@ -352,7 +357,9 @@ class EngineThread:
 
     def _forward_store_cancels(self) -> None:
         """Cancel requests written to the store by other processes (CLI, another server thread)."""
-        pending = [run_id for run_id in (*self._futures, *self._waiting) if run_id not in self._cancel_sent]
+        # Runs on Dask only while in contact: telling their workers needs the scheduler.
+        handed = self._futures if self._in_contact() else {}
+        pending = [run_id for run_id in (*handed, *self._waiting) if run_id not in self._cancel_sent]
         for run_id in self.store.cancel_requested(pending):
             self._forward_cancel(run_id)
 
