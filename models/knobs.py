@@ -13,7 +13,7 @@ from typing import Any
 from models.errors import ConfigError
 from models.vocabulary import CELLS
 
-TRANSFORMS = ("none", "log", "diff", "log_diff")
+TRANSFORMS = ("none", "log", "diff", "log_diff", "season_diff", "log_season_diff", "auto")
 LEARN_TASKS = ("roommate", "memory")
 MAX_MEMORY_LENGTH = 200
 MAX_WEATHER_DAYS = 5000
@@ -140,8 +140,12 @@ FORECAST_KNOBS = _knobs(
          cli_help="share of the series, at its end, kept for testing"),
     Knob("transform", "Transform", str, choices=TRANSFORMS,
          help="How the values are changed before the network sees them (and changed back after). "
-              "Differences remove a trend, the log evens out swings that grow with the level.",
-         cli_help="transform before scaling: none, log, diff, log_diff; log needs positive values"),
+              "Differences remove a trend, seasonal differences (from the same time one season "
+              "earlier) remove the season too, the log evens out swings that grow with the level. "
+              "auto (the default) takes seasonal differences when the series has a season, else "
+              "step-to-step differences.",
+         cli_help="transform before scaling: none, log, diff, log_diff, season_diff, log_season_diff, "
+                  "auto; the log ones need positive values, the seasonal ones a season length"),
     Knob("headroom", "Scale headroom", float, 1.0, 10.0, 0.5,
          help="The scaler is fitted on the training part only. With headroom 2 the training values "
               "fill half of the scaled range, leaving room for a series that keeps growing.",

@@ -33,6 +33,9 @@ TRANSFORM_NAMES = {
     "log": "log (evens out swings)",
     "diff": "diff (step-to-step change)",
     "log_diff": "log_diff (relative change)",
+    "season_diff": "season_diff (change from a season earlier)",
+    "log_season_diff": "log_season_diff (relative change from a season earlier)",
+    "auto": "auto (chosen from the data)",
 }
 
 

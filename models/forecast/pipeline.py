@@ -19,6 +19,7 @@ import pandas as pd
 
 from models.config import ForecastConfig
 from models.data import to_safe_csv
+from models.errors import DataError
 from models.forecast import transforms
 from models.forecast.baselines import BASELINE_NAMES, Baseline, make_baselines
 from models.forecast.metrics import forecast_scores
@@ -57,11 +58,14 @@ def resolve_season(config: ForecastConfig, detected: int | None) -> int | None:
     return season if season is not None and season >= 2 else None
 
 
-def split_for(config: ForecastConfig, n_points: int) -> Split:
+def split_for(config: ForecastConfig, n_points: int, season_length: int | None = None,
+              transform: str | None = None) -> Split:
     """How a run with ``config`` splits a series of ``n_points`` into training and test targets
-    (DataError when it is too short for the look-back and test part)."""
+    (DataError when it is too short for the look-back and test part). ``transform``: the one the run
+    uses (``config.transform`` resolved), which may use up a season of points at the start."""
+    name = transform or config.transform
     return plan_split(n_points, config.test_fraction, config.look_back,
-                      offset=transforms.offset(config.transform), transform_name=config.transform,
+                      offset=transforms.offset(name, season_length), transform_name=name,
                       test_size=config.test_size)
 
 
@@ -72,9 +76,16 @@ def prepare(config: ForecastConfig, values: np.ndarray, season_length: int | Non
     DataError when the series is too short for the look-back.
     """
     values = np.asarray(values, dtype=np.float64)
-    transforms.check_values(config.transform, values)
-    split = split_for(config, values.size)
-    transformed = transforms.forward(config.transform, values)  # [N]
+    name = transforms.resolve(config.transform, season_length)
+    transforms.check_values(name, values, season_length, season_known=True)
+    try:
+        split = split_for(config, values.size, season_length, name)
+    except DataError:
+        if config.transform != transforms.AUTO or name == "diff":
+            raise
+        name = "diff"  # a season of points is more than this short series can spare
+        split = split_for(config, values.size, season_length, name)
+    transformed = transforms.forward(name, values, season_length)  # [N]
     scaler = MinMaxScaler(config.headroom).fit(transformed[split.offset : split.n_train])  # training part
     scaled = scaler.transform(transformed)  # [N]
     x_train, y_train = make_windows(scaled, split.train_targets, config.look_back)  # [M, L, 1], [M]
@@ -88,12 +99,13 @@ def prepare(config: ForecastConfig, values: np.ndarray, season_length: int | Non
     if config.headroom > 1:
         notes.append(f"The training values fill the first {100 / config.headroom:.0f}% of the scaled range, "
                      "leaving room for higher levels in the test part.")
-    if config.transform != "none":
-        notes.append(f"The network learned {transforms.DESCRIPTIONS[config.transform]}.")
+    if name != "none":
+        chosen = f" (auto: {name})" if config.transform == transforms.AUTO else ""
+        notes.append(f"The network learned {transforms.DESCRIPTIONS[name]}{chosen}.")
     return Prepared(
         values=values,
         split=split,
-        transform=config.transform,
+        transform=name,
         transformed=transformed,
         scaler=scaler,
         scaled=scaled,
@@ -112,14 +124,15 @@ def one_step_to_original(
     """Original-unit one-step predictions for ``targets`` from the network's scaled outputs [M]."""
     targets = np.asarray(targets, dtype=np.int64)
     transformed = prepared.scaler.inverse_transform(np.asarray(scaled_predictions, dtype=np.float64).ravel())
-    previous = prepared.values[np.maximum(targets - 1, 0)]  # y[t-1], actual and known at time t
-    return transforms.invert_one_step(prepared.transform, transformed, previous)
+    lag = transforms.offset(prepared.transform, prepared.season_length)
+    lagged = prepared.values[np.maximum(targets - lag, 0)]  # y[t-lag], actual and known at time t
+    return transforms.invert_one_step(prepared.transform, transformed, lagged)
 
 
 def path_to_original(prepared: Prepared, scaled_path: np.ndarray) -> np.ndarray:
     """Original-unit values of a recursive forecast past the end from scaled outputs [K]."""
     transformed = prepared.scaler.inverse_transform(np.asarray(scaled_path, dtype=np.float64).ravel())
-    return transforms.invert_path(prepared.transform, transformed, float(prepared.values[-1]))
+    return transforms.invert_path(prepared.transform, transformed, prepared.values, prepared.season_length)
 
 
 def fit_baselines(prepared: Prepared) -> tuple[dict[str, Baseline], list[str]]:

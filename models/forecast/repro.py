@@ -5,12 +5,12 @@
 the script never repeats the app's reading of awkward files. Run from the unpacked folder with no
 arguments, it repeats the run's steps one by one:
 
-    series.csv ─ transform (none/log/diff/log_diff) ─ chronological split (test fraction or test
-    points) ─ scaler fitted on the training part only, with the run's headroom ─ look-back windows ─
-    the same network (cell, units, layers, dropout, unroll, Dense(1)) seeded like the app ─ one
-    model.fit epoch at a time in the app's per-epoch order ─ one-step test forecasts ─ the naive
-    baselines in NumPy and the statistical ones with statsforecast (else the stored figures) ─ the
-    multi-step backtest (horizon, stride) ─ the forecast past the end
+    series.csv ─ transform (none, log, step or seasonal differences, auto) ─ chronological split
+    (test fraction or test points) ─ scaler fitted on the training part only, with the run's
+    headroom ─ look-back windows ─ the same network (cell, units, layers, dropout, unroll, Dense(1))
+    seeded like the app ─ one model.fit epoch at a time in the app's per-epoch order ─ one-step test
+    forecasts ─ the naive baselines in NumPy and the statistical ones with statsforecast (else the
+    stored figures) ─ the multi-step backtest (horizon, stride) ─ the forecast past the end
 
 and prints one line per model, ``network test RMSE: 23.974512`` (six decimals). Every field of the
 configuration is written into the script (a test checks it), as a Python literal (``repr``), never
@@ -24,6 +24,7 @@ import re
 from typing import Any
 
 from models.config import ForecastConfig
+from models.forecast.split import MIN_TRAIN_WINDOWS
 from models.knobs import FORECAST_KNOBS
 from models.script_parts import NETWORK_PARTS
 
@@ -62,7 +63,8 @@ import keras  # noqa: E402
 _BODY = '''
 
 UNROLL_MAX_LOOK_BACK = 32  # the app unrolls the recurrence for windows up to this long
-OFFSET = 1 if TRANSFORM in ("diff", "log_diff") else 0  # points a difference uses up at the start
+MIN_TRAIN_WINDOWS = {min_train_windows}  # fewer training windows than this: the app refuses the split
+LOGS = ("log", "log_diff", "log_season_diff")
 
 
 # ── 1. the series ──
@@ -77,36 +79,56 @@ def read_values(path):
 # ── 2. transform, split, scale (the scaler sees the training part only) ──
 
 
-def forward(values):
-    """Transformed series aligned with ``values`` [N] (the first OFFSET entries are NaN)."""
-    base = np.log(values) if TRANSFORM in ("log", "log_diff") else np.array(values, dtype=np.float64)
-    if OFFSET == 0:
+def chosen_transform(season, n_train):
+    """TRANSFORM itself, or for "auto" seasonal differences when there is a season and the
+    training part can spare a season of points (else step-to-step differences)."""
+    if TRANSFORM != "auto":
+        return TRANSFORM
+    if season is None or n_train - season - LOOK_BACK < MIN_TRAIN_WINDOWS:
+        return "diff"
+    return "season_diff"
+
+
+def lag_of(transform, season):
+    """Steps a difference looks back (0: no difference); its first ``lag`` values are undefined."""
+    if transform in ("none", "log"):
+        return 0
+    return season if transform in ("season_diff", "log_season_diff") else 1
+
+
+def forward(values, transform, lag):
+    """Transformed series aligned with ``values`` [N] (the first ``lag`` entries are NaN)."""
+    base = np.log(values) if transform in LOGS else np.array(values, dtype=np.float64)
+    if lag == 0:
         return base
     out = np.full_like(base, np.nan)
-    out[1:] = np.diff(base)
+    out[lag:] = base[lag:] - base[:-lag]
     return out
 
 
-def invert_one_step(predicted, previous_actual):
-    """Original units from transformed one-step forecasts; ``previous_actual`` is y[t-1]."""
-    if TRANSFORM == "none":
+def invert_one_step(predicted, lagged_actual, transform):
+    """Original units from transformed one-step forecasts; ``lagged_actual`` is y[t - lag]."""
+    if transform == "none":
         return predicted
-    if TRANSFORM == "log":
+    if transform == "log":
         return np.exp(predicted)
-    if TRANSFORM == "diff":
-        return previous_actual + predicted
-    return previous_actual * np.exp(predicted)  # log_diff
+    if transform in LOGS:
+        return lagged_actual * np.exp(predicted)
+    return lagged_actual + predicted
 
 
-def invert_path(predicted, last_actual):
-    """Original units from a transformed recursive forecast [K] after the last actual value."""
-    if TRANSFORM == "none":
+def invert_path(predicted, history, transform, lag):
+    """Original units from a transformed recursive forecast [K] after the actual values ``history``:
+    each difference builds on the value ``lag`` steps back, actual or already forecast."""
+    if transform == "none":
         return predicted
-    if TRANSFORM == "log":
+    if transform == "log":
         return np.exp(predicted)
-    if TRANSFORM == "diff":
-        return last_actual + np.cumsum(predicted)
-    return last_actual * np.exp(np.cumsum(predicted))  # log_diff
+    base = list(np.log(history[-lag:]) if transform in LOGS else history[-lag:])
+    for step in predicted:
+        base.append(base[-lag] + step)
+    path = np.array(base[lag:])
+    return np.exp(path) if transform in LOGS else path
 
 
 def train_size(n_points):
@@ -172,18 +194,18 @@ def train(x_train, y_train):
     return model
 
 
-def network_forecaster(model, scaler):
+def network_forecaster(model, scaler, transform, lag):
     """The network's recursive forecast of ``steps`` values after ``history`` (original units)."""
 
     def forecast(history, steps):
-        scaled = scaler.transform(forward(history))
+        scaled = scaler.transform(forward(history, transform, lag))
         window = list(scaled[-LOOK_BACK:])
         path = []
         for _ in range(steps):
             step = float(model(np.array(window, dtype=np.float32)[None, :, None], training=False)[0, 0])
             path.append(step)
             window = window[1:] + [step]
-        return invert_path(scaler.inverse(np.array(path)), float(history[-1]))
+        return invert_path(scaler.inverse(np.array(path)), np.asarray(history), transform, lag)
 
     return forecast
 
@@ -231,11 +253,13 @@ def main(path):
     n_train = train_size(n_points)
     season = SEASON_LENGTH if SEASON_LENGTH is not None else DETECTED_SEASON
     season = season if season and season >= 2 else None
-    transformed = forward(values)
-    scaler = Scaler(transformed[OFFSET:n_train])
+    transform = chosen_transform(season, n_train)
+    lag = lag_of(transform, season)
+    transformed = forward(values, transform, lag)
+    scaler = Scaler(transformed[lag:n_train])
     scaled = scaler.transform(transformed)  # [N]; the test part may leave [0, 1]: it is new to the model
 
-    train_targets = np.arange(OFFSET + LOOK_BACK, n_train)  # inputs and target inside the training part
+    train_targets = np.arange(lag + LOOK_BACK, n_train)  # inputs and target inside the training part
     test_targets = np.arange(n_train, n_points)  # every test point, from the LOOK_BACK values before it
     x_train, y_train = windows(scaled, train_targets)
     x_test, _ = windows(scaled, test_targets)
@@ -245,7 +269,7 @@ def main(path):
     model = train(x_train, y_train)
     predicted_scaled = model.predict(x_test, verbose=0)[:, 0].astype(np.float64)
     actual = values[test_targets]
-    models = {"network": network_forecaster(model, scaler)}
+    models = {"network": network_forecaster(model, scaler, transform, lag)}
     train_values = values[:n_train]
     models.update(naive_baselines(train_values, season))
     statistical = [name for name in ("ets", "theta", "arima") if name in STORED_TEST_RMSE]
@@ -254,7 +278,8 @@ def main(path):
     print()
     for name, forecast in models.items():
         if name == "network":
-            predicted = invert_one_step(scaler.inverse(predicted_scaled), values[test_targets - 1])
+            lagged = values[test_targets - max(lag, 1)]
+            predicted = invert_one_step(scaler.inverse(predicted_scaled), lagged, transform)
         else:
             predicted = np.array([forecast(values[:t], 1)[0] for t in test_targets])
         print(f"{name} test RMSE: {rmse(actual, predicted):.6f}")
@@ -315,7 +340,8 @@ def reproduction_script(config: ForecastConfig | dict[str, Any], *, data_name: s
         f"STORED_TEST_RMSE = {stored!r}  # what LSTM Lab stored, for comparison",
     ]
     script_name = script_file_name(data_name)
-    body = _BODY.replace("{network_parts}", NETWORK_PARTS.strip() + "\n")
+    body = (_BODY.replace("{network_parts}", NETWORK_PARTS.strip() + "\n")
+            .replace("{min_train_windows}", str(MIN_TRAIN_WINDOWS)))
     return _HEADER.replace("{script_name}", script_name) + "\n".join(lines) + "\n" + body
 
 

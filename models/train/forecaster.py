@@ -127,8 +127,8 @@ def train_forecaster(
 
     evaluation = evaluate(
         prepared, config, network_path,
-        network_forecaster=_network_forecaster(predict, config, prepared.scaler),
-        network_fit=lambda train_values: _fit_network(config, train_values, should_stop),
+        network_forecaster=_network_forecaster(predict, config, prepared),
+        network_fit=lambda train_values: _fit_network(config, prepared, train_values, should_stop),
         frequency=series.frequency,
     )
     verdict, one_step = evaluation.verdict, evaluation.one_step_verdict
@@ -147,7 +147,7 @@ def train_forecaster(
         frequency=series.frequency,
         look_back=config.look_back,
         cell=config.cell,
-        transform=config.transform,
+        transform=prepared.transform,
         forecast_steps=n_future,
         verdict=verdict.text,
         verdict_kind=verdict.kind,
@@ -204,27 +204,33 @@ def _recursive_forecast(predict, last_window: np.ndarray, steps: int) -> np.ndar
     return np.array(path)
 
 
-def _network_forecaster(predict, config: ForecastConfig, scaler: MinMaxScaler):
+def _network_forecaster(predict, config: ForecastConfig, prepared: forecast.Prepared,
+                        scaler: MinMaxScaler | None = None):
     """The trained network as a forecaster of the values after ``history`` (original units), using
-    only ``history``: transformed and scaled as in training, then forecast recursively."""
+    only ``history``: transformed (as the run was) and scaled (by ``scaler``, else the run's) as in
+    training, then forecast recursively."""
+    name, season = prepared.transform, prepared.season_length
+    scaler = scaler or prepared.scaler
 
     def forecaster(history: np.ndarray, steps: int) -> np.ndarray:
         history = np.asarray(history, dtype=np.float64)
-        if history.size < config.look_back + transforms.offset(config.transform):
+        if history.size < config.look_back + transforms.offset(name, season):
             raise ValueError(f"it needs {config.look_back} values before the forecast")
-        scaled = scaler.transform(transforms.forward(config.transform, history))  # [n]
+        scaled = scaler.transform(transforms.forward(name, history, season))  # [n]
         path = _recursive_forecast(predict, scaled[-config.look_back :], steps)  # [steps] scaled
-        return transforms.invert_path(config.transform, scaler.inverse_transform(path), float(history[-1]))
+        return transforms.invert_path(name, scaler.inverse_transform(path), history, season)
 
     return forecaster
 
 
-def _fit_network(config: ForecastConfig, train_values: np.ndarray, should_stop: StopFn | None):
-    """A network trained like the run's on ``train_values`` alone, as a forecaster (the interval
-    calibration's fit: it never sees the values after ``train_values``). ValueError if too short."""
+def _fit_network(config: ForecastConfig, prepared: forecast.Prepared, train_values: np.ndarray,
+                 should_stop: StopFn | None):
+    """A network trained like the run's (same transform) on ``train_values`` alone, as a forecaster
+    (the interval calibration's fit: it never sees the values after ``train_values``). ValueError
+    if too short."""
     train_values = np.asarray(train_values, dtype=np.float64)
-    offset = transforms.offset(config.transform)
-    transformed = transforms.forward(config.transform, train_values)
+    offset = transforms.offset(prepared.transform, prepared.season_length)
+    transformed = transforms.forward(prepared.transform, train_values, prepared.season_length)
     scaler = MinMaxScaler(config.headroom).fit(transformed[offset:])
     targets = np.arange(offset + config.look_back, train_values.size)
     if targets.size < MIN_TRAIN_WINDOWS:
@@ -234,7 +240,7 @@ def _fit_network(config: ForecastConfig, train_values: np.ndarray, should_stop: 
     model, optimizer, loss = _new_network(config)
     fit_fast(model, loss, optimizer, x, y[:, None], epochs=config.epochs, batch_size=config.batch_size,
              shuffle_seed=config.seed, should_stop=should_stop, jit_compile=use_xla(config, len(y)))
-    return _network_forecaster(_predict_function(model), config, scaler)
+    return _network_forecaster(_predict_function(model), config, prepared, scaler)
 
 
 def _finite_report(report: EpochReport) -> EpochReport:

@@ -44,3 +44,11 @@ def test_every_input_on_every_page_has_help(lab_app, page):
     missing = [f"{kind} {widget.label!r}" for kind in INPUTS for widget in at.get(kind)
                if len((getattr(widget, "help", None) or "").split()) < 4]
     assert not missing, missing
+
+
+def test_every_transform_has_a_name_in_words_and_a_description():
+    from app.components.forecast_settings import TRANSFORM_NAMES
+    from models.config import TRANSFORMS
+    from models.forecast.transforms import DESCRIPTIONS
+
+    assert set(TRANSFORM_NAMES) == set(TRANSFORMS) == set(DESCRIPTIONS)
