@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/digits_vs_reference.py
 	$(BIN)/python bench/app_speed.py
 	$(BIN)/python bench/jobs_bench.py
+	$(BIN)/python bench/concurrent_sessions.py
 	$(BIN)/python bench/forecast_evaluation.py
 	$(BIN)/python bench/statistical_baselines.py
 
