@@ -82,13 +82,8 @@ def show(key: str = "digits") -> DigitsConfig | None:
     """Render the settings; returns the configuration (None, with the reason shown, if invalid)."""
     values = st.session_state.setdefault(f"{key}-values", _values(DIGITS_PRESETS["quick"]))
     st.session_state.setdefault(f"{key}-preset", "quick")
-    # Seed every widget whose state Streamlit dropped (a page switch), and set again each one still
-    # holding its remembered value: a seed reaches the browser only with the run that draws the
-    # widget, and a run cut short by a click loses it (the browser would show the minimum).
-    for name in FIELDS:
-        widget_key = f"{key}-{name}"
-        if widget_key not in st.session_state or st.session_state[widget_key] == values[name]:
-            st.session_state[widget_key] = values[name]
+    for name in FIELDS:  # re-seed widgets whose state Streamlit dropped (e.g. after a page switch)
+        st.session_state.setdefault(f"{key}-{name}", values[name])
     st.radio("Start from", list(PRESETS), format_func=PRESETS.get, key=f"{key}-preset", horizontal=True,
              on_change=_apply_preset, args=(key,),
              help="The seed article's program (30 LSTM units, 10 epochs on every digit) or a faster "

@@ -29,12 +29,8 @@ def sticky(store: dict[str, Any], field: str, key: str, widget: Callable[..., An
     """Draw ``widget(*args, key=key, **kwargs)`` seeded from ``store[field]``; store and return its value.
 
     Pass no ``value``/``index`` to the widget: its value comes from the store.
-
-    The value is set again on every run where the widget holds the stored value (no edit in the
-    browser): a seed reaches the browser only with the run that draws the widget, and a run cut short
-    by a rerun (a click, "r") loses it; the browser would then show the widget's default (its minimum).
     """
-    if key not in st.session_state or st.session_state[key] == store[field]:
+    if key not in st.session_state:
         st.session_state[key] = store[field]
     store[field] = widget(*args, key=key, **kwargs)
     return store[field]
