@@ -220,9 +220,14 @@ class RunStore(StoreFiles, RunnerSide):
                 row = self._visible_row(connection, run_id, None if everyone else owner, must_own=True)
                 if row["state"] in ACTIVE_STATES:
                     raise LabError("This run is still queued or running: cancel it before deleting it.")
-                connection.execute("DELETE FROM epochs WHERE run_id = ?", (run_id,))
-                connection.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+                self._delete_rows(connection, [run_id])
             shutil.rmtree(self._run_dir(run_id), ignore_errors=True)
+
+    @staticmethod
+    def _delete_rows(connection: sqlite3.Connection, run_ids: list[str]) -> None:
+        """The runs' rows and their epochs (their files are removed after the transaction)."""
+        connection.executemany("DELETE FROM epochs WHERE run_id = ?", [(run_id,) for run_id in run_ids])
+        connection.executemany("DELETE FROM runs WHERE id = ?", [(run_id,) for run_id in run_ids])
 
     def remove_finished_before(self, cutoff: float) -> int:
         """Delete every run that ended before ``cutoff`` (unix seconds), with its epochs and files
@@ -234,8 +239,7 @@ class RunStore(StoreFiles, RunnerSide):
                 rows = connection.execute(f"SELECT id FROM runs WHERE finished < ? AND state IN ({places})",
                                           (cutoff, *FINAL_STATES))
                 old = [row["id"] for row in rows]
-                connection.executemany("DELETE FROM epochs WHERE run_id = ?", [(run_id,) for run_id in old])
-                connection.executemany("DELETE FROM runs WHERE id = ?", [(run_id,) for run_id in old])
+                self._delete_rows(connection, old)
             for run_id in old:
                 shutil.rmtree(self._run_dir(run_id), ignore_errors=True)
         return len(old)

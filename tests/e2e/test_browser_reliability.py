@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from e2e_widgets import choose, set_number
+from e2e_widgets import PYTHON_TEXT, cell, choose, set_number
 from playwright.sync_api import Page, expect
 
 from app.identity import OLD_OWNER_PARAM, OWNER_COOKIE
@@ -35,8 +35,6 @@ BAD_UPLOADS = {
     "compressed.csv": "This file is compressed",
 }
 MARKUP_TIME, MARKUP_TARGET = "<b>Month</b>", "<script>alert(1)</script>"  # markup-in-names.csv
-# Python's own words for a crash: "Traceback (most recent call last)", "ValueError: ...".
-PYTHON_TEXT = re.compile(r"Traceback|\b\w*(Error|Exception):|File \"[^\"]+\", line \d+")
 EPOCH = re.compile(r"Epoch (\d+) of (\d+)")
 
 
@@ -105,14 +103,6 @@ def assert_no_python_text(page: Page) -> None:
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     text = page.locator("body").inner_text()
     assert not PYTHON_TEXT.search(text), PYTHON_TEXT.search(text).group(0)
-
-
-def cell(scope, *texts: str):
-    """Cells (or column headers) of Streamlit tables in ``scope`` (a page or a table row) whose
-    whole text is one of ``texts``. Tables draw on a canvas; these are its accessible copy behind it.
-    """
-    exact = re.compile("^(" + "|".join(re.escape(text) for text in texts) + ")$")
-    return scope.locator("td, th").filter(has_text=exact)
 
 
 def error_lines(page: Page) -> list[str]:
