@@ -71,3 +71,18 @@ def test_wild_predictions_do_not_overflow():
 def test_unknown_transform_is_a_config_error():
     with pytest.raises(ConfigError):
         transforms.forward("sqrt", VALUES)
+
+
+def test_auto_in_a_run_takes_seasonal_differences_unless_the_series_cannot_spare_a_season():
+    from models.config import ForecastConfig
+    from models.forecast.pipeline import prepare
+
+    config = ForecastConfig(look_back=4, test_size=6)  # transform auto, the default
+    rng = np.random.default_rng(0)
+    long, short = (100 + 10 * np.sin(np.arange(n) * 2 * np.pi / 12) + rng.normal(0, 1, n) for n in (60, 26))
+    assert prepare(config, long, 12).transform == "season_diff"
+    assert prepare(config, long, None).transform == "diff"
+    # 26 points, 6 tested: 20 - 12 - 4 = 4 training windows after a seasonal difference, too few.
+    fallback = prepare(config, short, 12)
+    assert fallback.transform == "diff" and fallback.split.offset == 1
+    assert any("(auto: diff)" in note for note in fallback.notes)
