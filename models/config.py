@@ -68,6 +68,7 @@ class ForecastConfig(_Config):
     epochs: int = 100
     cell: str = "lstm"
     layers: int = 1
+    ensemble: int = 1  # networks trained from seeds seed, seed + 1, ...; the forecast is their median
     dropout: float = 0.0
     batch_size: int = 16
     learning_rate: float = 0.01

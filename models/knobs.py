@@ -124,6 +124,11 @@ FORECAST_KNOBS = _knobs(
          cli_help="passes over the training data"),
     _CELL,
     _LAYERS,
+    Knob("ensemble", "Ensemble size", int, 1, 9, 1,
+         help="How many networks the run trains, one after another, each from its own seed (the "
+              "run's seed, then the next ones). The forecast is their median, which is steadier than "
+              "any one network's. Each network takes the same time again.",
+         cli_help="networks trained from consecutive seeds; the forecast is their median"),
     Knob("dropout", "Dropout", float, 0.0, 0.9, 0.05,
          help="Share of the signals switched off at random while training, to stop the network "
               "memorising. 0 switches nothing off.",

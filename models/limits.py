@@ -77,10 +77,13 @@ def max_queued_per_owner() -> int:
     return _env_int("LSTMLAB_MAX_QUEUED_PER_OWNER", DEFAULT_MAX_QUEUED_PER_OWNER)
 
 
-def check_work(epochs: int, training_windows: int) -> None:
-    """Raise WorkLimitError (a LimitError) when ``epochs * training_windows`` exceeds ``max_work()``."""
-    _check_product(epochs, training_windows, max_work(), "training windows", "steps of work",
-                   "use fewer epochs or a shorter series")
+def check_work(epochs: int, training_windows: int, networks: int = 1) -> None:
+    """Raise WorkLimitError (a LimitError) when ``networks * epochs * training_windows`` exceeds
+    ``max_work()`` (an ensemble trains ``networks`` networks one after another)."""
+    advice = "use fewer epochs, fewer networks in the ensemble or a shorter series" if networks > 1 else \
+        "use fewer epochs or a shorter series"
+    _check_product(epochs * networks, training_windows, max_work(), "training windows", "steps of work",
+                   advice, networks)
 
 
 def check_digits_work(epochs: int, training_digits: int) -> None:
@@ -89,8 +92,12 @@ def check_digits_work(epochs: int, training_digits: int) -> None:
                    "use fewer epochs or fewer training digits")
 
 
-def _check_product(epochs: int, items: int, limit: int, what: str, unit: str, advice: str) -> None:
+def _check_product(epochs: int, items: int, limit: int, what: str, unit: str, advice: str,
+                   networks: int = 1) -> None:
     work = int(epochs) * int(items)
     if work > limit:
-        raise WorkLimitError(f"{epochs:,} epochs x {items:,} {what} is {work:,} {unit}, "
+        count = f"{epochs:,} epochs"
+        if networks > 1:
+            count = f"{networks} networks x {epochs // networks:,} epochs"
+        raise WorkLimitError(f"{count} x {items:,} {what} is {work:,} {unit}, "
                              f"above this server's limit of {limit:,}: {advice}.")

@@ -2,29 +2,30 @@
 network's parts seeded as ``models.train.keras_models`` seeds them, and the optimizer by name.
 
 The scripts are standalone files for people, so these functions are written into each script, not
-imported; the names they use (SEED, CELL, UNITS, OPTIMIZER, LEARNING_RATE) are the scripts' settings.
+imported; the names they use (CELL, UNITS, OPTIMIZER, LEARNING_RATE) are the scripts' settings.
 """
 
 from __future__ import annotations
 
 NETWORK_PARTS = '''
-def layer_seed(index, role):
+def layer_seed(seed, index, role):
     """LSTM Lab's seed of one random part: layer ``index``'s kernel (0), recurrent kernel (1), dropout (2)."""
-    return int(np.random.SeedSequence([SEED, index, role]).generate_state(1)[0] % (2**31 - 1))
+    return int(np.random.SeedSequence([seed, index, role]).generate_state(1)[0] % (2**31 - 1))
 
 
-def recurrent_layer(index, **options):
-    """Recurrent layer ``index`` (0-based) of the network, with its initial weights seeded from SEED."""
+def recurrent_layer(seed, index, **options):
+    """Recurrent layer ``index`` (0-based) of the network, with its initial weights seeded from ``seed``."""
     cell = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[CELL]
     return cell(UNITS, name=f"{CELL}_{index + 1}",
-                kernel_initializer=keras.initializers.GlorotUniform(seed=layer_seed(index, 0)),
-                recurrent_initializer=keras.initializers.Orthogonal(seed=layer_seed(index, 1)), **options)
+                kernel_initializer=keras.initializers.GlorotUniform(seed=layer_seed(seed, index, 0)),
+                recurrent_initializer=keras.initializers.Orthogonal(seed=layer_seed(seed, index, 1)),
+                **options)
 
 
-def output_layer(index, units, **options):
+def output_layer(seed, index, units, **options):
     """The Dense output layer, seeded as layer ``index`` (the one after the recurrent layers)."""
     return keras.layers.Dense(units, kernel_initializer=keras.initializers.GlorotUniform(
-        seed=layer_seed(index, 0)), **options)
+        seed=layer_seed(seed, index, 0)), **options)
 
 
 def make_optimizer():

@@ -80,8 +80,10 @@ class RunPlan:
 
     @property
     def work(self) -> int | None:
-        """Epochs x training windows (or digits): what the work limits count."""
-        return None if self.training_units is None else self.config.epochs * self.training_units
+        """Networks x epochs x training windows (or epochs x digits): what the work limits count."""
+        if self.training_units is None:
+            return None
+        return getattr(self.config, "ensemble", 1) * self.config.epochs * self.training_units
 
 
 def plan_run(config: Any, values: np.ndarray | None = None) -> RunPlan:
@@ -96,7 +98,7 @@ def plan_run(config: Any, values: np.ndarray | None = None) -> RunPlan:
         transforms.check_values(config.transform, values)
         split = forecast.split_for(config, len(values))
         plan = RunPlan(config, split, split.n_train - split.first_target)
-        limits.check_work(config.epochs, plan.training_units)
+        limits.check_work(config.epochs, plan.training_units, config.ensemble)
         return plan
     if isinstance(config, DigitsConfig):
         plan = RunPlan(config, training_units=training_digits(config))

@@ -8,8 +8,9 @@ arguments, it repeats the run's steps one by one:
     series.csv ─ transform (none, log, step or seasonal differences, auto) ─ chronological split
     (test fraction or test points) ─ scaler fitted on the training part only, with the run's
     headroom ─ look-back windows ─ the same network (cell, units, layers, dropout, unroll, Dense(1))
-    seeded like the app ─ one model.fit epoch at a time in the app's per-epoch order ─ one-step test
-    forecasts ─ the naive baselines in NumPy and the statistical ones with statsforecast (else the
+    seeded like the app ─ one model.fit epoch at a time in the app's per-epoch order (each network of
+    an ensemble from its own seed) ─ one-step test forecasts (the networks' median) ─ the naive
+    baselines in NumPy and the statistical ones with statsforecast (else the
     stored figures) ─ the multi-step backtest (horizon, stride) ─ the forecast past the end
 
 and prints one line per model, ``network test RMSE: 23.974512`` (six decimals). Every field of the
@@ -164,40 +165,47 @@ def windows(series, targets):
 
 {network_parts}
 
-def build_model():
+def member_seeds():
+    """The seed of each network of the ensemble: SEED, then the next ones (ENSEMBLE networks)."""
+    return [SEED + member for member in range(ENSEMBLE)]
+
+
+def build_model(seed):
     """Recurrent layers (all but the last return sequences) then Dense(1): [B, LOOK_BACK, 1] -> [B, 1].
-    Every initial weight and dropout mask is seeded from SEED, as in LSTM Lab."""
+    Every initial weight and dropout mask is seeded from ``seed``, as in LSTM Lab."""
     inputs = keras.Input(shape=(LOOK_BACK, 1), name="window")
     x = inputs
     for index in range(LAYERS):
         last = index == LAYERS - 1
-        x = recurrent_layer(index, return_sequences=not last, unroll=LOOK_BACK <= UNROLL_MAX_LOOK_BACK)(x)
+        x = recurrent_layer(seed, index, return_sequences=not last,
+                            unroll=LOOK_BACK <= UNROLL_MAX_LOOK_BACK)(x)
         if DROPOUT > 0 and not last:
-            x = keras.layers.Dropout(DROPOUT, name=f"dropout_{index + 1}", seed=layer_seed(index, 2))(x)
+            x = keras.layers.Dropout(DROPOUT, name=f"dropout_{index + 1}", seed=layer_seed(seed, index, 2))(x)
     if DROPOUT > 0:
-        x = keras.layers.Dropout(DROPOUT, name="dropout_out", seed=layer_seed(LAYERS, 2))(x)
-    return keras.Model(inputs, output_layer(LAYERS, 1, name="next_value")(x))
+        x = keras.layers.Dropout(DROPOUT, name="dropout_out", seed=layer_seed(seed, LAYERS, 2))(x)
+    return keras.Model(inputs, output_layer(seed, LAYERS, 1, name="next_value")(x))
 
 
-def train(x_train, y_train):
-    """The seeded network, fitted one epoch at a time in the app's order of the windows."""
-    keras.utils.set_random_seed(SEED)  # the same initial weights as the app
-    model = build_model()
+def train(x_train, y_train, seed):
+    """The network seeded by ``seed``, fitted one epoch at a time in the app's order of the windows."""
+    keras.utils.set_random_seed(seed)  # the same initial weights as the app
+    model = build_model(seed)
     model.compile(optimizer=make_optimizer(), loss="mse")
     for epoch in range(EPOCHS):
-        # The app's shuffling: a new permutation each epoch from a generator seeded by (SEED, epoch).
-        order = np.random.default_rng([SEED, epoch]).permutation(len(x_train))
+        # The app's shuffling: a new permutation each epoch from a generator seeded by (seed, epoch).
+        order = np.random.default_rng([seed, epoch]).permutation(len(x_train))
         loss = model.fit(x_train[order], y_train[order], batch_size=BATCH_SIZE, epochs=1, shuffle=False,
                          verbose=0).history["loss"][-1]
         if epoch == 0 or (epoch + 1) % max(1, EPOCHS // 10) == 0:
-            print(f"epoch {epoch + 1}/{EPOCHS}  loss {loss:.5f}")
+            print(f"seed {seed} epoch {epoch + 1}/{EPOCHS}  loss {loss:.5f}")
     return model
 
 
-def network_forecaster(model, scaler, transform, lag):
-    """The network's recursive forecast of ``steps`` values after ``history`` (original units)."""
+def network_forecaster(networks, scaler, transform, lag):
+    """The recursive forecast of ``steps`` values after ``history`` (original units): each network's,
+    then their median step by step (one network: its own)."""
 
-    def forecast(history, steps):
+    def one(model, history, steps):
         scaled = scaler.transform(forward(history, transform, lag))
         window = list(scaled[-LOOK_BACK:])
         path = []
@@ -206,6 +214,9 @@ def network_forecaster(model, scaler, transform, lag):
             path.append(step)
             window = window[1:] + [step]
         return invert_path(scaler.inverse(np.array(path)), np.asarray(history), transform, lag)
+
+    def forecast(history, steps):
+        return np.median([one(model, history, steps) for model in networks], axis=0)
 
     return forecast
 
@@ -266,10 +277,9 @@ def main(path):
     print(f"{n_points} points of {TARGET!r} from {DATA_FILE}: {n_train} train ({len(train_targets)} "
           f"windows), {len(test_targets)} test")
 
-    model = train(x_train, y_train)
-    predicted_scaled = model.predict(x_test, verbose=0)[:, 0].astype(np.float64)
+    networks = [train(x_train, y_train, seed) for seed in member_seeds()]
     actual = values[test_targets]
-    models = {"network": network_forecaster(model, scaler, transform, lag)}
+    models = {"network": network_forecaster(networks, scaler, transform, lag)}
     train_values = values[:n_train]
     models.update(naive_baselines(train_values, season))
     statistical = [name for name in ("ets", "theta", "arima") if name in STORED_TEST_RMSE]
@@ -277,9 +287,12 @@ def main(path):
 
     print()
     for name, forecast in models.items():
-        if name == "network":
+        if name == "network":  # one step ahead: each network's forecast, then their median
             lagged = values[test_targets - max(lag, 1)]
-            predicted = invert_one_step(scaler.inverse(predicted_scaled), lagged, transform)
+            predicted = np.median([
+                invert_one_step(scaler.inverse(model.predict(x_test, verbose=0)[:, 0].astype(np.float64)),
+                                lagged, transform)
+                for model in networks], axis=0)
         else:
             predicted = np.array([forecast(values[:t], 1)[0] for t in test_targets])
         print(f"{name} test RMSE: {rmse(actual, predicted):.6f}")

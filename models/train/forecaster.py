@@ -78,15 +78,16 @@ def train_forecaster(
 
     if should_stop is not None and should_stop():
         raise TrainingCancelled("Training was cancelled before it started.")
-    seed_everything(config.seed)
-    model, optimizer, loss = _new_network(config)
     history: list[dict] = []
     started = time.perf_counter()  # fit time, measured as the seed program measures model.fit
+    total_epochs = config.epochs * config.ensemble
 
-    def on_epoch_end(epoch: int, logs: dict[str, float]) -> None:
+    def on_epoch_end(member: int, epoch: int, logs: dict[str, float]) -> None:
+        # An ensemble reports its members' epochs one after another: epoch 101 is the second
+        # network's first.
         report = make_report(
-            epoch + 1,
-            config.epochs,
+            member * config.epochs + epoch + 1,
+            total_epochs,
             logs["loss"],
             started,
             time.perf_counter(),
@@ -98,36 +99,30 @@ def train_forecaster(
         if progress is not None:
             progress(report)
 
-    fit_fast(
-        model,
-        loss,
-        optimizer,
-        prepared.x_train,
-        prepared.y_train[:, None],
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        shuffle_seed=config.seed,
-        x_val=prepared.x_test,
-        y_val=prepared.y_test[:, None],  # reported only, never used to decide
-        on_epoch_end=on_epoch_end,
-        should_stop=should_stop,
-        jit_compile=use_xla(config, len(prepared.y_train)),
-    )
+    networks = [
+        _train_network(config, seed, prepared.x_train, prepared.y_train, should_stop,
+                       x_val=prepared.x_test, y_val=prepared.y_test,
+                       on_epoch_end=lambda epoch, logs, member=member: on_epoch_end(member, epoch, logs))
+        for member, seed in enumerate(member_seeds(config))
+    ]
     fit_seconds = time.perf_counter() - started
+    model, optimizer, loss = networks[0]
+    predicts = [_predict_function(network[0]) for network in networks]
 
-    predict = _predict_function(model)
     n_future = config.forecast_steps
     network_path = np.full(split.n_points + n_future, np.nan)  # [N + K] original units
     for targets, x in ((split.train_targets, prepared.x_train), (split.test_targets, prepared.x_test)):
-        network_path[targets] = forecast.one_step_to_original(prepared, predict(x), targets)
+        network_path[targets] = np.median(
+            [forecast.one_step_to_original(prepared, predict(x), targets) for predict in predicts], axis=0)
     if n_future:
-        network_path[split.n_points :] = forecast.path_to_original(
-            prepared, _recursive_forecast(predict, prepared.scaled[-config.look_back :], n_future)
-        )
+        network_path[split.n_points :] = np.median([forecast.path_to_original(
+            prepared, _recursive_forecast(predict, prepared.scaled[-config.look_back :], n_future))
+            for predict in predicts], axis=0)
 
     evaluation = evaluate(
         prepared, config, network_path,
-        network_forecaster=_network_forecaster(predict, config, prepared),
+        network_forecaster=_median_forecaster([_network_forecaster(predict, config, prepared)
+                                                for predict in predicts]),
         network_fit=lambda train_values: _fit_network(config, prepared, train_values, should_stop),
         frequency=series.frequency,
     )
@@ -158,7 +153,7 @@ def train_forecaster(
         backtest=None if evaluation.backtest is None else evaluation.backtest.to_dict(),
         intervals=evaluation.intervals(),
         fingerprint=series.fingerprint,
-        notes=list(series.notes) + prepared.notes + evaluation.notes,
+        notes=list(series.notes) + prepared.notes + _ensemble_notes(config) + evaluation.notes,
     )
     model.compile(optimizer=optimizer, loss=loss)  # so the saved file reloads ready to train further
     artifacts = {
@@ -176,11 +171,45 @@ def train_forecaster(
     )
 
 
-def _new_network(config: ForecastConfig):
-    """(model, optimizer, loss) of the configured network, freshly initialised from the seed."""
+def member_seeds(config: ForecastConfig) -> list[int]:
+    """The seed of each network of the run's ensemble: the run's seed, then the next ones (an
+    ensemble of one is exactly the single network)."""
+    return [config.seed + member for member in range(config.ensemble)]
+
+
+def _ensemble_notes(config: ForecastConfig) -> list[str]:
+    if config.ensemble == 1:
+        return []
+    seeds = member_seeds(config)
+    listed = ", ".join(map(str, seeds)) if len(seeds) <= 3 else f"{seeds[0]} to {seeds[-1]}"
+    return [f"The network's forecasts are the median of {config.ensemble} networks trained one after "
+            f"another from seeds {listed}; model.keras is the first of them."]
+
+
+def _train_network(config: ForecastConfig, seed: int, x: np.ndarray, y: np.ndarray,
+                   should_stop: StopFn | None, **fit_options):
+    """(model, optimizer, loss): the configured network initialised from ``seed`` and fitted on
+    windows ``x`` [M, look_back, 1] and targets ``y`` [M]."""
+    seed_everything(seed)
     model = build_forecaster(config.look_back, 1, config.cell, config.units, config.layers, config.dropout,
-                             unroll=config.look_back <= UNROLL_MAX_LOOK_BACK, seed=config.seed)
-    return model, make_optimizer(config.optimizer, config.learning_rate), keras.losses.MeanSquaredError()
+                             unroll=config.look_back <= UNROLL_MAX_LOOK_BACK, seed=seed)
+    optimizer, loss = make_optimizer(config.optimizer, config.learning_rate), keras.losses.MeanSquaredError()
+    y_val = fit_options.pop("y_val", None)
+    fit_fast(model, loss, optimizer, x, y[:, None], epochs=config.epochs, batch_size=config.batch_size,
+             shuffle_seed=seed, should_stop=should_stop, jit_compile=use_xla(config, len(y)),
+             y_val=None if y_val is None else y_val[:, None], **fit_options)
+    return model, optimizer, loss
+
+
+def _median_forecaster(forecasters: list):
+    """The median, step by step, of several forecasters' forecasts (one forecaster: itself)."""
+    if len(forecasters) == 1:
+        return forecasters[0]
+
+    def forecaster(history: np.ndarray, steps: int) -> np.ndarray:
+        return np.median([member(history, steps) for member in forecasters], axis=0)
+
+    return forecaster
 
 
 def _predict_function(model: keras.Model):
@@ -236,11 +265,10 @@ def _fit_network(config: ForecastConfig, prepared: forecast.Prepared, train_valu
     if targets.size < MIN_TRAIN_WINDOWS:
         raise ValueError(f"only {targets.size} training windows are left before the calibration tail")
     x, y = make_windows(scaler.transform(transformed), targets, config.look_back)  # [M, L, 1], [M]
-    seed_everything(config.seed)
-    model, optimizer, loss = _new_network(config)
-    fit_fast(model, loss, optimizer, x, y[:, None], epochs=config.epochs, batch_size=config.batch_size,
-             shuffle_seed=config.seed, should_stop=should_stop, jit_compile=use_xla(config, len(y)))
-    return _network_forecaster(_predict_function(model), config, prepared, scaler)
+    return _median_forecaster([
+        _network_forecaster(_predict_function(_train_network(config, seed, x, y, should_stop)[0]), config,
+                            prepared, scaler)
+        for seed in member_seeds(config)])
 
 
 def _finite_report(report: EpochReport) -> EpochReport:

@@ -216,3 +216,24 @@ def test_a_series_without_season_skips_seasonal_naive_with_a_note():
     assert all(value is None for value in result.metrics.models["seasonal_naive"].to_dict().values())
     assert any("seasonal naive" in note for note in result.summary.notes)
     assert [row["time"] for row in _rows(result)[-2:]] == ["1971", "1972"]
+
+
+def test_an_ensemble_forecasts_the_median_of_its_networks_trained_from_consecutive_seeds(airline):
+    """ensemble=3 trains the networks of seeds 3, 4 and 5 one after another; every network forecast
+    of the run (one step ahead, past the end, the backtest) is their median, step by step."""
+    single = TINY.replace(epochs=2, forecast_steps=4)
+    reports: list[EpochReport] = []
+    ensemble = train_forecaster(single.replace(ensemble=3), airline, progress=reports.append)
+    members = [train_forecaster(single.replace(seed=seed), airline) for seed in (3, 4, 5)]
+
+    def network(result):
+        table = forecast.read_predictions_csv(result.artifacts[forecast.PREDICTIONS_FILE])
+        return table["network"].to_numpy()
+
+    paths = np.stack([network(member) for member in members])  # [3, N + K]
+    assert len({round(float(np.nansum(path)), 6) for path in paths}) == 3  # three different networks
+    np.testing.assert_allclose(network(ensemble), np.median(paths, axis=0), rtol=1e-6)
+    by_step = [result.summary.backtest["by_step"]["network"] for result in (ensemble, members[0])]
+    assert by_step[0] != by_step[1]
+    assert [report.epoch for report in reports] == list(range(1, 7)) and reports[-1].epochs == 6
+    assert any("median of 3 networks" in note and "seeds 3, 4, 5" in note for note in ensemble.summary.notes)
