@@ -7,6 +7,8 @@ distinct real series of the corpus (tests/data/real/manifest.csv) plus the bundl
                                                            # a and b; then test parts of the best and
                                                            # of the defaults, measured once
     python bench/forecast_defaults.py --candidates a,b --part validation --panel subset
+    python bench/forecast_defaults.py --advice --fast      # what the verdict advises when a baseline
+                                                           # wins: panel_advice.json (validation parts)
     python bench/forecast_defaults.py --list               # the panel and the candidates
     python bench/forecast_defaults.py --sweep              # the old one-at-a-time sweep, bundled series
 
@@ -110,6 +112,8 @@ class Candidate:
         """Its identity in the run records, with the defaults it changes (records made under other
         defaults are not reused)."""
         defaults = ForecastConfig().to_dict()
+        if defaults.get("ensemble") == 1:  # added later with its neutral value: the same runs as before
+            del defaults["ensemble"]
         return json.dumps({**dataclasses.asdict(self), "defaults": defaults}, sort_keys=True)
 
 
@@ -129,6 +133,10 @@ CANDIDATES: dict[str, Candidate] = {
     "lr=0.003": Candidate({"learning_rate": 0.003}),
     "lr=0.03": Candidate({"learning_rate": 0.03}),
     "ens3": Candidate(members=3, note="median of 3 seeds"),
+    "ens5": Candidate(members=5, note="median of 5 seeds"),
+    "ensemble=1": Candidate({"ensemble": 1}, note="one network (the app's ensemble setting)"),
+    "ensemble=3": Candidate({"ensemble": 3}, note="the app's ensemble: 3 networks side by side, median"),
+    "ensemble=5": Candidate({"ensemble": 5}, note="the app's ensemble: 5 networks side by side, median"),
     "sdiff": Candidate({"transform": "none"}, wrap="sdiff", note="y[t]-y[t-m]; diff without a season"),
     "sdiff+diff": Candidate(wrap="sdiff", note="(1-B)(1-B^m) y; diff without a season"),
     "logsdiff": Candidate({"transform": "none"}, wrap="logsdiff",
@@ -611,6 +619,59 @@ def old_sweep(series_names: str, seeds: list[int], only: str) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------- advice
+# The single changes the page offers when a baseline wins, as settings (models/forecast/advice.py).
+ADVICE = {"ensemble=1": {"ensemble": 1}, "ensemble=3": {"ensemble": 3}, "ensemble=5": {"ensemble": 5},
+          "lb=2s": {"look_back_seasons": 2},
+          "e=200": {"epochs": 200}, "u=64": {"units": 64}, "t=log_diff": {"transform": "log_diff"},
+          "lr=0.003": {"learning_rate": 0.003}}
+ADVICE_FILE = ROOT / "models" / "forecast" / "panel_advice.json"
+
+
+def write_advice(store: Store, panel: list[PanelSeries], intervals: bool) -> None:
+    """Measure the defaults and every ADVICE change on the validation parts, then write, per group
+    (series with a season, without one), how much each change cut the multi-step error on the series
+    where the defaults lost to the better of ETS and Theta: the file the verdict's advice reads."""
+    results = measure(store, panel, ["defaults", *ADVICE], "validation", intervals)
+
+    def ratio(row: dict) -> float | None:
+        scores = [row[f"{name}_multi"] for name in BASELINES if row.get(f"{name}_multi")]
+        return row["net_multi"] / min(scores) if scores and row.get("net_multi") else None
+
+    groups: dict[str, list[dict]] = {"seasonal": [], "no_season": []}
+    counts = {}
+    for group in groups:
+        lost = [entry.key for entry in panel if entry.key in results["defaults"]
+                and bool(entry.season) == (group == "seasonal")
+                and (ratio(results["defaults"][entry.key]) or 0) > 1]
+        counts[group] = lost
+        for name, change in ADVICE.items():
+            pairs = [(ratio(results[name][key]), ratio(results["defaults"][key])) for key in lost
+                     if key in results[name] and ratio(results[name][key])]
+            if not pairs:
+                continue
+            gain = 1 - _geomean([after / before for after, before in pairs])
+            helped = sum(after < before for after, before in pairs)
+            groups[group].append({"change": change, "gain_percent": round(100 * gain, 1), "helped": helped,
+                                  "lost": len(pairs)})
+        groups[group].sort(key=lambda entry: -entry["gain_percent"])
+        names = ", ".join(_short(key) for key in lost)
+        print(f"# advice, {group}: the defaults lost on {len(lost)} series ({names})")
+        for entry in groups[group]:
+            print(f"#   {entry['change']}: error {-entry['gain_percent']:+.1f}%, helped on "
+                  f"{entry['helped']} of {entry['lost']}")
+    document = {
+        "measured": "bench/forecast_defaults.py --advice: validation parts (tails of the training parts) "
+                    f"of {len(panel)} real series; multi-step RMSE against the better of AutoETS and "
+                    "AutoTheta; ensembles are medians of networks from different seeds",
+        "defaults": {key: value for key, value in ForecastConfig().to_dict().items()
+                     if key in ("look_back", "units", "epochs", "transform", "ensemble", "learning_rate")},
+        "groups": groups,
+    }
+    ADVICE_FILE.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    print(f"# wrote {ADVICE_FILE.relative_to(ROOT)}")
+
+
 # --------------------------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
@@ -629,6 +690,9 @@ def main(argv: list[str] | None = None) -> int:
                              "coverage there); the test parts are always measured in full")
     parser.add_argument("--fresh", action="store_true", help="ignore the saved per-run records")
     parser.add_argument("--list", action="store_true", help="print the panel and the candidates, then stop")
+    parser.add_argument("--advice", action="store_true",
+                        help="measure the single changes the verdict may advise on the validation parts "
+                             "and write models/forecast/panel_advice.json")
     parser.add_argument("--sweep", action="store_true",
                         help="the old one-at-a-time sweep on the bundled series")
     parser.add_argument("--series", default="", help="with --sweep: comma-separated bundled series")
@@ -649,7 +713,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     subset = [entry for entry in panel if entry.key in SUBSET]
     store = Store(args.fresh)
-    if args.screen:
+    if args.advice:
+        write_advice(store, panel, intervals=not args.fast)
+    elif args.screen:
         report(store, subset, SCREEN, "validation", args.label or "screen", intervals=not args.fast)
     elif args.confirm:
         names = ["defaults"] + [name for name in args.confirm.split(",") if name and name != "defaults"]

@@ -16,7 +16,8 @@ def layer_seed(seed, index, role):
 def recurrent_layer(seed, index, **options):
     """Recurrent layer ``index`` (0-based) of the network, with its initial weights seeded from ``seed``."""
     cell = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[CELL]
-    return cell(UNITS, name=f"{CELL}_{index + 1}",
+    options.setdefault("name", f"{CELL}_{index + 1}")
+    return cell(UNITS,
                 kernel_initializer=keras.initializers.GlorotUniform(seed=layer_seed(seed, index, 0)),
                 recurrent_initializer=keras.initializers.Orthogonal(seed=layer_seed(seed, index, 1)),
                 **options)

@@ -8,8 +8,8 @@ arguments, it repeats the run's steps one by one:
     series.csv ─ transform (none, log, step or seasonal differences, auto) ─ chronological split
     (test fraction or test points) ─ scaler fitted on the training part only, with the run's
     headroom ─ look-back windows ─ the same network (cell, units, layers, dropout, unroll, Dense(1))
-    seeded like the app ─ one model.fit epoch at a time in the app's per-epoch order (each network of
-    an ensemble from its own seed) ─ one-step test forecasts (the networks' median) ─ the naive
+    seeded like the app (an ensemble: its networks side by side in one model) ─ one model.fit epoch at a
+    time in the app's per-epoch order ─ one-step test forecasts (the networks' median) ─ the naive
     baselines in NumPy and the statistical ones with statsforecast (else the
     stored figures) ─ the multi-step backtest (horizon, stride) ─ the forecast past the end
 
@@ -165,58 +165,69 @@ def windows(series, targets):
 
 {network_parts}
 
-def member_seeds():
-    """The seed of each network of the ensemble: SEED, then the next ones (ENSEMBLE networks)."""
-    return [SEED + member for member in range(ENSEMBLE)]
-
-
-def build_model(seed):
-    """Recurrent layers (all but the last return sequences) then Dense(1): [B, LOOK_BACK, 1] -> [B, 1].
-    Every initial weight and dropout mask is seeded from ``seed``, as in LSTM Lab."""
-    inputs = keras.Input(shape=(LOOK_BACK, 1), name="window")
+def network(inputs, seed, prefix=""):
+    """Recurrent layers (all but the last return sequences) then Dense(1), every initial weight and
+    dropout mask seeded from ``seed`` as in LSTM Lab: [B, LOOK_BACK, 1] -> [B, 1]."""
     x = inputs
     for index in range(LAYERS):
         last = index == LAYERS - 1
-        x = recurrent_layer(seed, index, return_sequences=not last,
+        x = recurrent_layer(seed, index, name=f"{prefix}{CELL}_{index + 1}", return_sequences=not last,
                             unroll=LOOK_BACK <= UNROLL_MAX_LOOK_BACK)(x)
         if DROPOUT > 0 and not last:
-            x = keras.layers.Dropout(DROPOUT, name=f"dropout_{index + 1}", seed=layer_seed(seed, index, 2))(x)
+            x = keras.layers.Dropout(DROPOUT, name=f"{prefix}dropout_{index + 1}",
+                                     seed=layer_seed(seed, index, 2))(x)
     if DROPOUT > 0:
-        x = keras.layers.Dropout(DROPOUT, name="dropout_out", seed=layer_seed(seed, LAYERS, 2))(x)
-    return keras.Model(inputs, output_layer(seed, LAYERS, 1, name="next_value")(x))
+        x = keras.layers.Dropout(DROPOUT, name=f"{prefix}dropout_out", seed=layer_seed(seed, LAYERS, 2))(x)
+    return output_layer(seed, LAYERS, 1, name=f"{prefix}next_value")(x)
 
 
-def train(x_train, y_train, seed):
-    """The network seeded by ``seed``, fitted one epoch at a time in the app's order of the windows."""
-    keras.utils.set_random_seed(seed)  # the same initial weights as the app
-    model = build_model(seed)
-    model.compile(optimizer=make_optimizer(), loss="mse")
+def build_model():
+    """The network, or for ENSEMBLE > 1 that many networks side by side in one model (member k seeded
+    from SEED + k, sharing only the input): [B, LOOK_BACK, 1] -> [B, ENSEMBLE]."""
+    inputs = keras.Input(shape=(LOOK_BACK, 1), name="window")
+    if ENSEMBLE == 1:
+        return keras.Model(inputs, network(inputs, SEED))
+    heads = [network(inputs, SEED + member, f"member_{member + 1}_") for member in range(ENSEMBLE)]
+    return keras.Model(inputs, keras.layers.Concatenate(name="next_values")(heads))
+
+
+def member_sum(y_true, y_pred):
+    """Squared error summed over the members, then averaged over the batch: each member learns
+    exactly as it would alone (for one network this is the mean squared error)."""
+    return keras.ops.sum(keras.ops.square(y_pred - y_true), axis=-1)
+
+
+def train(x_train, y_train):
+    """The seeded network(s), fitted one epoch at a time in the app's order of the windows."""
+    keras.utils.set_random_seed(SEED)  # the same initial weights as the app
+    model = build_model()
+    model.compile(optimizer=make_optimizer(), loss="mse" if ENSEMBLE == 1 else member_sum)
+    targets = np.repeat(y_train, ENSEMBLE, axis=1)  # [M, ENSEMBLE]: every member learns the same targets
     for epoch in range(EPOCHS):
-        # The app's shuffling: a new permutation each epoch from a generator seeded by (seed, epoch).
-        order = np.random.default_rng([seed, epoch]).permutation(len(x_train))
-        loss = model.fit(x_train[order], y_train[order], batch_size=BATCH_SIZE, epochs=1, shuffle=False,
+        # The app's shuffling: a new permutation each epoch from a generator seeded by (SEED, epoch).
+        order = np.random.default_rng([SEED, epoch]).permutation(len(x_train))
+        loss = model.fit(x_train[order], targets[order], batch_size=BATCH_SIZE, epochs=1, shuffle=False,
                          verbose=0).history["loss"][-1]
         if epoch == 0 or (epoch + 1) % max(1, EPOCHS // 10) == 0:
-            print(f"seed {seed} epoch {epoch + 1}/{EPOCHS}  loss {loss:.5f}")
+            print(f"epoch {epoch + 1}/{EPOCHS}  loss {loss / ENSEMBLE:.5f}")
     return model
 
 
-def network_forecaster(networks, scaler, transform, lag):
-    """The recursive forecast of ``steps`` values after ``history`` (original units): each network's,
-    then their median step by step (one network: its own)."""
-
-    def one(model, history, steps):
-        scaled = scaler.transform(forward(history, transform, lag))
-        window = list(scaled[-LOOK_BACK:])
-        path = []
-        for _ in range(steps):
-            step = float(model(np.array(window, dtype=np.float32)[None, :, None], training=False)[0, 0])
-            path.append(step)
-            window = window[1:] + [step]
-        return invert_path(scaler.inverse(np.array(path)), np.asarray(history), transform, lag)
+def network_forecaster(model, scaler, transform, lag):
+    """The recursive forecast of ``steps`` values after ``history`` (original units): each member
+    feeds its own forecasts back; the ensemble's forecast is their median step by step."""
 
     def forecast(history, steps):
-        return np.median([one(model, history, steps) for model in networks], axis=0)
+        scaled = scaler.transform(forward(history, transform, lag))
+        windows = np.repeat(scaled[None, -LOOK_BACK:], ENSEMBLE, axis=0)  # [ENSEMBLE, LOOK_BACK]
+        paths = []
+        for _ in range(steps):
+            outputs = np.asarray(model(windows[:, :, None].astype(np.float32), training=False))
+            step = np.diagonal(outputs).astype(np.float64)  # member k's forecast from its own window
+            paths.append(step)
+            windows = np.concatenate([windows[:, 1:], step[:, None]], axis=1)
+        return np.median([invert_path(scaler.inverse(path), np.asarray(history), transform, lag)
+                          for path in np.array(paths).T], axis=0)
 
     return forecast
 
@@ -277,9 +288,10 @@ def main(path):
     print(f"{n_points} points of {TARGET!r} from {DATA_FILE}: {n_train} train ({len(train_targets)} "
           f"windows), {len(test_targets)} test")
 
-    networks = [train(x_train, y_train, seed) for seed in member_seeds()]
+    model = train(x_train, y_train)
+    predicted_scaled = model.predict(x_test, verbose=0).astype(np.float64)  # [T, ENSEMBLE]
     actual = values[test_targets]
-    models = {"network": network_forecaster(networks, scaler, transform, lag)}
+    models = {"network": network_forecaster(model, scaler, transform, lag)}
     train_values = values[:n_train]
     models.update(naive_baselines(train_values, season))
     statistical = [name for name in ("ets", "theta", "arima") if name in STORED_TEST_RMSE]
@@ -289,10 +301,8 @@ def main(path):
     for name, forecast in models.items():
         if name == "network":  # one step ahead: each network's forecast, then their median
             lagged = values[test_targets - max(lag, 1)]
-            predicted = np.median([
-                invert_one_step(scaler.inverse(model.predict(x_test, verbose=0)[:, 0].astype(np.float64)),
-                                lagged, transform)
-                for model in networks], axis=0)
+            predicted = np.median([invert_one_step(scaler.inverse(column), lagged, transform)
+                                   for column in predicted_scaled.T], axis=0)
         else:
             predicted = np.array([forecast(values[:t], 1)[0] for t in test_targets])
         print(f"{name} test RMSE: {rmse(actual, predicted):.6f}")

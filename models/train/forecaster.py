@@ -35,7 +35,7 @@ from models.forecast.split import (  # noqa: E402
 from models.results import EpochReport, ProgressFn, RunResult, StopFn, make_report  # noqa: E402
 from models.summaries import ForecastSummary  # noqa: E402
 from models.train.fastfit import fit_fast  # noqa: E402
-from models.train.keras_models import build_forecaster, make_optimizer  # noqa: E402
+from models.train.keras_models import MemberSum, build_forecaster, make_optimizer  # noqa: E402
 from models.vocabulary import RunKind  # noqa: E402
 
 # Unrolling the recurrence is the same mathematics and much faster for short windows; long windows
@@ -80,18 +80,15 @@ def train_forecaster(
         raise TrainingCancelled("Training was cancelled before it started.")
     history: list[dict] = []
     started = time.perf_counter()  # fit time, measured as the seed program measures model.fit
-    total_epochs = config.epochs * config.ensemble
 
-    def on_epoch_end(member: int, epoch: int, logs: dict[str, float]) -> None:
-        # An ensemble reports its members' epochs one after another: epoch 101 is the second
-        # network's first.
+    def on_epoch_end(epoch: int, logs: dict[str, float]) -> None:
         report = make_report(
-            member * config.epochs + epoch + 1,
-            total_epochs,
-            logs["loss"],
+            epoch + 1,
+            config.epochs,
+            logs["loss"] / config.ensemble,  # an ensemble's loss is its members' sum: report their mean
             started,
             time.perf_counter(),
-            val_loss=logs.get("val_loss"),
+            val_loss=None if logs.get("val_loss") is None else logs["val_loss"] / config.ensemble,
             first=history[0] if history else None,
         )
         report = _finite_report(report)
@@ -99,30 +96,27 @@ def train_forecaster(
         if progress is not None:
             progress(report)
 
-    networks = [
-        _train_network(config, seed, prepared.x_train, prepared.y_train, should_stop,
-                       x_val=prepared.x_test, y_val=prepared.y_test,
-                       on_epoch_end=lambda epoch, logs, member=member: on_epoch_end(member, epoch, logs))
-        for member, seed in enumerate(member_seeds(config))
-    ]
+    model, optimizer, loss = _train_network(config, prepared.x_train, prepared.y_train, should_stop,
+                                            x_val=prepared.x_test, y_val=prepared.y_test,
+                                            on_epoch_end=on_epoch_end)  # y_val reported only, never used
     fit_seconds = time.perf_counter() - started
-    model, optimizer, loss = networks[0]
-    predicts = [_predict_function(network[0]) for network in networks]
+    predict = _predict_function(model)
 
     n_future = config.forecast_steps
     network_path = np.full(split.n_points + n_future, np.nan)  # [N + K] original units
     for targets, x in ((split.train_targets, prepared.x_train), (split.test_targets, prepared.x_test)):
-        network_path[targets] = np.median(
-            [forecast.one_step_to_original(prepared, predict(x), targets) for predict in predicts], axis=0)
+        scaled = predict(x)  # [M, members]
+        network_path[targets] = np.median([forecast.one_step_to_original(prepared, scaled[:, member], targets)
+                                           for member in range(config.ensemble)], axis=0)
     if n_future:
-        network_path[split.n_points :] = np.median([forecast.path_to_original(
-            prepared, _recursive_forecast(predict, prepared.scaled[-config.look_back :], n_future))
-            for predict in predicts], axis=0)
+        paths = _recursive_forecast(predict, prepared.scaled[-config.look_back :], n_future,
+                                    config.ensemble)  # [K, members]
+        network_path[split.n_points :] = np.median([forecast.path_to_original(prepared, path)
+                                                    for path in paths.T], axis=0)
 
     evaluation = evaluate(
         prepared, config, network_path,
-        network_forecaster=_median_forecaster([_network_forecaster(predict, config, prepared)
-                                                for predict in predicts]),
+        network_forecaster=_network_forecaster(predict, config, prepared),
         network_fit=lambda train_values: _fit_network(config, prepared, train_values, should_stop),
         frequency=series.frequency,
     )
@@ -155,7 +149,9 @@ def train_forecaster(
         fingerprint=series.fingerprint,
         notes=list(series.notes) + prepared.notes + _ensemble_notes(config) + evaluation.notes,
     )
-    model.compile(optimizer=optimizer, loss=loss)  # so the saved file reloads ready to train further
+    # So the saved file reloads ready to train further, anywhere: an ensemble's own loss is compiled as
+    # plain mean squared error, which Keras knows without LSTM Lab (the same minimum, 1/members the step).
+    model.compile(optimizer=optimizer, loss=loss if config.ensemble == 1 else "mse")
     artifacts = {
         forecast.PREDICTIONS_FILE: forecast.predictions_csv(table),
         "model.keras": _model_bytes(model),
@@ -182,62 +178,60 @@ def _ensemble_notes(config: ForecastConfig) -> list[str]:
         return []
     seeds = member_seeds(config)
     listed = ", ".join(map(str, seeds)) if len(seeds) <= 3 else f"{seeds[0]} to {seeds[-1]}"
-    return [f"The network's forecasts are the median of {config.ensemble} networks trained one after "
-            f"another from seeds {listed}; model.keras is the first of them."]
+    return [f"The network's forecasts are the median of {config.ensemble} networks started from seeds "
+            f"{listed} and trained side by side on the same batches; model.keras holds them all, one "
+            "output each."]
 
 
-def _train_network(config: ForecastConfig, seed: int, x: np.ndarray, y: np.ndarray,
-                   should_stop: StopFn | None, **fit_options):
-    """(model, optimizer, loss): the configured network initialised from ``seed`` and fitted on
-    windows ``x`` [M, look_back, 1] and targets ``y`` [M]."""
-    seed_everything(seed)
+def _train_network(config: ForecastConfig, x: np.ndarray, y: np.ndarray, should_stop: StopFn | None,
+                   **fit_options):
+    """(model, optimizer, loss): the configured network (an ensemble of ``config.ensemble`` in one
+    model), initialised from the run's seed and fitted on windows ``x`` [M, look_back, 1] and targets
+    ``y`` [M]."""
+    seed_everything(config.seed)
     model = build_forecaster(config.look_back, 1, config.cell, config.units, config.layers, config.dropout,
-                             unroll=config.look_back <= UNROLL_MAX_LOOK_BACK, seed=seed)
-    optimizer, loss = make_optimizer(config.optimizer, config.learning_rate), keras.losses.MeanSquaredError()
+                             unroll=config.look_back <= UNROLL_MAX_LOOK_BACK, seed=config.seed,
+                             members=config.ensemble)
+    optimizer = make_optimizer(config.optimizer, config.learning_rate)
+    loss = keras.losses.MeanSquaredError() if config.ensemble == 1 else MemberSum()
+
+    def targets(values: np.ndarray) -> np.ndarray:  # [M] -> [M, members]: every member learns them
+        return np.repeat(np.asarray(values)[:, None], config.ensemble, axis=1)
+
     y_val = fit_options.pop("y_val", None)
-    fit_fast(model, loss, optimizer, x, y[:, None], epochs=config.epochs, batch_size=config.batch_size,
-             shuffle_seed=seed, should_stop=should_stop, jit_compile=use_xla(config, len(y)),
-             y_val=None if y_val is None else y_val[:, None], **fit_options)
+    fit_fast(model, loss, optimizer, x, targets(y), epochs=config.epochs, batch_size=config.batch_size,
+             shuffle_seed=config.seed, should_stop=should_stop, jit_compile=use_xla(config, len(y)),
+             y_val=None if y_val is None else targets(y_val), **fit_options)
     return model, optimizer, loss
 
 
-def _median_forecaster(forecasters: list):
-    """The median, step by step, of several forecasters' forecasts (one forecaster: itself)."""
-    if len(forecasters) == 1:
-        return forecasters[0]
-
-    def forecaster(history: np.ndarray, steps: int) -> np.ndarray:
-        return np.median([member(history, steps) for member in forecasters], axis=0)
-
-    return forecaster
-
-
 def _predict_function(model: keras.Model):
-    """NumPy [M, look_back, 1] -> NumPy [M] scaled one-step predictions, through one traced graph."""
+    """NumPy [M, look_back, 1] -> NumPy [M, members] scaled one-step predictions, through one traced
+    graph (members: 1 for a single network)."""
     call = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
 
     def predict(x: np.ndarray) -> np.ndarray:
-        return call(tf.constant(np.asarray(x, dtype=np.float32))).numpy()[:, 0].astype(np.float64)
+        return call(tf.constant(np.asarray(x, dtype=np.float32))).numpy().astype(np.float64)
 
     return predict
 
 
-def _recursive_forecast(predict, last_window: np.ndarray, steps: int) -> np.ndarray:
-    """Feed each scaled prediction back as the newest input: [look_back] -> [steps] scaled."""
-    window = list(np.asarray(last_window, dtype=np.float64))
-    path = []
-    for _ in range(steps):
-        next_value = float(predict(np.array(window)[None, :, None])[0])
-        path.append(next_value)
-        window = window[1:] + [next_value]
-    return np.array(path)
+def _recursive_forecast(predict, last_window: np.ndarray, steps: int, members: int) -> np.ndarray:
+    """Feed each member's scaled prediction back as its own newest input: [look_back] -> [steps,
+    members] scaled. Every member gets its own window; one call per step predicts all of them."""
+    windows = np.repeat(np.asarray(last_window, dtype=np.float64)[None, :], members, axis=0)  # [members, L]
+    path = np.empty((steps, members))
+    for step in range(steps):
+        path[step] = np.diagonal(predict(windows[:, :, None]))  # member k's forecast from window k
+        windows = np.concatenate([windows[:, 1:], path[step][:, None]], axis=1)
+    return path
 
 
 def _network_forecaster(predict, config: ForecastConfig, prepared: forecast.Prepared,
                         scaler: MinMaxScaler | None = None):
     """The trained network as a forecaster of the values after ``history`` (original units), using
     only ``history``: transformed (as the run was) and scaled (by ``scaler``, else the run's) as in
-    training, then forecast recursively."""
+    training, then forecast recursively (an ensemble: each member's path, then their median)."""
     name, season = prepared.transform, prepared.season_length
     scaler = scaler or prepared.scaler
 
@@ -246,8 +240,9 @@ def _network_forecaster(predict, config: ForecastConfig, prepared: forecast.Prep
         if history.size < config.look_back + transforms.offset(name, season):
             raise ValueError(f"it needs {config.look_back} values before the forecast")
         scaled = scaler.transform(transforms.forward(name, history, season))  # [n]
-        path = _recursive_forecast(predict, scaled[-config.look_back :], steps)  # [steps] scaled
-        return transforms.invert_path(name, scaler.inverse_transform(path), history, season)
+        paths = _recursive_forecast(predict, scaled[-config.look_back :], steps, config.ensemble)  # scaled
+        return np.median([transforms.invert_path(name, scaler.inverse_transform(path), history, season)
+                          for path in paths.T], axis=0)
 
     return forecaster
 
@@ -265,10 +260,8 @@ def _fit_network(config: ForecastConfig, prepared: forecast.Prepared, train_valu
     if targets.size < MIN_TRAIN_WINDOWS:
         raise ValueError(f"only {targets.size} training windows are left before the calibration tail")
     x, y = make_windows(scaler.transform(transformed), targets, config.look_back)  # [M, L, 1], [M]
-    return _median_forecaster([
-        _network_forecaster(_predict_function(_train_network(config, seed, x, y, should_stop)[0]), config,
-                            prepared, scaler)
-        for seed in member_seeds(config)])
+    model = _train_network(config, x, y, should_stop)[0]
+    return _network_forecaster(_predict_function(model), config, prepared, scaler)
 
 
 def _finite_report(report: EpochReport) -> EpochReport:

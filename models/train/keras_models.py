@@ -40,10 +40,12 @@ def recurrent_seeded(seed: int | None, index: int) -> dict:
 
 
 def recurrent_stack(inputs, cell: str, units: int, layers: int, dropout: float = 0.0,
-                    return_sequences: bool = False, unroll: bool = False, seed: int | None = None):
+                    return_sequences: bool = False, unroll: bool = False, seed: int | None = None,
+                    prefix: str = ""):
     """``layers`` recurrent layers of ``cell``; all but the last return sequences. Layer ``i``
     (0-based) and the dropout after it are seeded from ``seed`` as ``layer_seed(seed, i, ...)``; the
-    final dropout as layer ``layers``.
+    final dropout as layer ``layers``. ``prefix`` starts every layer name (one stack per member of
+    an ensemble).
 
     [B, T, F] -> [B, units] (or [B, T, units] with ``return_sequences``).
     """
@@ -52,22 +54,51 @@ def recurrent_stack(inputs, cell: str, units: int, layers: int, dropout: float =
     for index in range(layers):
         last = index == layers - 1
         x = layer_class(units, return_sequences=return_sequences or not last, unroll=unroll,
-                        name=f"{cell}_{index + 1}", **recurrent_seeded(seed, index))(x)
+                        name=f"{prefix}{cell}_{index + 1}", **recurrent_seeded(seed, index))(x)
         if dropout > 0 and not last:
-            x = keras.layers.Dropout(dropout, name=f"dropout_{index + 1}", seed=layer_seed(seed, index, 2))(x)
+            x = keras.layers.Dropout(dropout, name=f"{prefix}dropout_{index + 1}",
+                                     seed=layer_seed(seed, index, 2))(x)
     if dropout > 0:
-        x = keras.layers.Dropout(dropout, name="dropout_out", seed=layer_seed(seed, layers, 2))(x)
+        x = keras.layers.Dropout(dropout, name=f"{prefix}dropout_out", seed=layer_seed(seed, layers, 2))(x)
     return x
 
 
 def build_forecaster(look_back: int, n_features: int, cell: str, units: int, layers: int = 1,
-                     dropout: float = 0.0, unroll: bool = False, seed: int | None = None) -> keras.Model:
+                     dropout: float = 0.0, unroll: bool = False, seed: int | None = None,
+                     members: int = 1) -> keras.Model:
     """Seed-style forecaster: recurrent stack then Dense(1) (seeded as layer ``layers``).
-    [B, look_back, F] -> [B, 1]."""
+    [B, look_back, F] -> [B, 1].
+
+    ``members`` > 1: an ensemble in one model, [B, look_back, F] -> [B, members]. Member ``k`` is
+    the whole network above seeded from ``seed + k``, side by side with the others and sharing
+    nothing but the input, so member 0 is exactly the single network of ``seed``. Trained with
+    ``MemberSum`` each member gets the very gradients it would get alone, in one graph call for all.
+    """
     inputs = keras.Input(shape=(look_back, n_features), name="window")
-    x = recurrent_stack(inputs, cell, units, layers, dropout, unroll=unroll, seed=seed)
-    outputs = keras.layers.Dense(1, name="next_value", **seeded(seed, layers))(x)
-    return keras.Model(inputs, outputs, name=f"{cell}_forecaster")
+    if members == 1:
+        x = recurrent_stack(inputs, cell, units, layers, dropout, unroll=unroll, seed=seed)
+        outputs = keras.layers.Dense(1, name="next_value", **seeded(seed, layers))(x)
+        return keras.Model(inputs, outputs, name=f"{cell}_forecaster")
+    heads = []
+    for member in range(members):
+        member_seed = None if seed is None else seed + member
+        prefix = f"member_{member + 1}_"
+        x = recurrent_stack(inputs, cell, units, layers, dropout, unroll=unroll, seed=member_seed,
+                            prefix=prefix)
+        heads.append(keras.layers.Dense(1, name=f"{prefix}next_value", **seeded(member_seed, layers))(x))
+    outputs = keras.layers.Concatenate(name="next_values")(heads)
+    return keras.Model(inputs, outputs, name=f"{cell}_forecaster_ensemble")
+
+
+class MemberSum(keras.losses.Loss):
+    """Squared error summed over an ensemble's members [B, members], then averaged over the batch:
+    member k's gradient is exactly its own mean squared error's, as if it trained alone."""
+
+    def __init__(self, name: str = "member_sum", **kwargs):
+        super().__init__(name=name, **kwargs)
+
+    def call(self, y_true, y_pred):
+        return keras.ops.sum(keras.ops.square(y_pred - y_true), axis=-1)
 
 
 def build_classifier(time_steps: int, features: int, n_classes: int, cell: str, units: int,

@@ -218,22 +218,33 @@ def test_a_series_without_season_skips_seasonal_naive_with_a_note():
     assert [row["time"] for row in _rows(result)[-2:]] == ["1971", "1972"]
 
 
-def test_an_ensemble_forecasts_the_median_of_its_networks_trained_from_consecutive_seeds(airline):
-    """ensemble=3 trains the networks of seeds 3, 4 and 5 one after another; every network forecast
-    of the run (one step ahead, past the end, the backtest) is their median, step by step."""
+def test_an_ensemble_trains_its_members_side_by_side_and_forecasts_their_median(airline):
+    """ensemble=3 is one model of three networks seeded 3, 4 and 5: the first is the single network of
+    seed 3 (same gradients, same batches), and every network forecast of the run is the median."""
+    from models.train import forecaster
+
     single = TINY.replace(epochs=2, forecast_steps=4)
     reports: list[EpochReport] = []
     ensemble = train_forecaster(single.replace(ensemble=3), airline, progress=reports.append)
-    members = [train_forecaster(single.replace(seed=seed), airline) for seed in (3, 4, 5)]
+    alone = train_forecaster(single, airline)
+    prepared = forecast.prepare(single, np.asarray(airline.values, dtype=np.float64), 12)
+
+    model = forecaster._train_network(single.replace(ensemble=3), prepared.x_train, prepared.y_train, None)[0]
+    members = forecaster._predict_function(model)(prepared.x_test)  # [T, 3] scaled
+    first = forecaster._predict_function(
+        forecaster._train_network(single, prepared.x_train, prepared.y_train, None)[0])(prepared.x_test)
+    np.testing.assert_allclose(members[:, 0], first[:, 0], rtol=1e-5, atol=1e-6)
+    assert np.ptp(members, axis=1).min() > 0  # three different networks
 
     def network(result):
         table = forecast.read_predictions_csv(result.artifacts[forecast.PREDICTIONS_FILE])
         return table["network"].to_numpy()
 
-    paths = np.stack([network(member) for member in members])  # [3, N + K]
-    assert len({round(float(np.nansum(path)), 6) for path in paths}) == 3  # three different networks
-    np.testing.assert_allclose(network(ensemble), np.median(paths, axis=0), rtol=1e-6)
-    by_step = [result.summary.backtest["by_step"]["network"] for result in (ensemble, members[0])]
-    assert by_step[0] != by_step[1]
-    assert [report.epoch for report in reports] == list(range(1, 7)) and reports[-1].epochs == 6
+    test = prepared.split.test_targets
+    expected = np.median([forecast.one_step_to_original(prepared, members[:, k], test) for k in range(3)],
+                         axis=0)
+    np.testing.assert_allclose(network(ensemble)[test], expected, rtol=1e-6)
+    assert not np.allclose(network(ensemble)[test], network(alone)[test])
+    assert ensemble.summary.backtest["by_step"]["network"] != alone.summary.backtest["by_step"]["network"]
+    assert [report.epoch for report in reports] == [1, 2] and reports[-1].epochs == 2
     assert any("median of 3 networks" in note and "seeds 3, 4, 5" in note for note in ensemble.summary.notes)
