@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/concurrent_sessions.py
 	$(BIN)/python bench/forecast_evaluation.py
 	$(BIN)/python bench/statistical_baselines.py
+	$(BIN)/python bench/airline_default.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -135,8 +135,10 @@ CANDIDATES: dict[str, Candidate] = {
     "ens3": Candidate(members=3, note="median of 3 seeds"),
     "ens5": Candidate(members=5, note="median of 5 seeds"),
     "ensemble=1": Candidate({"ensemble": 1}, note="one network (the app's ensemble setting)"),
+    "previous": Candidate({"ensemble": 1, "units": 32}, note="the defaults before: one network of 32"),
     "ensemble=3": Candidate({"ensemble": 3}, note="the app's ensemble: 3 networks side by side, median"),
     "ensemble=5": Candidate({"ensemble": 5}, note="the app's ensemble: 5 networks side by side, median"),
+    "ensemble=5+u=64": Candidate({"ensemble": 5, "units": 64}),
     "sdiff": Candidate({"transform": "none"}, wrap="sdiff", note="y[t]-y[t-m]; diff without a season"),
     "sdiff+diff": Candidate(wrap="sdiff", note="(1-B)(1-B^m) y; diff without a season"),
     "logsdiff": Candidate({"transform": "none"}, wrap="logsdiff",
@@ -621,8 +623,8 @@ def old_sweep(series_names: str, seeds: list[int], only: str) -> int:
 
 # ------------------------------------------------------------------------------------------- advice
 # The single changes the page offers when a baseline wins, as settings (models/forecast/advice.py).
-ADVICE = {"ensemble=1": {"ensemble": 1}, "ensemble=3": {"ensemble": 3}, "ensemble=5": {"ensemble": 5},
-          "lb=2s": {"look_back_seasons": 2},
+ADVICE = {"ensemble=3": {"ensemble": 3}, "ensemble=5": {"ensemble": 5},
+          "ensemble=5+u=64": {"ensemble": 5, "units": 64}, "lb=2s": {"look_back_seasons": 2},
           "e=200": {"epochs": 200}, "u=64": {"units": 64}, "t=log_diff": {"transform": "log_diff"},
           "lr=0.003": {"learning_rate": 0.003}}
 ADVICE_FILE = ROOT / "models" / "forecast" / "panel_advice.json"

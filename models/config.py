@@ -61,14 +61,16 @@ class ForecastConfig(_Config):
 
     # Defaults chosen with bench/forecast_defaults.py on the validation parts (inside the training
     # parts) of a panel of 32 real series, never on a test part: "auto" (seasonal differences when
-    # the series has a season, else step-to-step ones) won clearly; look-back, units, epochs and
+    # the series has a season, else step-to-step ones) won clearly; then a median of 5 networks with
+    # 64 units had the lowest multi-step and one-step ratios to the better of AutoETS and AutoTheta
+    # (0.870 and 0.912, against 0.938 and 0.959 for one network of 32); look-back, epochs and
     # learning rate variations did not beat these.
     look_back: int = 12
-    units: int = 32
+    units: int = 64
     epochs: int = 100
     cell: str = "lstm"
     layers: int = 1
-    ensemble: int = 1  # networks trained from seeds seed, seed + 1, ...; the forecast is their median
+    ensemble: int = 5  # networks seeded seed, seed + 1, ..., trained side by side; forecast: their median
     dropout: float = 0.0
     batch_size: int = 16
     learning_rate: float = 0.01
@@ -177,9 +179,9 @@ FORECAST_PRESETS: dict[str, ForecastConfig] = {
     "seed": ForecastConfig(
         look_back=1, units=4, epochs=100, cell="lstm", layers=1, dropout=0.0, batch_size=1,
         learning_rate=0.001, optimizer="adam", test_fraction=0.33, transform="none", headroom=2.0,
-        preset="seed",
+        ensemble=1, preset="seed",
     ),
-    "quick": ForecastConfig(epochs=5, units=8, preset="quick"),
+    "quick": ForecastConfig(epochs=5, units=8, ensemble=1, preset="quick"),
 }
 
 # The seed article's MNIST program: LSTM(30), RMSprop, batch 128, 10 epochs.

@@ -142,9 +142,9 @@ def show(choice: DataChoice | None) -> ForecastConfig | None:
                         "useful comparison.")
     presets.button("LSTM on seasonal changes (defaults)", on_click=apply, args=(ForecastConfig(),),
                    icon=":material/restart_alt:", key="forecast-preset-reset",
-                   help="The defaults, chosen on a benchmark panel of 32 real series: the network learns "
-                        "the change from one season earlier (step to step without a season), from the "
-                        "last 12 values.")
+                   help="The defaults, chosen on a benchmark panel of 32 real series: five networks of 64 "
+                        "LSTM units learn the change from one season earlier (step to step without a "
+                        "season) from the last 12 values, and forecast their median.")
     _main_controls(settings, season)
     with st.expander("More settings"):
         _more_controls(settings, season)

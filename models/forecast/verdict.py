@@ -7,9 +7,16 @@ one step ahead, or over the horizon of the multi-step backtest when ``horizon`` 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from models.forecast.advice import suggestion
 from models.vocabulary import cell_name
+
+# When no change measured on the benchmark panel applies to the run's settings (or none helped).
+NOTHING_LEFT = ("no change measured on the benchmark panel is left to try from these settings; some series "
+                "simply suit a statistical method better.")
 
 
 @dataclass(frozen=True)
@@ -72,9 +79,7 @@ def make_verdict(
     baseline_rmses: dict[str, float | None],
     *,
     cell: str = "lstm",
-    look_back: int | None = None,
-    transform: str | None = None,
-    epochs: int | None = None,
+    settings: Mapping[str, Any] | None = None,
     season_length: int | None = None,
     frequency: str | None = None,
     horizon: int | None = None,
@@ -82,7 +87,8 @@ def make_verdict(
     """Compare the network's RMSE with the best baseline's and explain it in one or two sentences.
 
     ``horizon``: the scores are the multi-step backtest's, over that many steps ahead (None: one
-    step ahead). When the network loses, the sentence ends with the most likely fix for its settings.
+    step ahead). When the network loses, the sentence ends with the change of its ``settings`` (the
+    run's configuration as a dict) that helped most on the benchmark panel (models/forecast/advice.py).
     """
     span = "one step ahead" if horizon is None else f"over {horizon_words(horizon, frequency)} ahead"
     model_name = cell_name(cell)
@@ -108,7 +114,7 @@ def make_verdict(
         return Verdict(
             f"The {model_name} is {_amount(percent)} better than {phrase} {span}.", "better", best, percent
         )
-    hint = _hint(look_back, transform, epochs, season_length)
+    hint = suggestion(settings or {}, season_length) or NOTHING_LEFT
     return Verdict(
         f"The {model_name} is {_amount(-percent)} worse than {phrase} {span}: {hint}", "worse", best,
         percent
@@ -117,13 +123,3 @@ def make_verdict(
 
 def _amount(percent: float) -> str:
     return "less than 1%" if percent < 1 else f"{percent:.0f}%"
-
-
-def _hint(look_back: int | None, transform: str | None, epochs: int | None, season_length: int | None) -> str:
-    if season_length and look_back is not None and look_back < season_length:
-        return f"try a look-back of at least one season ({season_length} steps)."
-    if transform == "none":
-        return "try the log_diff transform, which removes trend and growing swings."
-    if epochs is not None and epochs < 100:
-        return "try more epochs."
-    return "try a different look-back or more units; some series are hard to beat."

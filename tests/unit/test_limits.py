@@ -25,7 +25,7 @@ from models.settings import CLI_OWNER
 
 ROOT = Path(__file__).resolve().parents[2]
 # Airline (144 points), look-back 4, diff, a third for testing: 91 training windows.
-OVER = ForecastConfig(epochs=20, units=4, look_back=4, batch_size=16)
+OVER = ForecastConfig(epochs=20, units=4, look_back=4, batch_size=16, ensemble=1)
 OVER_MESSAGE = ("20 epochs x 91 training windows is 1,820 steps of work, above this server's limit of 1,000: "
                 "use fewer epochs or a shorter series.")
 DIGITS_OVER = DigitsConfig(epochs=3, limit=500, source="bundled")
@@ -87,6 +87,12 @@ def test_check_run_counts_the_windows_of_the_uploaded_file(low_limits, airline_c
     with pytest.raises(WorkLimitError) as caught:
         workload.check_run(DIGITS_OVER)
     assert str(caught.value) == DIGITS_MESSAGE
+    workload.check_run(OVER.replace(epochs=3, ensemble=3), airline_csv, "airline.csv")  # 819 <= 1,000
+    with pytest.raises(WorkLimitError) as caught:  # an ensemble trains every one of its networks
+        workload.check_run(OVER.replace(epochs=4, ensemble=3), airline_csv, "airline.csv")
+    assert str(caught.value) == (
+        "3 networks x 4 epochs x 91 training windows is 1,092 steps of work, above this server's limit of "
+        "1,000: use fewer epochs, fewer networks in the ensemble or a shorter series.")
 
 
 def test_cli_background_refuses_before_queueing_or_starting_a_runner(low_limits, lab_data_dir, airline_csv):
@@ -103,7 +109,7 @@ def test_cli_background_refuses_before_queueing_or_starting_a_runner(low_limits,
 def test_cli_over_limit_exits_2_with_one_error_line(low_limits, lab_data_dir, capsys, background):
     extra = ["--background"] if background else []
     forecast = ["forecast", "--sample", "airline", "--epochs", "20", "--units", "4", "--look-back", "4",
-                *extra]
+                "--ensemble", "1", *extra]
     digits = ["digits", "--source", "bundled", "--limit", "500", "--epochs", "3", "--json", *extra]
     for argv, message in ((forecast, OVER_MESSAGE), (digits, DIGITS_MESSAGE)):
         capsys.readouterr()
