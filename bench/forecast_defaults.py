@@ -80,6 +80,7 @@ RESULTS = ROOT / "bench" / "results"
 RUNS_FILE = RESULTS / "panel_runs.jsonl"
 BASELINES = ("ets", "theta")
 SEEDS = (7, 1, 2, 3, 4)  # the first n are an n-seed ensemble; 7 is ForecastConfig's default
+NEUTRAL = {"ensemble": 1, "strategy": "recursive"}  # settings added after runs were recorded
 
 # Different sources that are the same data (a longer or shorter copy of one series).
 SAME_DATA = {
@@ -112,8 +113,9 @@ class Candidate:
         """Its identity in the run records, with the defaults it changes (records made under other
         defaults are not reused)."""
         defaults = ForecastConfig().to_dict()
-        if defaults.get("ensemble") == 1:  # added later with its neutral value: the same runs as before
-            del defaults["ensemble"]
+        for name, neutral in NEUTRAL.items():  # added later with a value that changes no run
+            if defaults.get(name) == neutral:
+                del defaults[name]
         return json.dumps({**dataclasses.asdict(self), "defaults": defaults}, sort_keys=True)
 
 
@@ -139,6 +141,8 @@ CANDIDATES: dict[str, Candidate] = {
     "ensemble=3": Candidate({"ensemble": 3}, note="the app's ensemble: 3 networks side by side, median"),
     "ensemble=5": Candidate({"ensemble": 5}, note="the app's ensemble: 5 networks side by side, median"),
     "ensemble=5+u=64": Candidate({"ensemble": 5, "units": 64}),
+    "direct": Candidate({"strategy": "direct"}, note="every step of the horizon at once"),
+    "direct+ensemble=1": Candidate({"strategy": "direct", "ensemble": 1}),
     "sdiff": Candidate({"transform": "none"}, wrap="sdiff", note="y[t]-y[t-m]; diff without a season"),
     "sdiff+diff": Candidate(wrap="sdiff", note="(1-B)(1-B^m) y; diff without a season"),
     "logsdiff": Candidate({"transform": "none"}, wrap="logsdiff",

@@ -71,6 +71,7 @@ class ForecastConfig(_Config):
     cell: str = "lstm"
     layers: int = 1
     ensemble: int = 5  # networks seeded seed, seed + 1, ..., trained side by side; forecast: their median
+    strategy: str = "recursive"  # multi-step forecasts: fed back one step at a time, or "direct"
     dropout: float = 0.0
     batch_size: int = 16
     learning_rate: float = 0.01

@@ -14,6 +14,7 @@ from models.errors import ConfigError
 from models.vocabulary import CELLS
 
 TRANSFORMS = ("none", "log", "diff", "log_diff", "season_diff", "log_season_diff", "auto")
+STRATEGIES = ("recursive", "direct")
 LEARN_TASKS = ("roommate", "memory")
 MAX_MEMORY_LENGTH = 200
 MAX_WEATHER_DAYS = 5000
@@ -125,10 +126,16 @@ FORECAST_KNOBS = _knobs(
     _CELL,
     _LAYERS,
     Knob("ensemble", "Ensemble size", int, 1, 9, 1,
-         help="How many networks the run trains, one after another, each from its own seed (the "
+         help="How many networks the run trains side by side, each started from its own seed (the "
               "run's seed, then the next ones). The forecast is their median, which is steadier than "
-              "any one network's. Each network takes the same time again.",
-         cli_help="networks trained from consecutive seeds; the forecast is their median"),
+              "any one network's. More networks take longer.",
+         cli_help="networks trained side by side from consecutive seeds; the forecast is their median"),
+    Knob("strategy", "Multi-step forecasts", str, choices=STRATEGIES,
+         help="How the network forecasts several steps ahead. recursive: one step at a time, each "
+              "forecast fed back as the newest input, as in the article. direct: one output for every "
+              "step of the horizon, all at once, so no forecast is fed back; it learns from fewer "
+              "windows, as each needs a whole horizon of targets inside the training part.",
+         cli_help="recursive (one step at a time, fed back) or direct (every step of the horizon at once)"),
     Knob("dropout", "Dropout", float, 0.0, 0.9, 0.05,
          help="Share of the signals switched off at random while training, to stop the network "
               "memorising. 0 switches nothing off.",

@@ -27,7 +27,7 @@ SETTINGS_KEY = "forecast_settings"
 WIDGET_PREFIX = "forecast-setting-"
 FIELDS = ("look_back", "units", "epochs", "cell", "layers", "dropout", "batch_size", "learning_rate",
           "optimizer", "test_percent", "transform", "headroom", "season_length", "forecast_steps", "seed",
-          "horizon", "ensemble")
+          "horizon", "ensemble", "strategy")
 TRANSFORM_NAMES = {
     "none": "none (values as they are)",
     "log": "log (evens out swings)",
@@ -36,6 +36,10 @@ TRANSFORM_NAMES = {
     "season_diff": "season_diff (change from a season earlier)",
     "log_season_diff": "log_season_diff (relative change from a season earlier)",
     "auto": "auto (chosen from the data)",
+}
+STRATEGY_NAMES = {
+    "recursive": "recursive (one step at a time)",
+    "direct": "direct (the whole horizon at once)",
 }
 
 
@@ -128,6 +132,8 @@ def _more_controls(settings: dict[str, Any], season: int | None) -> None:
               placeholder=f"one season: {season}" if season else "10 steps")
     with columns[1]:
         _knob(settings, "ensemble", st.number_input)
+    with columns[2]:
+        _knob(settings, "strategy", st.selectbox, format_func=STRATEGY_NAMES.get)
 
 
 def show(choice: DataChoice | None) -> ForecastConfig | None:

@@ -32,6 +32,7 @@ _OVERRIDES = {
     "layers": "layers",
     "dropout": "dropout",
     "ensemble": "ensemble",
+    "strategy": "strategy",
     "learning_rate": "learning_rate",
     "optimizer": "optimizer",
     "test_fraction": "test_fraction",
@@ -81,7 +82,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="start from a named configuration: 'seed' is the seed article's program "
         "(look-back 1, LSTM(4), 100 epochs, batch 1, no transform); 'quick' trains briefly",
     )
-    for name in ("cell", "look_back", "units", "layers", "dropout", "ensemble"):
+    for name in ("cell", "look_back", "units", "layers", "dropout", "ensemble", "strategy"):
         FORECAST_KNOBS[name].add_flag(model, getattr(defaults, name))
 
     training = parser.add_argument_group("training")

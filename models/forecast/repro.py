@@ -7,7 +7,8 @@ arguments, it repeats the run's steps one by one:
 
     series.csv ─ transform (none, log, step or seasonal differences, auto) ─ chronological split
     (test fraction or test points) ─ scaler fitted on the training part only, with the run's
-    headroom ─ look-back windows ─ the same network (cell, units, layers, dropout, unroll, Dense(1))
+    headroom ─ look-back windows ─ the same network (cell, units, layers, dropout, unroll, Dense(1), or
+    Dense(horizon) for direct forecasts)
     seeded like the app (an ensemble: its networks side by side in one model) ─ one model.fit epoch at a
     time in the app's per-epoch order ─ one-step test forecasts (the networks' median) ─ the naive
     baselines in NumPy and the statistical ones with statsforecast (else the
@@ -165,9 +166,22 @@ def windows(series, targets):
 
 {network_parts}
 
-def network(inputs, seed, prefix=""):
-    """Recurrent layers (all but the last return sequences) then Dense(1), every initial weight and
-    dropout mask seeded from ``seed`` as in LSTM Lab: [B, LOOK_BACK, 1] -> [B, 1]."""
+def output_steps(season):
+    """Values the network forecasts per call: 1 (recursive), or the whole horizon (direct)."""
+    return 1 if STRATEGY == "recursive" else HORIZON or (season or 10)
+
+
+def training_pairs(series, targets, end, steps):
+    """Windows [M, LOOK_BACK, 1] and the ``steps`` values after each [M, steps], for the targets
+    whose ``steps`` values all lie before ``end``."""
+    kept = targets[targets + steps <= end]
+    x, _ = windows(series, kept)
+    return x, series[kept[:, None] + np.arange(steps)[None, :]].astype(np.float32)
+
+
+def network(inputs, seed, steps, prefix=""):
+    """Recurrent layers (all but the last return sequences) then Dense(steps), every initial weight
+    and dropout mask seeded from ``seed`` as in LSTM Lab: [B, LOOK_BACK, 1] -> [B, steps]."""
     x = inputs
     for index in range(LAYERS):
         last = index == LAYERS - 1
@@ -178,31 +192,33 @@ def network(inputs, seed, prefix=""):
                                      seed=layer_seed(seed, index, 2))(x)
     if DROPOUT > 0:
         x = keras.layers.Dropout(DROPOUT, name=f"{prefix}dropout_out", seed=layer_seed(seed, LAYERS, 2))(x)
-    return output_layer(seed, LAYERS, 1, name=f"{prefix}next_value")(x)
+    return output_layer(seed, LAYERS, steps, name=f"{prefix}next_value")(x)
 
 
-def build_model():
+def build_model(steps):
     """The network, or for ENSEMBLE > 1 that many networks side by side in one model (member k seeded
-    from SEED + k, sharing only the input): [B, LOOK_BACK, 1] -> [B, ENSEMBLE]."""
+    from SEED + k, sharing only the input): [B, LOOK_BACK, 1] -> [B, ENSEMBLE * steps]."""
     inputs = keras.Input(shape=(LOOK_BACK, 1), name="window")
     if ENSEMBLE == 1:
-        return keras.Model(inputs, network(inputs, SEED))
-    heads = [network(inputs, SEED + member, f"member_{member + 1}_") for member in range(ENSEMBLE)]
+        return keras.Model(inputs, network(inputs, SEED, steps))
+    heads = [network(inputs, SEED + member, steps, f"member_{member + 1}_") for member in range(ENSEMBLE)]
     return keras.Model(inputs, keras.layers.Concatenate(name="next_values")(heads))
 
 
-def member_sum(y_true, y_pred):
-    """Squared error summed over the members, then averaged over the batch: each member learns
-    exactly as it would alone (for one network this is the mean squared error)."""
-    return keras.ops.sum(keras.ops.square(y_pred - y_true), axis=-1)
-
-
 def train(x_train, y_train):
-    """The seeded network(s), fitted one epoch at a time in the app's order of the windows."""
+    """The seeded network(s), fitted one epoch at a time in the app's order of the windows on the
+    values after each window ``y_train`` [M, steps]."""
+    steps = y_train.shape[1]
+
+    def member_sum(y_true, y_pred):
+        """Squared error averaged over each member's steps and summed over the members, then averaged
+        over the batch: each member learns exactly as it would alone."""
+        return keras.ops.sum(keras.ops.square(y_pred - y_true), axis=-1) / steps
+
     keras.utils.set_random_seed(SEED)  # the same initial weights as the app
-    model = build_model()
-    model.compile(optimizer=make_optimizer(), loss="mse" if ENSEMBLE == 1 else member_sum)
-    targets = np.repeat(y_train, ENSEMBLE, axis=1)  # [M, ENSEMBLE]: every member learns the same targets
+    model = build_model(steps)
+    model.compile(optimizer=make_optimizer(), loss="mse" if ENSEMBLE == 1 and steps == 1 else member_sum)
+    targets = np.tile(y_train, (1, ENSEMBLE))  # [M, ENSEMBLE * steps]: every member learns the same values
     for epoch in range(EPOCHS):
         # The app's shuffling: a new permutation each epoch from a generator seeded by (SEED, epoch).
         order = np.random.default_rng([SEED, epoch]).permutation(len(x_train))
@@ -213,21 +229,31 @@ def train(x_train, y_train):
     return model
 
 
-def network_forecaster(model, scaler, transform, lag):
-    """The recursive forecast of ``steps`` values after ``history`` (original units): each member
-    feeds its own forecasts back; the ensemble's forecast is their median step by step."""
+def predict(model, x, steps):
+    """Each member's next ``steps`` values from the windows ``x``: [M, ENSEMBLE, steps] scaled."""
+    outputs = np.asarray(model(x.astype(np.float32), training=False), dtype=np.float64)
+    return outputs.reshape(len(x), ENSEMBLE, steps)
+
+
+def network_forecaster(model, scaler, transform, lag, steps_per_call):
+    """The forecast of ``steps`` values after ``history`` (original units): each member feeds its own
+    forecasts back as its newest inputs (one value per call, or a horizon per call for a direct
+    network); the ensemble's forecast is their median step by step."""
 
     def forecast(history, steps):
         scaled = scaler.transform(forward(history, transform, lag))
         windows = np.repeat(scaled[None, -LOOK_BACK:], ENSEMBLE, axis=0)  # [ENSEMBLE, LOOK_BACK]
-        paths = []
-        for _ in range(steps):
-            outputs = np.asarray(model(windows[:, :, None].astype(np.float32), training=False))
-            step = np.diagonal(outputs).astype(np.float64)  # member k's forecast from its own window
-            paths.append(step)
-            windows = np.concatenate([windows[:, 1:], step[:, None]], axis=1)
+        paths = np.empty((steps, ENSEMBLE))
+        done = 0
+        while done < steps:
+            outputs = predict(model, windows[:, :, None], steps_per_call)
+            block = outputs[np.arange(ENSEMBLE), np.arange(ENSEMBLE)]  # member k's values from its window
+            take = min(steps_per_call, steps - done)
+            paths[done:done + take] = block[:, :take].T
+            windows = np.concatenate([windows, block[:, :take]], axis=1)[:, -LOOK_BACK:]
+            done += take
         return np.median([invert_path(scaler.inverse(path), np.asarray(history), transform, lag)
-                          for path in np.array(paths).T], axis=0)
+                          for path in paths.T], axis=0)
 
     return forecast
 
@@ -283,15 +309,16 @@ def main(path):
 
     train_targets = np.arange(lag + LOOK_BACK, n_train)  # inputs and target inside the training part
     test_targets = np.arange(n_train, n_points)  # every test point, from the LOOK_BACK values before it
-    x_train, y_train = windows(scaled, train_targets)
+    steps = output_steps(season)
+    x_train, y_train = training_pairs(scaled, train_targets, n_train, steps)
     x_test, _ = windows(scaled, test_targets)
     print(f"{n_points} points of {TARGET!r} from {DATA_FILE}: {n_train} train ({len(train_targets)} "
           f"windows), {len(test_targets)} test")
 
     model = train(x_train, y_train)
-    predicted_scaled = model.predict(x_test, verbose=0).astype(np.float64)  # [T, ENSEMBLE]
+    predicted_scaled = predict(model, x_test, steps)[:, :, 0]  # [T, ENSEMBLE]: each member's next value
     actual = values[test_targets]
-    models = {"network": network_forecaster(model, scaler, transform, lag)}
+    models = {"network": network_forecaster(model, scaler, transform, lag, steps)}
     train_values = values[:n_train]
     models.update(naive_baselines(train_values, season))
     statistical = [name for name in ("ets", "theta", "arima") if name in STORED_TEST_RMSE]

@@ -23,9 +23,10 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from models.config import ForecastConfig  # noqa: E402
-from models.errors import TrainingCancelled  # noqa: E402
+from models.errors import ConfigError, TrainingCancelled  # noqa: E402
 from models.forecast import pipeline as forecast  # noqa: E402
 from models.forecast import transforms  # noqa: E402
+from models.forecast.backtest import default_horizon  # noqa: E402
 from models.forecast.evaluation import evaluate  # noqa: E402
 from models.forecast.split import (  # noqa: E402
     MIN_TRAIN_WINDOWS,  # noqa: E402
@@ -96,21 +97,25 @@ def train_forecaster(
         if progress is not None:
             progress(report)
 
-    model, optimizer, loss = _train_network(config, prepared.x_train, prepared.y_train, should_stop,
-                                            x_val=prepared.x_test, y_val=prepared.y_test,
-                                            on_epoch_end=on_epoch_end)  # y_val reported only, never used
+    steps = output_steps(config, season)
+    x_train, y_train = _training_pairs(prepared.scaled, split.train_targets, split.n_train, config.look_back,
+                                       steps)
+    x_val, y_val = _training_pairs(prepared.scaled, split.test_targets, split.n_points, config.look_back,
+                                   steps, required=False)
+    model, optimizer, loss = _train_network(config, x_train, y_train, should_stop,
+                                            x_val=x_val, y_val=y_val,  # reported only, never used
+                                            on_epoch_end=on_epoch_end)
     fit_seconds = time.perf_counter() - started
-    predict = _predict_function(model)
+    predict = _predict_function(model, config.ensemble, steps)
 
     n_future = config.forecast_steps
     network_path = np.full(split.n_points + n_future, np.nan)  # [N + K] original units
     for targets, x in ((split.train_targets, prepared.x_train), (split.test_targets, prepared.x_test)):
-        scaled = predict(x)  # [M, members]
+        scaled = predict(x)[:, :, 0]  # [M, members]: each member's next value
         network_path[targets] = np.median([forecast.one_step_to_original(prepared, scaled[:, member], targets)
                                            for member in range(config.ensemble)], axis=0)
     if n_future:
-        paths = _recursive_forecast(predict, prepared.scaled[-config.look_back :], n_future,
-                                    config.ensemble)  # [K, members]
+        paths = _forecast_paths(predict, prepared.scaled[-config.look_back :], n_future)  # [K, members]
         network_path[split.n_points :] = np.median([forecast.path_to_original(prepared, path)
                                                     for path in paths.T], axis=0)
 
@@ -147,7 +152,8 @@ def train_forecaster(
         backtest=None if evaluation.backtest is None else evaluation.backtest.to_dict(),
         intervals=evaluation.intervals(),
         fingerprint=series.fingerprint,
-        notes=list(series.notes) + prepared.notes + _ensemble_notes(config) + evaluation.notes,
+        notes=list(series.notes) + prepared.notes + _network_notes(config, steps, len(y_train))
+        + evaluation.notes,
     )
     # So the saved file reloads ready to train further, anywhere: an ensemble's own loss is compiled as
     # plain mean squared error, which Keras knows without LSTM Lab (the same minimum, 1/members the step).
@@ -173,30 +179,61 @@ def member_seeds(config: ForecastConfig) -> list[int]:
     return [config.seed + member for member in range(config.ensemble)]
 
 
-def _ensemble_notes(config: ForecastConfig) -> list[str]:
-    if config.ensemble == 1:
-        return []
-    seeds = member_seeds(config)
-    listed = ", ".join(map(str, seeds)) if len(seeds) <= 3 else f"{seeds[0]} to {seeds[-1]}"
-    return [f"The network's forecasts are the median of {config.ensemble} networks started from seeds "
-            f"{listed} and trained side by side on the same batches; model.keras holds them all, one "
-            "output each."]
+def output_steps(config: ForecastConfig, season_length: int | None) -> int:
+    """Values the network forecasts per call: 1 (recursive), or the whole backtest horizon (direct)."""
+    if config.strategy == "recursive":
+        return 1
+    return config.horizon or default_horizon(season_length)
+
+
+def _network_notes(config: ForecastConfig, steps: int, n_windows: int) -> list[str]:
+    notes = []
+    if steps > 1:
+        notes.append(f"The network forecasts all {steps} steps of the horizon at once (direct), trained on "
+                     f"the {n_windows} windows whose next {steps} values lie inside the training part.")
+    if config.ensemble > 1:
+        seeds = member_seeds(config)
+        listed = ", ".join(map(str, seeds)) if len(seeds) <= 3 else f"{seeds[0]} to {seeds[-1]}"
+        notes.append(f"The network's forecasts are the median of {config.ensemble} networks started from "
+                     f"seeds {listed} and trained side by side on the same batches; model.keras holds them "
+                     "all, one output each.")
+    return notes
+
+
+def _training_pairs(scaled: np.ndarray, targets: np.ndarray, end: int, look_back: int, steps: int,
+                    required: bool = True) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Windows [M, look_back, 1] and the ``steps`` values after each [M, steps], for the ``targets``
+    whose ``steps`` values all lie before ``end``. ``required``: too few of them is a ConfigError
+    (else (None, None))."""
+    targets = np.asarray(targets)
+    kept = targets[targets + steps <= end]
+    if kept.size < (MIN_TRAIN_WINDOWS if required else 1):
+        if not required:
+            return None, None
+        raise ConfigError(
+            f"Direct forecasts of {steps} steps leave only {kept.size} training windows (each needs its next "
+            f"{steps} values inside the training part): choose recursive forecasts, a shorter horizon or a "
+            "shorter look-back.")
+    x, _ = make_windows(scaled, kept, look_back)  # [M, L, 1]
+    return x, scaled[kept[:, None] + np.arange(steps)[None, :]]  # [M, steps]
 
 
 def _train_network(config: ForecastConfig, x: np.ndarray, y: np.ndarray, should_stop: StopFn | None,
                    **fit_options):
     """(model, optimizer, loss): the configured network (an ensemble of ``config.ensemble`` in one
-    model), initialised from the run's seed and fitted on windows ``x`` [M, look_back, 1] and targets
-    ``y`` [M]."""
+    model), initialised from the run's seed and fitted on windows ``x`` [M, look_back, 1] and the
+    values after each ``y`` [M, steps] (steps: 1, or the horizon of a direct network)."""
+    steps = y.shape[1]
     seed_everything(config.seed)
     model = build_forecaster(config.look_back, 1, config.cell, config.units, config.layers, config.dropout,
                              unroll=config.look_back <= UNROLL_MAX_LOOK_BACK, seed=config.seed,
-                             members=config.ensemble)
+                             members=config.ensemble, steps=steps)
     optimizer = make_optimizer(config.optimizer, config.learning_rate)
-    loss = keras.losses.MeanSquaredError() if config.ensemble == 1 else MemberSum()
+    single = config.ensemble == 1 and steps == 1
+    loss = keras.losses.MeanSquaredError() if single else MemberSum(steps)
 
-    def targets(values: np.ndarray) -> np.ndarray:  # [M] -> [M, members]: every member learns them
-        return np.repeat(np.asarray(values)[:, None], config.ensemble, axis=1)
+    def targets(values: np.ndarray) -> np.ndarray:  # [M, steps] -> [M, members * steps]: every member's
+        return np.tile(np.asarray(values), (1, config.ensemble))
 
     y_val = fit_options.pop("y_val", None)
     fit_fast(model, loss, optimizer, x, targets(y), epochs=config.epochs, batch_size=config.batch_size,
@@ -205,25 +242,34 @@ def _train_network(config: ForecastConfig, x: np.ndarray, y: np.ndarray, should_
     return model, optimizer, loss
 
 
-def _predict_function(model: keras.Model):
-    """NumPy [M, look_back, 1] -> NumPy [M, members] scaled one-step predictions, through one traced
-    graph (members: 1 for a single network)."""
+def _predict_function(model: keras.Model, members: int, steps: int):
+    """NumPy [M, look_back, 1] -> NumPy [M, members, steps] scaled forecasts (each member's next
+    ``steps`` values), through one traced graph."""
     call = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
 
     def predict(x: np.ndarray) -> np.ndarray:
-        return call(tf.constant(np.asarray(x, dtype=np.float32))).numpy().astype(np.float64)
+        outputs = call(tf.constant(np.asarray(x, dtype=np.float32))).numpy().astype(np.float64)
+        return outputs.reshape(len(outputs), members, steps)
 
+    predict.shape = (members, steps)  # type: ignore[attr-defined]
     return predict
 
 
-def _recursive_forecast(predict, last_window: np.ndarray, steps: int, members: int) -> np.ndarray:
-    """Feed each member's scaled prediction back as its own newest input: [look_back] -> [steps,
-    members] scaled. Every member gets its own window; one call per step predicts all of them."""
-    windows = np.repeat(np.asarray(last_window, dtype=np.float64)[None, :], members, axis=0)  # [members, L]
+def _forecast_paths(predict, last_window: np.ndarray, steps: int) -> np.ndarray:
+    """Each member's forecast of the ``steps`` values after ``last_window`` [look_back] (scaled):
+    [steps, members]. A call gives every member's next values from its own window; they are fed back
+    as its newest inputs until ``steps`` are forecast (one per call, or a horizon per call)."""
+    window = np.asarray(last_window, dtype=np.float64)
+    members, head = predict.shape
+    windows = np.repeat(window[None, :], members, axis=0)  # [members, L]: member k's own inputs
     path = np.empty((steps, members))
-    for step in range(steps):
-        path[step] = np.diagonal(predict(windows[:, :, None]))  # member k's forecast from window k
-        windows = np.concatenate([windows[:, 1:], path[step][:, None]], axis=1)
+    done = 0
+    while done < steps:
+        block = predict(windows[:, :, None])[np.arange(members), np.arange(members)]  # [members, head]
+        take = min(head, steps - done)
+        path[done : done + take] = block[:, :take].T
+        windows = np.concatenate([windows, block[:, :take]], axis=1)[:, -window.size :]
+        done += take
     return path
 
 
@@ -231,7 +277,7 @@ def _network_forecaster(predict, config: ForecastConfig, prepared: forecast.Prep
                         scaler: MinMaxScaler | None = None):
     """The trained network as a forecaster of the values after ``history`` (original units), using
     only ``history``: transformed (as the run was) and scaled (by ``scaler``, else the run's) as in
-    training, then forecast recursively (an ensemble: each member's path, then their median)."""
+    training, then forecast (an ensemble: each member's path, then their median)."""
     name, season = prepared.transform, prepared.season_length
     scaler = scaler or prepared.scaler
 
@@ -240,7 +286,7 @@ def _network_forecaster(predict, config: ForecastConfig, prepared: forecast.Prep
         if history.size < config.look_back + transforms.offset(name, season):
             raise ValueError(f"it needs {config.look_back} values before the forecast")
         scaled = scaler.transform(transforms.forward(name, history, season))  # [n]
-        paths = _recursive_forecast(predict, scaled[-config.look_back :], steps, config.ensemble)  # scaled
+        paths = _forecast_paths(predict, scaled[-config.look_back :], steps)  # [steps, members] scaled
         return np.median([transforms.invert_path(name, scaler.inverse_transform(path), history, season)
                           for path in paths.T], axis=0)
 
@@ -256,12 +302,15 @@ def _fit_network(config: ForecastConfig, prepared: forecast.Prepared, train_valu
     offset = transforms.offset(prepared.transform, prepared.season_length)
     transformed = transforms.forward(prepared.transform, train_values, prepared.season_length)
     scaler = MinMaxScaler(config.headroom).fit(transformed[offset:])
+    steps = output_steps(config, prepared.season_length)
     targets = np.arange(offset + config.look_back, train_values.size)
-    if targets.size < MIN_TRAIN_WINDOWS:
-        raise ValueError(f"only {targets.size} training windows are left before the calibration tail")
-    x, y = make_windows(scaler.transform(transformed), targets, config.look_back)  # [M, L, 1], [M]
+    try:
+        x, y = _training_pairs(scaler.transform(transformed), targets, train_values.size, config.look_back,
+                               steps)
+    except ConfigError:
+        raise ValueError("too few training windows are left before the calibration tail") from None
     model = _train_network(config, x, y, should_stop)[0]
-    return _network_forecaster(_predict_function(model), config, prepared, scaler)
+    return _network_forecaster(_predict_function(model, config.ensemble, steps), config, prepared, scaler)
 
 
 def _finite_report(report: EpochReport) -> EpochReport:

@@ -65,11 +65,12 @@ def recurrent_stack(inputs, cell: str, units: int, layers: int, dropout: float =
 
 def build_forecaster(look_back: int, n_features: int, cell: str, units: int, layers: int = 1,
                      dropout: float = 0.0, unroll: bool = False, seed: int | None = None,
-                     members: int = 1) -> keras.Model:
-    """Seed-style forecaster: recurrent stack then Dense(1) (seeded as layer ``layers``).
-    [B, look_back, F] -> [B, 1].
+                     members: int = 1, steps: int = 1) -> keras.Model:
+    """Seed-style forecaster: recurrent stack then Dense(steps) (seeded as layer ``layers``): the
+    next value, or with ``steps`` > 1 the next ``steps`` values at once. [B, look_back, F] -> [B, steps].
 
-    ``members`` > 1: an ensemble in one model, [B, look_back, F] -> [B, members]. Member ``k`` is
+    ``members`` > 1: an ensemble in one model, [B, look_back, F] -> [B, members * steps] (member
+    ``k``'s outputs at ``k * steps``...). Member ``k`` is
     the whole network above seeded from ``seed + k``, side by side with the others and sharing
     nothing but the input, so member 0 is exactly the single network of ``seed``. Trained with
     ``MemberSum`` each member gets the very gradients it would get alone, in one graph call for all.
@@ -77,7 +78,7 @@ def build_forecaster(look_back: int, n_features: int, cell: str, units: int, lay
     inputs = keras.Input(shape=(look_back, n_features), name="window")
     if members == 1:
         x = recurrent_stack(inputs, cell, units, layers, dropout, unroll=unroll, seed=seed)
-        outputs = keras.layers.Dense(1, name="next_value", **seeded(seed, layers))(x)
+        outputs = keras.layers.Dense(steps, name="next_value", **seeded(seed, layers))(x)
         return keras.Model(inputs, outputs, name=f"{cell}_forecaster")
     heads = []
     for member in range(members):
@@ -85,20 +86,22 @@ def build_forecaster(look_back: int, n_features: int, cell: str, units: int, lay
         prefix = f"member_{member + 1}_"
         x = recurrent_stack(inputs, cell, units, layers, dropout, unroll=unroll, seed=member_seed,
                             prefix=prefix)
-        heads.append(keras.layers.Dense(1, name=f"{prefix}next_value", **seeded(member_seed, layers))(x))
+        heads.append(keras.layers.Dense(steps, name=f"{prefix}next_value", **seeded(member_seed, layers))(x))
     outputs = keras.layers.Concatenate(name="next_values")(heads)
     return keras.Model(inputs, outputs, name=f"{cell}_forecaster_ensemble")
 
 
 class MemberSum(keras.losses.Loss):
-    """Squared error summed over an ensemble's members [B, members], then averaged over the batch:
-    member k's gradient is exactly its own mean squared error's, as if it trained alone."""
+    """Squared error averaged over each member's ``steps`` outputs, summed over an ensemble's members
+    [B, members * steps], then averaged over the batch: member k's gradient is exactly its own mean
+    squared error's, as if it trained alone."""
 
-    def __init__(self, name: str = "member_sum", **kwargs):
+    def __init__(self, steps: int = 1, name: str = "member_sum", **kwargs):
         super().__init__(name=name, **kwargs)
+        self.steps = steps
 
     def call(self, y_true, y_pred):
-        return keras.ops.sum(keras.ops.square(y_pred - y_true), axis=-1)
+        return keras.ops.sum(keras.ops.square(y_pred - y_true), axis=-1) / self.steps
 
 
 def build_classifier(time_steps: int, features: int, n_classes: int, cell: str, units: int,

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[3]
 NAIVE = ("persistence", "seasonal_naive", "drift", "mean")
 
 # Short versions of what people run: the seed preset (look-back 1, batch 1, headroom 2), the
-# defaults (differences, 12-step window), auto (seasonal differences of the log here), a two-layer
-# GRU with dropout, a log transform with a test part in points, and an upload whose name is not
-# data.csv (yearly, no season, a horizon, no future, the median of three networks).
+# defaults (differences, 12-step window, five networks), auto (seasonal differences of the log here),
+# a two-layer GRU with dropout, a log transform with a test part in points and direct forecasts, and
+# an upload whose name is not data.csv (yearly, no season, a horizon, no future, three networks).
 CASES = {
     "seed-preset": (FORECAST_PRESETS["seed"].replace(epochs=4), "airline-passengers.csv"),
     "defaults": (ForecastConfig(epochs=4), "airline-passengers.csv"),
@@ -35,8 +35,9 @@ CASES = {
                           "electrical-equipment.csv"),
     "gru-2-layers-dropout": (ForecastConfig(epochs=4, cell="gru", layers=2, dropout=0.2, units=8,
                                             optimizer="rmsprop"), "airline-passengers.csv"),
-    "log-test-points": (ForecastConfig(epochs=4, transform="log", look_back=6, test_size=30, units=6,
-                                       forecast_steps=5), "airline-passengers.csv"),
+    "log-test-points-direct": (ForecastConfig(epochs=4, transform="log", look_back=6, test_size=30,
+                                              units=6, forecast_steps=15, strategy="direct"),
+                               "airline-passengers.csv"),
     "uploaded-name": (ForecastConfig(epochs=5, look_back=5, units=6, horizon=5, stride=3, forecast_steps=0,
                                      batch_size=8, ensemble=3), "nile-flow.csv"),
 }

@@ -250,3 +250,43 @@ def test_an_ensemble_trains_its_members_side_by_side_and_forecasts_their_median(
     assert ensemble.summary.backtest["by_step"]["network"] != alone.summary.backtest["by_step"]["network"]
     assert [report.epoch for report in reports] == [1, 2] and reports[-1].epochs == 2
     assert any("median of 3 networks" in note and "seeds 3, 4, 5" in note for note in ensemble.summary.notes)
+
+
+def test_direct_forecasts_feed_back_a_whole_horizon_per_call():
+    """A stand-in network whose every output is the last input plus its step number: the forecast of
+    5 values with a 2-step head takes three calls, each member continuing from its own window."""
+    from models.train import forecaster
+
+    calls = []
+
+    def predict(x):  # [B, L, 1] -> [B, members=2, steps=2]
+        calls.append(x.shape[0])
+        last = x[:, -1, 0]
+        member = np.array([0.0, 100.0])  # member 1 adds 100 on top
+        return last[:, None, None] + member[None, :, None] + np.arange(1, 3)[None, None, :]
+
+    predict.shape = (2, 2)
+    paths = forecaster._forecast_paths(predict, np.array([0.0, 1.0, 2.0]), 5)  # [5, 2]
+    np.testing.assert_allclose(paths[:, 0], [3, 4, 5, 6, 7])
+    np.testing.assert_allclose(paths[:, 1], [103, 104, 205, 206, 307])
+    assert calls == [2, 2, 2]
+
+
+def test_a_direct_network_forecasts_the_horizon_at_once(airline):
+    config = TINY.replace(epochs=2, strategy="direct", ensemble=2, forecast_steps=14)
+    result = train_forecaster(config, airline)
+    assert result.summary.backtest["horizon"] == 12
+    assert all(value is not None for value in result.summary.backtest["by_step"]["network"])
+    assert any("all 12 steps of the horizon at once (direct)" in note for note in result.summary.notes)
+    table = forecast.read_predictions_csv(result.artifacts[forecast.PREDICTIONS_FILE])
+    future = table.loc[table["part"] == "forecast", "network"].to_numpy()
+    assert future.size == 14 and np.isfinite(future).all()  # 12 at once, then 2 more fed back
+    assert np.isfinite(table.loc[table["part"] == "test", "network"]).all()  # the first step of each
+
+
+def test_a_horizon_that_leaves_too_few_direct_windows_is_one_plain_sentence(airline):
+    with pytest.raises(ConfigError) as caught:
+        train_forecaster(TINY.replace(epochs=1, strategy="direct", horizon=80), airline)
+    assert str(caught.value) == (
+        "Direct forecasts of 80 steps leave only 0 training windows (each needs its next 80 values inside "
+        "the training part): choose recursive forecasts, a shorter horizon or a shorter look-back.")
