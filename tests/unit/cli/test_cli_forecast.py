@@ -15,7 +15,7 @@ from models.cli import main
 from models.cli.forecast import add_parser, config_from_args
 
 ROOT = Path(__file__).resolve().parents[3]
-QUICK = ["--epochs", "2", "--units", "3", "--look-back", "3", "--forecast-steps", "2"]
+QUICK = ["--epochs", "2", "--units", "3", "--look-back", "3", "--forecast-steps", "2", "--ensemble", "1"]
 OPTIONS = [
     "--csv",
     "--sample",

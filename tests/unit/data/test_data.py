@@ -665,7 +665,7 @@ def test_corpus_file_through_the_cli(file_name, capsys):
 
     expected = CORPUS[file_name]
     code = main(["forecast", "--csv", str(CORPUS_DIR / file_name), "--json", "--epochs", "1", "--units", "2",
-                 "--look-back", "1", "--forecast-steps", "1"])
+                 "--look-back", "1", "--forecast-steps", "1", "--ensemble", "1"])
     captured = capsys.readouterr()
     if isinstance(expected, Refused):
         assert (code, captured.out, captured.err) == (2, "", f"error: {expected.message}\n")

@@ -31,9 +31,9 @@ NAIVE = ("persistence", "seasonal_naive", "drift", "mean")
 CASES = {
     "seed-preset": (FORECAST_PRESETS["seed"].replace(epochs=4), "airline-passengers.csv"),
     "defaults": (ForecastConfig(epochs=4), "airline-passengers.csv"),
-    "auto-seasonal-log": (ForecastConfig(epochs=4, transform="auto", look_back=13, units=6),
+    "auto-seasonal-log": (ForecastConfig(epochs=4, transform="auto", look_back=13, units=6, ensemble=1),
                           "electrical-equipment.csv"),
-    "gru-2-layers-dropout": (ForecastConfig(epochs=4, cell="gru", layers=2, dropout=0.2, units=8,
+    "gru-2-layers-dropout": (ForecastConfig(epochs=4, cell="gru", layers=2, dropout=0.2, units=8, ensemble=1,
                                             optimizer="rmsprop"), "airline-passengers.csv"),
     "log-test-points-direct": (ForecastConfig(epochs=4, transform="log", look_back=6, test_size=30,
                                               units=6, forecast_steps=15, strategy="direct"),

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[3]
 ENTRY = str(ROOT / "app" / "streamlit_app.py")
 AIRLINE = ROOT / "data" / "airline-passengers.csv"
 TIMEOUT = 180.0
+SMALL = ForecastConfig(epochs=2, units=4, look_back=6, ensemble=1)  # a run that trains in seconds
 
 
 def _wait(condition, timeout: float, what: str, poll: float = 0.2):
@@ -160,7 +161,7 @@ def _ended(store: RunStore, run_id: str, owner: str):
 
 def test_cli_background_and_engine_runs_train_on_the_external_workers(on_cluster, lab_data_dir, capsys):
     assert cli_main(["forecast", "--sample", "airline", "--epochs", "3", "--units", "4", "--look-back", "6",
-                     "--background", "--json"]) == 0
+                     "--ensemble", "1", "--background", "--json"]) == 0
     run_id = json.loads(capsys.readouterr().out)["run_id"]
     engine = JobEngine(Settings(data_dir=lab_data_dir, scheduler=on_cluster.address))
     try:
@@ -175,7 +176,8 @@ def test_cli_background_and_engine_runs_train_on_the_external_workers(on_cluster
     assert forecast.state == "succeeded", forecast.error
     assert digits.state == "succeeded", digits.error
     assert {forecast.worker, digits.worker} <= addresses  # trained by the external workers
-    assert_same_numbers(forecast, _foreground("--epochs", "3", "--units", "4", "--look-back", "6"))
+    assert_same_numbers(forecast, _foreground("--epochs", "3", "--units", "4", "--look-back", "6",
+                                              "--ensemble", "1"))
 
 
 def test_the_forecast_page_trains_on_the_external_cluster(on_cluster, lab_data_dir):
@@ -187,7 +189,7 @@ def test_the_forecast_page_trains_on_the_external_cluster(on_cluster, lab_data_d
         at.query_params["u"] = owner
         at.switch_page("app_pages/forecast.py")
         at.run()
-        for field, value in (("epochs", 2), ("units", 4), ("look_back", 6)):
+        for field, value in (("epochs", 2), ("units", 4), ("look_back", 6), ("ensemble", 1)):
             at.number_input(key=f"forecast-setting-{field}").set_value(value).run()
         at.button(key="forecast-train").click().run()
         assert not at.exception, at.exception
@@ -196,7 +198,8 @@ def test_the_forecast_page_trains_on_the_external_cluster(on_cluster, lab_data_d
         record = _ended(runtime.store(), run_id, owner)
         assert record.state == "succeeded", record.error
         assert record.worker in set(on_cluster.worker_addresses().values())
-        assert_same_numbers(record, _foreground("--epochs", "2", "--units", "4", "--look-back", "6"))
+        assert_same_numbers(record, _foreground("--epochs", "2", "--units", "4", "--look-back", "6",
+                                                "--ensemble", "1"))
     finally:
         runtime.shutdown()
         st.cache_resource.clear()
@@ -207,7 +210,7 @@ def test_a_killed_background_runner_interrupts_its_run_and_frees_the_worker(on_c
     from distributed import Client
 
     # Minutes of training (no XLA for a 12-step window, 64 units, one window per step), unless stopped.
-    long = ["--epochs", "2000", "--units", "64", "--look-back", "12", "--batch-size", "1"]
+    long = ["--epochs", "2000", "--units", "64", "--look-back", "12", "--batch-size", "1", "--ensemble", "1"]
     assert cli_main(["forecast", "--sample", "airline", *long, "--background", "--json"]) == 0
     run_id = json.loads(capsys.readouterr().out)["run_id"]
     store = RunStore(lab_data_dir)
@@ -237,7 +240,7 @@ def test_a_killed_background_runner_interrupts_its_run_and_frees_the_worker(on_c
 def test_a_worker_killed_mid_run_fails_the_run_and_the_other_worker_goes_on(on_cluster, lab_data_dir):
     engine = JobEngine(Settings(data_dir=lab_data_dir, scheduler=on_cluster.address))
     owner = "cluster-fault"
-    long = ForecastConfig(epochs=2000, units=4, look_back=4, batch_size=1)
+    long = ForecastConfig(epochs=2000, units=4, look_back=4, batch_size=1, ensemble=1)
     try:
         engine.wait_ready(timeout=60)
         run_id = engine.submit(long.to_dict(), AIRLINE.read_bytes(), AIRLINE.name, owner)
@@ -250,8 +253,7 @@ def test_a_worker_killed_mid_run_fails_the_run_and_the_other_worker_goes_on(on_c
         assert ended.state == "failed" and ended.error and "worker" in ended.error.lower(), ended.error
         print(f"killed {victim}: the run ended {ended.state}: {ended.error}")
 
-        after = engine.submit(ForecastConfig(epochs=2, units=4, look_back=6).to_dict(), AIRLINE.read_bytes(),
-                              AIRLINE.name, owner)
+        after = engine.submit(SMALL.to_dict(), AIRLINE.read_bytes(), AIRLINE.name, owner)
         survivor = engine.wait(after, owner, timeout=TIMEOUT)
         assert survivor.state == "succeeded", survivor.error
         assert names.get(survivor.worker) not in (None, victim)
@@ -269,13 +271,13 @@ def test_a_killed_scheduler_ends_training_runs_plainly_and_waiting_runs_start_wh
     monkeypatch.setattr(runtime, "engine", lambda: engine)
     monkeypatch.setattr(runtime, "store", lambda: engine.store)
     owner = "scheduler-fault-owner-0123456789"
-    long = ForecastConfig(epochs=2000, units=64, look_back=12, batch_size=1)  # minutes, unless stopped
+    long = ForecastConfig(epochs=2000, units=64, look_back=12, batch_size=1, ensemble=1)  # minutes of work
     on_cluster.replace_lost_workers()  # the worker-fault test above killed one
     try:
         engine.wait_ready(timeout=60)
         data, name = AIRLINE.read_bytes(), AIRLINE.name
         training = [engine.submit(long.replace(seed=seed).to_dict(), data, name, owner) for seed in (1, 2)]
-        waiting = engine.submit(ForecastConfig(epochs=2, units=4, look_back=6).to_dict(), data, name, owner)
+        waiting = engine.submit(SMALL.to_dict(), data, name, owner)
         for run_id in training:
             _wait(lambda run_id=run_id: engine.status(run_id, owner).epochs_done >= 1, TIMEOUT, "training")
         assert engine.status(waiting, owner).state == "queued"
