@@ -38,7 +38,9 @@ network wins; the network's mean interval coverage (80% and 95%); seconds per se
 records go to bench/results/panel_runs.jsonl (reused on the next call unless --fresh) and each
 report's table to bench/results/<name>.json and .csv.
 
-Prototypes not in the app (kept here until measured): ``ens3``/``ens5`` train the same network with
+Prototypes not in the app (kept here until measured): ``early=10`` stops every network once the last
+20% of its training windows has not improved for 10 epochs, keeping its best weights (measured on
+validation: worse than the defaults); ``ens3``/``ens5`` train the same network with
 3/5 seeds and take the median of their forecasts (its intervals: the median of the members'
 calibrated half-widths); ``sdiff`` trains on the seasonal difference y[t] - y[t-m] (``logsdiff`` on
 log y[t] - log y[t-m]) and adds y[t-m] back (multiplies, for the log), using only values known at
@@ -107,6 +109,7 @@ class Candidate:
     seasons: int | None = None
     wrap: str = "plain"
     members: int = 1
+    patience: int | None = None  # early stopping on a tail of the training windows (prototype)
     note: str = ""
 
     def spec(self) -> str:
@@ -142,6 +145,8 @@ CANDIDATES: dict[str, Candidate] = {
     "ensemble=5": Candidate({"ensemble": 5}, note="the app's ensemble: 5 networks side by side, median"),
     "ensemble=5+u=64": Candidate({"ensemble": 5, "units": 64}),
     "direct": Candidate({"strategy": "direct"}, note="every step of the horizon at once"),
+    "early=10": Candidate(patience=10, note="early stopping: last 20% of the training windows, patience 10"),
+    "early=10+e=300": Candidate({"epochs": 300}, patience=10, note="early stopping with up to 300 epochs"),
     "direct+ensemble=1": Candidate({"strategy": "direct", "ensemble": 1}),
     "sdiff": Candidate({"transform": "none"}, wrap="sdiff", note="y[t]-y[t-m]; diff without a season"),
     "sdiff+diff": Candidate(wrap="sdiff", note="(1-B)(1-B^m) y; diff without a season"),
@@ -289,6 +294,53 @@ def captured(without_statistical: bool, intervals: bool = True):
         evaluation_module.calibrate = original_calibrate
 
 
+EARLY_TAIL = 0.2  # share of the training windows, at their end, that early stopping watches
+
+
+@contextlib.contextmanager
+def early_stopping(patience: int | None):
+    """Prototype, not in the app: every network a run trains (the run's and the calibration's) holds
+    out the last EARLY_TAIL of its training windows, stops once their loss has not improved for
+    ``patience`` epochs, and keeps the weights of its best epoch. None: unchanged."""
+    if patience is None:
+        yield
+        return
+    import models.train.forecaster as forecaster_module
+    from models.errors import TrainingCancelled
+
+    original = forecaster_module.fit_fast
+
+    def fit_fast(model, loss, optimizer, x, y, *, on_epoch_end=None, should_stop=None, **options):
+        n_tail = max(1, int(round(len(x) * EARLY_TAIL)))
+        x_fit, y_fit, x_tail, y_tail = x[:-n_tail], y[:-n_tail], x[-n_tail:], y[-n_tail:]
+        best = {"loss": np.inf, "epoch": -1, "weights": model.get_weights()}
+        state = {"epoch": -1}
+
+        def watch(epoch, logs):
+            state["epoch"] = epoch
+            tail_loss = float(loss(y_tail, model(x_tail, training=False)))
+            if tail_loss < best["loss"]:
+                best.update(loss=tail_loss, epoch=epoch, weights=model.get_weights())
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, logs)
+
+        def stop():
+            return state["epoch"] - best["epoch"] >= patience or bool(should_stop and should_stop())
+
+        try:
+            original(model, loss, optimizer, x_fit, y_fit, on_epoch_end=watch, should_stop=stop, **options)
+        except TrainingCancelled:
+            if should_stop and should_stop():
+                raise
+        model.set_weights(best["weights"])
+
+    forecaster_module.fit_fast = fit_fast
+    try:
+        yield
+    finally:
+        forecaster_module.fit_fast = original
+
+
 def baseline_scores(entry: PanelSeries, part: str) -> dict:
     """AutoETS' and AutoTheta's one-step and multi-step test RMSE and interval coverage, from the app's
     own ``evaluate`` (the network slot filled by persistence, which is not reported)."""
@@ -378,7 +430,8 @@ def network_scores(entry: PanelSeries, part: str, candidate: Candidate, interval
         config, config_notes = _config(entry, settings, z.size, n_test, horizon, seed, positive)
         if seed == SEEDS[0]:
             notes += config_notes
-        with captured(without_statistical=True, intervals=intervals) as record:
+        with captured(without_statistical=True, intervals=intervals) as record, \
+                early_stopping(candidate.patience):
             result = train_forecaster(config, run_series)
         fit_seconds += result.fit_seconds
         evaluation = record["evaluation"]
