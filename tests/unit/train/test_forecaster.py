@@ -225,16 +225,17 @@ def test_an_ensemble_trains_its_members_side_by_side_and_forecasts_their_median(
     seed 3 (same gradients, same batches), and every network forecast of the run is the median."""
     from models.train import forecaster
 
-    single = TINY.replace(epochs=2, forecast_steps=4)
+    single = TINY.replace(epochs=2, forecast_steps=4, ensemble=1)
     reports: list[EpochReport] = []
     ensemble = train_forecaster(single.replace(ensemble=3), airline, progress=reports.append)
     alone = train_forecaster(single, airline)
     prepared = forecast.prepare(single, np.asarray(airline.values, dtype=np.float64), 12)
 
-    model = forecaster._train_network(single.replace(ensemble=3), prepared.x_train, prepared.y_train, None)[0]
-    members = forecaster._predict_function(model)(prepared.x_test)  # [T, 3] scaled
+    y = prepared.y_train[:, None]  # [M, 1]: the next value of each window
+    model = forecaster._train_network(single.replace(ensemble=3), prepared.x_train, y, None)[0]
+    members = forecaster._predict_function(model, 3, 1)(prepared.x_test)[:, :, 0]  # [T, 3] scaled
     first = forecaster._predict_function(
-        forecaster._train_network(single, prepared.x_train, prepared.y_train, None)[0])(prepared.x_test)
+        forecaster._train_network(single, prepared.x_train, y, None)[0], 1, 1)(prepared.x_test)[:, :, 0]
     np.testing.assert_allclose(members[:, 0], first[:, 0], rtol=1e-5, atol=1e-6)
     assert np.ptp(members, axis=1).min() > 0  # three different networks
 
