@@ -79,11 +79,11 @@ def max_queued_per_owner() -> int:
 
 def check_work(epochs: int, training_windows: int, networks: int = 1) -> None:
     """Raise WorkLimitError (a LimitError) when ``networks * epochs * training_windows`` exceeds
-    ``max_work()`` (an ensemble trains ``networks`` networks one after another)."""
-    advice = "use fewer epochs, fewer networks in the ensemble or a shorter series" if networks > 1 else \
-        "use fewer epochs or a shorter series"
-    _check_product(epochs * networks, training_windows, max_work(), "training windows", "steps of work",
-                   advice, networks)
+    ``max_work()`` (an ensemble trains ``networks`` networks side by side, each over every window)."""
+    advice = ("use fewer epochs, fewer networks in the ensemble or a shorter series" if networks > 1
+              else "use fewer epochs or a shorter series")
+    _check_product(epochs, training_windows, max_work(), "training windows", "steps of work", advice,
+                   networks)
 
 
 def check_digits_work(epochs: int, training_digits: int) -> None:
@@ -94,10 +94,8 @@ def check_digits_work(epochs: int, training_digits: int) -> None:
 
 def _check_product(epochs: int, items: int, limit: int, what: str, unit: str, advice: str,
                    networks: int = 1) -> None:
-    work = int(epochs) * int(items)
+    work = int(networks) * int(epochs) * int(items)
     if work > limit:
-        count = f"{epochs:,} epochs"
-        if networks > 1:
-            count = f"{networks} networks x {epochs // networks:,} epochs"
+        count = f"{epochs:,} epochs" if networks == 1 else f"{networks} networks x {epochs:,} epochs"
         raise WorkLimitError(f"{count} x {items:,} {what} is {work:,} {unit}, "
                              f"above this server's limit of {limit:,}: {advice}.")
