@@ -2,9 +2,9 @@
 
 ``model.fit`` pays a fixed Python/dispatch cost on every step. For the small recurrent models of
 this lab (a few units, batch size 1 in the seed program) that cost dominates: the arithmetic is
-tiny. ``fit_fast`` runs whole runs of steps (normally a whole epoch) inside one ``tf.function``
-while-loop with the same Keras layers, loss object and optimizer, so the mathematics is exactly
-that of ``model.fit`` at the same batch size and epochs:
+tiny. ``fit_fast`` runs many steps (up to many whole epochs) inside one ``tf.function`` while-loop
+with the same Keras layers, loss object and optimizer, so the mathematics is exactly that of
+``model.fit`` at the same batch size and epochs:
 
 - one optimizer step per batch of ``batch_size`` samples, the last batch of an epoch being the
   remaining (smaller) one, as in ``model.fit``;
@@ -16,22 +16,33 @@ that of ``model.fit`` at the same batch size and epochs:
 - shuffling: a new permutation per epoch from a seeded NumPy generator (``epoch_order``), or no
   shuffling when ``shuffle_seed`` is None (``model.fit(shuffle=False)``).
 
-Progress and cancel: ``on_epoch_end(epoch, logs)`` runs between epochs; ``should_stop()`` is
-checked between graph calls, and an epoch that takes long is split into several calls of about
-``chunk_seconds`` each, so a cancel is noticed within about a second even for big epochs.
+Progress and cancel: each graph call takes about ``chunk_seconds``, however many epochs that is
+(short epochs share a call, a long epoch is split into several); ``on_epoch_end(epoch, logs)`` runs
+after the call for every epoch it finished, and ``should_stop()`` is checked between calls, so a
+cancel is noticed within about a second. Measured on the seed airline configuration (100 epochs of
+95 steps): one call per epoch cost 0.5 s of host round trips, more than the 0.13 s of arithmetic.
+
+Warm processes: the traced graph is kept per architecture (``_trainer``), so a worker's next fit of
+the same network shape starts training at once instead of tracing again (seconds for an ensemble).
 
 This module imports TensorFlow: only workers and the CLI load it.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -87,18 +98,24 @@ def fit_fast(
     metrics: dict[str, SampleMetric] | None = None,
     jit_compile: bool = False,
     chunk_seconds: float = 0.25,
+    max_epochs_per_call: int | None = None,
 ) -> dict[str, list[float]]:
-    """Train ``model`` like ``model.fit`` would, but with one graph call per epoch (or chunk).
+    """Train ``model`` like ``model.fit`` would, with as few graph calls as the progress reports allow.
 
     ``loss``: a Keras loss object (e.g. ``keras.losses.MeanSquaredError()``); ``optimizer``: a Keras
     optimizer (built here if needed). ``x_train`` [N, ...], ``y_train`` [N, ...] (cast to float32
     unless integer labels). ``metrics``: optional per-sample metric functions averaged over each
-    epoch (name) and over the validation data (``val_`` + name).
+    epoch (name) and over the validation data (``val_`` + name); give module-level functions, so
+    later fits find the traced graph again.
 
     ``jit_compile``: compile the step loop with XLA. Compiling costs a second or two, after which a
     step of a small model is about ten times cheaper: worth it for runs of thousands of steps. XLA
     needs fixed shapes, so the last partial batch is padded and its padding weighted zero (the same
     mean loss; only for losses reduced by mean or sum).
+
+    ``max_epochs_per_call``: at most this many epochs per graph call (default: as many as take about
+    ``chunk_seconds``). Give 1 when ``on_epoch_end`` may end the fit by raising and the model must
+    then hold that epoch's weights.
 
     Returns the history ``{"loss": [...], "val_loss": [...], name: [...], ...}`` with one value
     per epoch. Raises TrainingCancelled when ``should_stop()`` becomes true.
@@ -112,17 +129,137 @@ def fit_fast(
     batch_size = max(1, min(int(batch_size), n_samples))
     steps_per_epoch = math.ceil(n_samples / batch_size)
     padded = jit_compile and _weighted_reduction(loss) is not None
-    padding = steps_per_epoch * batch_size - n_samples if padded else 0
-    # [N + padding]: 1 for real samples, 0 for the padding of the last batch (XLA path only).
-    sample_weights = tf.constant(np.r_[np.ones(n_samples), np.zeros(padding)].astype(np.float32))
-    variables = model.trainable_variables
+    width = steps_per_epoch * batch_size if padded else n_samples  # one epoch's order, padded for XLA
+    # [width]: 1 for real samples, 0 for the padding of the last batch (XLA path only).
+    sample_weights = tf.constant((np.arange(width) < n_samples).astype(np.float32))
     if not optimizer.built:
-        optimizer.build(variables)
+        optimizer.build(model.trainable_variables)
+    has_val = x_val is not None and y_val is not None
+    x_val_t = _as_tensor(x_val) if has_val else None
+    y_val_t = _as_tensor(y_val) if has_val else None
+    columns = ["loss", *metrics]
+    history: dict[str, list[float]] = {name: [] for name in columns}
+    if has_val:
+        history.update({f"val_{name}": [] for name in columns})
+    # Epochs are laid out in blocks of a fixed shape (one trace and one compile per fit), each block
+    # at most ORDER_BLOCK sample indices.
+    block = max(1, min(epochs, ORDER_BLOCK // width))
+    # Steps per graph call: start small (the first call may also trace the graph), then size the calls
+    # from the measured speed so each takes about ``chunk_seconds``; a call never leaves its block.
+    steps_per_call = min(steps_per_epoch, 16)
+    measured = False
+    with _trainer(model, loss, optimizer, batch_size, padded, metrics, has_val) as trainer:
+        _copy_state(model, optimizer, trainer.model, trainer.optimizer)
+        for block_start in range(0, epochs, block):
+            n_epochs = min(block, epochs - block_start)
+            orders = np.zeros((block, width), dtype=np.int64)
+            for row in range(n_epochs):
+                orders[row, :n_samples] = epoch_order(n_samples, block_start + row, shuffle_seed)
+            orders = tf.constant(orders)
+            sums = np.zeros((block, len(columns)))  # per epoch: sample-weighted loss and metric sums
+            done, total = 0, n_epochs * steps_per_epoch
+            while done < total:
+                _check_stop(should_stop)
+                count = min(steps_per_call, total - done)
+                if max_epochs_per_call:
+                    last_end = (done // steps_per_epoch + max_epochs_per_call) * steps_per_epoch
+                    count = min(count, last_end - done)
+                started = time.perf_counter()
+                call_sums, val = trainer.run(x_all, y_all, orders, sample_weights,
+                                             tf.constant(done, tf.int32), tf.constant(done + count, tf.int32),
+                                             x_val_t, y_val_t)
+                sums += call_sums.numpy()  # waits for the call to end: then the clock is honest
+                val = val.numpy()
+                elapsed = time.perf_counter() - started
+                if measured:
+                    steps_per_call = int(max(1, chunk_seconds / max(elapsed / count, 1e-7)))
+                measured = True
+                _copy_state(trainer.model, trainer.optimizer, model, optimizer)
+                finished = range(done // steps_per_epoch, (done + count) // steps_per_epoch)
+                done += count
+                for row in finished:
+                    logs = {name: float(sums[row, index]) / n_samples for index, name in enumerate(columns)}
+                    if has_val:
+                        logs.update(_validation_logs(val[row], columns, int(x_val_t.shape[0])))
+                    for key, value in logs.items():
+                        history[key].append(value)
+                    if on_epoch_end is not None:
+                        on_epoch_end(block_start + row, logs)
+    _check_stop(should_stop)
+    return history
 
-    # Running sums of the epoch (sample-weighted, like Keras' Mean trackers).
-    loss_total = tf.Variable(0.0, trainable=False, dtype=tf.float32)
-    metric_totals = {name: tf.Variable(0.0, trainable=False, dtype=tf.float32) for name in metrics}
-    seen = tf.Variable(0.0, trainable=False, dtype=tf.float32)
+
+# At most this many sample indices per block of epoch orders (int64: 32 MB).
+ORDER_BLOCK = 4_000_000
+# Trainers kept per process, most recently used last (see ``_trainer``).
+TRAINERS_KEPT = 8
+
+
+@dataclass
+class _Trainer:
+    """A private twin of a model and its optimizer with the graph function that trains them."""
+
+    model: object
+    optimizer: object
+    run: Callable
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_trainers: OrderedDict[str, _Trainer] = OrderedDict()
+_trainers_lock = threading.Lock()
+
+
+@contextmanager
+def _trainer(model, loss, optimizer, batch_size: int, padded: bool, metrics: dict[str, SampleMetric],
+             has_val: bool):
+    """A trainer for ``model``'s architecture, traced once per process and shape, while in use.
+
+    Tracing a 12-step unrolled ensemble takes seconds: a later fit of another model with the same
+    architecture, loss, optimizer kind and batch size reuses the twin and its traced (and compiled)
+    graph, so a warm worker pays the tracing once. The twin is private: callers keep their own model.
+    A trainer in use by another thread is not shared: this fit then traces a twin of its own.
+
+    The key is everything the graph depends on: a loss's ``get_config`` must hold all its settings,
+    and metric functions count by identity (the cache keeps them alive, so an id is never reused).
+    """
+    optimizer_settings = _without(optimizer.get_config(), ("learning_rate", "name"))  # the rate is a variable
+    key = json.dumps([_architecture(model.get_config()), type(loss).__qualname__, loss.get_config(),
+                      type(optimizer).__qualname__, optimizer_settings, batch_size, padded,
+                      {name: id(metric) for name, metric in metrics.items()}, has_val],
+                     sort_keys=True, default=str)
+    with _trainers_lock:
+        trainer = _trainers.get(key)
+        if trainer is None or trainer.lock.locked():
+            trainer = _new_trainer(model, loss, optimizer, batch_size, padded, metrics, has_val)
+            _trainers[key] = trainer
+            while len(_trainers) > TRAINERS_KEPT:
+                _trainers.popitem(last=False)
+        _trainers.move_to_end(key)
+        trainer.lock.acquire()
+    try:
+        yield trainer
+    finally:
+        trainer.lock.release()
+
+
+def _new_trainer(model, loss, optimizer, batch_size: int, padded: bool,
+                 metrics: dict[str, SampleMetric], has_val: bool) -> _Trainer:
+    twin = keras.models.clone_model(model)
+    twin_optimizer = type(optimizer).from_config(optimizer.get_config())
+    twin_optimizer.build(twin.trainable_variables)
+    run = _training_function(twin, loss, twin_optimizer, batch_size, padded, metrics, has_val)
+    return _Trainer(twin, twin_optimizer, tf.function(run, jit_compile=padded, reduce_retracing=True))
+
+
+def _training_function(model, loss, optimizer, batch_size: int, padded: bool,
+                       metrics: dict[str, SampleMetric], has_val: bool) -> Callable:
+    """run(x [N, ...], y [N, ...], orders [E, W], weights [W], first, last, x_val, y_val) ->
+    (sums [E, 1 + metrics], val [E, 1 + metrics]): the optimizer steps ``first`` to ``last`` (counted
+    from the block's first epoch; one step per batch of an epoch's order) on ``model``'s variables.
+    ``sums`` holds each epoch's sample-weighted loss and metric sums of these steps, ``val`` the
+    validation loss (mean) and metric sums after each epoch the steps finish."""
+    reduction = _weighted_reduction(loss)
+    variables = model.trainable_variables
 
     def train_step(x_batch, y_batch, weights):
         # weights None: a real (possibly smaller) batch, reduced by the loss object itself exactly
@@ -135,43 +272,19 @@ def fit_fast(
             else:
                 count = tf.reduce_sum(weights)
                 value = tf.reduce_sum(loss.call(y_batch, y_pred) * weights)
-                if _weighted_reduction(loss) == "mean":
+                if reduction == "mean":
                     value = value / count
             if model.losses:
                 value = value + tf.add_n(model.losses)
         gradients = tape.gradient(value, variables)
         optimizer.apply(gradients, variables)
-        loss_total.assign_add(tf.cast(value, tf.float32) * count)
-        for name, metric in metrics.items():
+        row = [tf.cast(value, tf.float32) * count]
+        for metric in metrics.values():
             per_sample = tf.cast(metric(y_batch, y_pred), tf.float32)
             if weights is not None:
                 per_sample = per_sample * weights
-            metric_totals[name].assign_add(tf.reduce_sum(per_sample))
-        seen.assign_add(count)
-
-    def run_steps(x, y, order, first_step, last_step):
-        # One optimizer step per batch, entirely inside the graph: no Python between steps. A plain
-        # while loop, not ``for .. in tf.range``: XLA would treat a range's length as a compile-time
-        # constant and recompile for every new chunk size.
-        step = first_step
-        while step < last_step:
-            start = step * batch_size
-            if padded:
-                batch = tf.slice(order, [start], [batch_size])  # fixed size [B] for XLA
-                weights = tf.slice(sample_weights, [start], [batch_size])
-            else:
-                stop = tf.minimum(start + batch_size, n_samples)  # the last batch may be smaller
-                batch = order[start:stop]
-                weights = None
-            train_step(tf.gather(x, batch), tf.gather(y, batch), weights)
-            step += 1
-        return seen
-
-    run_steps = tf.function(run_steps, jit_compile=padded, reduce_retracing=True)
-
-    has_val = x_val is not None and y_val is not None
-    x_val_t = _as_tensor(x_val) if has_val else None
-    y_val_t = _as_tensor(y_val) if has_val else None
+            row.append(tf.reduce_sum(per_sample))
+        return tf.stack(row)
 
     def evaluate(x, y):
         y_pred = model(x, training=False)
@@ -179,71 +292,60 @@ def fit_fast(
         values += [tf.reduce_sum(tf.cast(metric(y, y_pred), tf.float32)) for metric in metrics.values()]
         return tf.stack(values)
 
-    if has_val:  # one graph for every chunk size (the last chunk is usually shorter): traced once
-        evaluate = tf.function(evaluate, input_signature=[
-            tf.TensorSpec([None, *x_val_t.shape[1:]], x_val_t.dtype),
-            tf.TensorSpec([None, *y_val_t.shape[1:]], y_val_t.dtype)])
+    def run(x, y, orders, weights, first, last, x_val, y_val):
+        # Entirely inside the graph: no Python between steps. A plain while loop, not ``for .. in
+        # tf.range``: XLA would treat a range's length as a compile-time constant and recompile for
+        # every new chunk size.
+        n_samples = tf.shape(x)[0]
+        steps_per_epoch = (n_samples + batch_size - 1) // batch_size
+        sums = tf.zeros([tf.shape(orders)[0], 1 + len(metrics)])
+        val = tf.zeros_like(sums)
+        step = first
+        while step < last:
+            epoch = step // steps_per_epoch
+            start = (step % steps_per_epoch) * batch_size
+            if padded:
+                batch = tf.slice(orders[epoch], [start], [batch_size])  # fixed size [B] for XLA
+                batch_weights = tf.slice(weights, [start], [batch_size])
+            else:  # the last batch may be smaller
+                batch = orders[epoch, start:tf.minimum(start + batch_size, n_samples)]
+                batch_weights = None
+            row = train_step(tf.gather(x, batch), tf.gather(y, batch), batch_weights)
+            sums = tf.tensor_scatter_nd_add(sums, [[epoch]], [row])
+            if has_val and (step + 1) % steps_per_epoch == 0:  # an epoch ends: score it
+                val = tf.tensor_scatter_nd_update(val, [[epoch]], [evaluate(x_val, y_val)])
+            step += 1
+        return sums, val
 
-    history: dict[str, list[float]] = {"loss": []}
-    if has_val:
-        history["val_loss"] = []
-    for name in metrics:
-        history[name] = []
-        if has_val:
-            history[f"val_{name}"] = []
-
-    # Steps per graph call: start small (the first call also traces the graph), then size the calls
-    # from the measured speed so each takes about ``chunk_seconds`` (at most a whole epoch).
-    steps_per_call = min(steps_per_epoch, 16)
-    traced = False
-    for epoch in range(epochs):
-        _check_stop(should_stop)
-        order = epoch_order(n_samples, epoch, shuffle_seed)
-        order = tf.constant(np.r_[order, np.zeros(padding, dtype=np.int64)])  # [N + padding]
-        loss_total.assign(0.0)
-        seen.assign(0.0)
-        for total in metric_totals.values():
-            total.assign(0.0)
-        done = 0
-        while done < steps_per_epoch:
-            count = min(steps_per_call, steps_per_epoch - done)
-            started = time.perf_counter()
-            run_steps(x_all, y_all, order, tf.constant(done, tf.int32), tf.constant(done + count, tf.int32))
-            elapsed = time.perf_counter() - started
-            done += count
-            if traced:
-                per_step = max(elapsed / count, 1e-7)
-                steps_per_call = int(min(steps_per_epoch, max(1, chunk_seconds / per_step)))
-            traced = True
-            if done < steps_per_epoch:
-                _check_stop(should_stop)
-        n_seen = float(seen.numpy())
-        logs = {"loss": float(loss_total.numpy()) / n_seen}
-        for name, total in metric_totals.items():
-            logs[name] = float(total.numpy()) / n_seen
-        if has_val:
-            logs.update(_evaluate_batched(evaluate, x_val_t, y_val_t, list(metrics)))
-        for key, value in logs.items():
-            history[key].append(value)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, logs)
-    _check_stop(should_stop)
-    return history
+    return run
 
 
-def _evaluate_batched(evaluate, x, y, metric_names: list[str], rows: int = 4096) -> dict[str, float]:
-    """Validation loss and metrics in chunks of ``rows`` samples (mean loss, sample-weighted)."""
-    n_samples = int(x.shape[0])
-    sums = np.zeros(1 + len(metric_names))
-    for start in range(0, n_samples, rows):
-        stop = min(start + rows, n_samples)
-        values = evaluate(x[start:stop], y[start:stop]).numpy().astype(np.float64)
-        sums[0] += values[0] * (stop - start)  # loss: mean over the chunk -> sum
-        sums[1:] += values[1:]  # metrics: already sums over the chunk
-    logs = {"val_loss": float(sums[0] / n_samples)}
-    for index, name in enumerate(metric_names):
-        logs[f"val_{name}"] = float(sums[1 + index] / n_samples)
-    return logs
+def _validation_logs(values: np.ndarray, columns: list[str], n_val: int) -> dict[str, float]:
+    """``val_loss`` (the loss is already a mean) and ``val_`` + each metric (sums, averaged here)."""
+    return {f"val_{name}": float(value) / (1 if index == 0 else n_val)
+            for index, (name, value) in enumerate(zip(columns, values, strict=True))}
+
+
+def _architecture(config):
+    """A model's configuration without what only its initial weights depend on (initializers, seeds)."""
+    if isinstance(config, dict):
+        return {key: _architecture(value) for key, value in config.items()
+                if key != "seed" and not key.endswith("_initializer")}
+    if isinstance(config, list):
+        return [_architecture(value) for value in config]
+    return config
+
+
+def _without(config: dict, keys: tuple[str, ...]) -> dict:
+    return {key: value for key, value in config.items() if key not in keys}
+
+
+def _copy_state(model, optimizer, to_model, to_optimizer) -> None:
+    """Weights, other layer state (dropout seeds) and optimizer slots of one model into its twin."""
+    pairs = ((model.variables, to_model.variables), (optimizer.variables, to_optimizer.variables))
+    for source, target in pairs:
+        for variable, twin in zip(source, target, strict=True):
+            twin.assign(variable.value)
 
 
 def _weighted_reduction(loss) -> str | None:

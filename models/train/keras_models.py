@@ -103,6 +103,9 @@ class MemberSum(keras.losses.Loss):
     def call(self, y_true, y_pred):
         return keras.ops.sum(keras.ops.square(y_pred - y_true), axis=-1) / self.steps
 
+    def get_config(self) -> dict:
+        return {**super().get_config(), "steps": self.steps}
+
 
 def build_classifier(time_steps: int, features: int, n_classes: int, cell: str, units: int,
                      layers: int = 1, dropout: float = 0.0, unroll: bool = False,

@@ -236,7 +236,8 @@ def _fit(model: keras.Model, config: LearnConfig, x_train: np.ndarray, y_train: 
         fit_fast(model, keras.losses.SparseCategoricalCrossentropy(), optimizer, x_train, y_train,
                  epochs=config.epochs, batch_size=config.batch_size, shuffle_seed=config.seed,
                  x_val=x_test, y_val=y_test, on_epoch_end=on_epoch_end, should_stop=should_stop,
-                 metrics={"accuracy": _sample_accuracy})
+                 metrics={"accuracy": _sample_accuracy},
+                 max_epochs_per_call=None if stop_at is None else 1)  # stopping keeps that epoch's weights
     return history
 
 

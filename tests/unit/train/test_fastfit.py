@@ -149,10 +149,62 @@ def test_long_epochs_are_split_so_cancel_is_checked_within_an_epoch():
         make_optimizer("adam", 0.01),
         x,
         y,
-        epochs=2,
+        epochs=3,
         batch_size=1,
         should_stop=lambda: checks.append(1) and False,
         chunk_seconds=0.0,
-    )  # every call after the first runs a single step
-    assert len(history["loss"]) == 2 and np.isfinite(history["loss"]).all()
-    assert len(checks) > N_SAMPLES  # many checks per epoch of 23 steps
+    )  # the first two calls run 16 steps (the first one traces), every later call a single step
+    assert len(history["loss"]) == 3 and np.isfinite(history["loss"]).all()
+    assert len(checks) > 3 * N_SAMPLES - 32  # one check per call: many per epoch of 23 steps
+
+
+def test_a_later_fit_of_the_same_architecture_reuses_the_traced_graph_and_not_the_model():
+    """The second model trains in the graph the first one traced, on a private twin: the first
+    model keeps its weights, and the second ends where a fit with a freshly traced graph ends."""
+    x, y = _data()
+
+    def fit(model, seed):
+        return fastfit.fit_fast(model, keras.losses.MeanSquaredError(), make_optimizer("adam", 0.01), x, y,
+                                epochs=2, batch_size=BATCH, shuffle_seed=seed)
+
+    fastfit._trainers.clear()
+    first = build_forecaster(3, 1, "gru", 3, seed=11)
+    fit(first, 1)
+    first_weights = first.get_weights()
+    (trainer,) = fastfit._trainers.values()
+    traces = trainer.run.experimental_get_tracing_count()
+
+    second, fresh = build_forecaster(3, 1, "gru", 3, seed=12), build_forecaster(3, 1, "gru", 3, seed=12)
+    fit(second, 2)
+    assert trainer.run.experimental_get_tracing_count() == traces  # no new trace
+    for got, expected in zip(first.get_weights(), first_weights, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    fastfit._trainers.clear()
+    fit(fresh, 2)
+    for got, expected in zip(second.get_weights(), fresh.get_weights(), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-7)
+
+
+def test_short_epochs_share_graph_calls_but_each_is_reported_and_can_end_the_fit():
+    x, y = _data()
+    _, model = _twin_models()
+    reported = []
+
+    class Enough(Exception):
+        pass
+
+    def on_epoch_end(epoch, logs):
+        reported.append((epoch, logs["loss"], model.get_weights()))
+        if epoch == 3:
+            raise Enough
+
+    with pytest.raises(Enough):
+        fastfit.fit_fast(model, keras.losses.MeanSquaredError(), make_optimizer("adam", 0.01), x, y, epochs=30,
+                         batch_size=BATCH, on_epoch_end=on_epoch_end, max_epochs_per_call=1)
+    assert [epoch for epoch, _, _ in reported] == [0, 1, 2, 3]
+    _, again = _twin_models()
+    history = fastfit.fit_fast(again, keras.losses.MeanSquaredError(), make_optimizer("adam", 0.01), x, y,
+                               epochs=4, batch_size=BATCH)  # 4 epochs of 5 steps: one or two calls
+    np.testing.assert_allclose(history["loss"], [loss for _, loss, _ in reported], rtol=1e-6)
+    for got, expected in zip(model.get_weights(), again.get_weights(), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-7)  # the model ended at epoch 4
