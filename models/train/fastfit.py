@@ -135,8 +135,8 @@ def fit_fast(
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
     has_val = x_val is not None and y_val is not None
-    x_val_t = _as_tensor(x_val) if has_val else None
-    y_val_t = _as_tensor(y_val) if has_val else None
+    x_val_t = _as_tensor(x_val) if has_val else x_all[:0]  # empty without validation data: never read
+    y_val_t = _as_tensor(y_val) if has_val else y_all[:0]
     columns = ["loss", *metrics]
     history: dict[str, list[float]] = {name: [] for name in columns}
     if has_val:
@@ -148,7 +148,10 @@ def fit_fast(
     # from the measured speed so each takes about ``chunk_seconds``; a call never leaves its block.
     steps_per_call = min(steps_per_epoch, 16)
     measured = False
-    with _trainer(model, loss, optimizer, batch_size, padded, metrics, has_val) as trainer:
+    signature = [_any_length(x_all), _any_length(y_all), tf.TensorSpec([None, None], tf.int64),
+                 tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32),
+                 _any_length(x_val_t), _any_length(y_val_t)]
+    with _trainer(model, loss, optimizer, batch_size, padded, metrics, has_val, signature) as trainer:
         _copy_state(model, optimizer, trainer.model, trainer.optimizer)
         for block_start in range(0, epochs, block):
             n_epochs = min(block, epochs - block_start)
@@ -193,6 +196,8 @@ def fit_fast(
 ORDER_BLOCK = 4_000_000
 # Trainers kept per process, most recently used last (see ``_trainer``).
 TRAINERS_KEPT = 8
+# Seconds a fit waits for another thread's fit of the same architecture before tracing its own twin.
+WAIT_FOR_TRAINER = 15.0
 
 
 @dataclass
@@ -211,13 +216,14 @@ _trainers_lock = threading.Lock()
 
 @contextmanager
 def _trainer(model, loss, optimizer, batch_size: int, padded: bool, metrics: dict[str, SampleMetric],
-             has_val: bool):
+             has_val: bool, signature: list[tf.TensorSpec]):
     """A trainer for ``model``'s architecture, traced once per process and shape, while in use.
 
     Tracing a 12-step unrolled ensemble takes seconds: a later fit of another model with the same
     architecture, loss, optimizer kind and batch size reuses the twin and its traced (and compiled)
     graph, so a warm worker pays the tracing once. The twin is private: callers keep their own model.
-    A trainer in use by another thread is not shared: this fit then traces a twin of its own.
+    A trainer in use by another thread is waited for up to WAIT_FOR_TRAINER seconds, then this fit
+    traces a twin of its own.
 
     The key is everything the graph depends on: a loss's ``get_config`` must hold all its settings,
     and metric functions count by identity (the cache keeps them alive, so an id is never reused).
@@ -225,30 +231,35 @@ def _trainer(model, loss, optimizer, batch_size: int, padded: bool, metrics: dic
     optimizer_settings = _without(optimizer.get_config(), ("learning_rate", "name"))  # the rate is a variable
     key = json.dumps([_architecture(model.get_config()), type(loss).__qualname__, loss.get_config(),
                       type(optimizer).__qualname__, optimizer_settings, batch_size, padded,
-                      {name: id(metric) for name, metric in metrics.items()}, has_val],
+                      {name: id(metric) for name, metric in metrics.items()}, has_val, str(signature)],
                      sort_keys=True, default=str)
     with _trainers_lock:
         trainer = _trainers.get(key)
-        if trainer is None or trainer.lock.locked():
-            trainer = _new_trainer(model, loss, optimizer, batch_size, padded, metrics, has_val)
+    # Another thread's fit (a worker's warm-up) usually ends soon: wait for it rather than trace again.
+    if trainer is None or not trainer.lock.acquire(timeout=WAIT_FOR_TRAINER):
+        trainer = _new_trainer(model, loss, optimizer, batch_size, padded, metrics, has_val, signature)
+        trainer.lock.acquire()
+        with _trainers_lock:
             _trainers[key] = trainer
             while len(_trainers) > TRAINERS_KEPT:
                 _trainers.popitem(last=False)
-        _trainers.move_to_end(key)
-        trainer.lock.acquire()
+    with _trainers_lock:
+        if key in _trainers:
+            _trainers.move_to_end(key)
     try:
         yield trainer
     finally:
         trainer.lock.release()
 
 
-def _new_trainer(model, loss, optimizer, batch_size: int, padded: bool,
-                 metrics: dict[str, SampleMetric], has_val: bool) -> _Trainer:
+def _new_trainer(model, loss, optimizer, batch_size: int, padded: bool, metrics: dict[str, SampleMetric],
+                 has_val: bool, signature: list[tf.TensorSpec]) -> _Trainer:
     twin = keras.models.clone_model(model)
     twin_optimizer = type(optimizer).from_config(optimizer.get_config())
     twin_optimizer.build(twin.trainable_variables)
     run = _training_function(twin, loss, twin_optimizer, batch_size, padded, metrics, has_val)
-    return _Trainer(twin, twin_optimizer, tf.function(run, jit_compile=padded, reduce_retracing=True))
+    # Any number of samples and epochs: one trace per trainer (XLA still compiles once per shape).
+    return _Trainer(twin, twin_optimizer, tf.function(run, input_signature=signature, jit_compile=padded))
 
 
 def _training_function(model, loss, optimizer, batch_size: int, padded: bool,
@@ -318,6 +329,10 @@ def _training_function(model, loss, optimizer, batch_size: int, padded: bool,
         return sums, val
 
     return run
+
+
+def _any_length(tensor: tf.Tensor) -> tf.TensorSpec:
+    return tf.TensorSpec([None, *tensor.shape[1:]], tensor.dtype)
 
 
 def _validation_logs(values: np.ndarray, columns: list[str], n_val: int) -> dict[str, float]:

@@ -199,8 +199,8 @@ def test_short_epochs_share_graph_calls_but_each_is_reported_and_can_end_the_fit
             raise Enough
 
     with pytest.raises(Enough):
-        fastfit.fit_fast(model, keras.losses.MeanSquaredError(), make_optimizer("adam", 0.01), x, y, epochs=30,
-                         batch_size=BATCH, on_epoch_end=on_epoch_end, max_epochs_per_call=1)
+        fastfit.fit_fast(model, keras.losses.MeanSquaredError(), make_optimizer("adam", 0.01), x, y,
+                         epochs=30, batch_size=BATCH, on_epoch_end=on_epoch_end, max_epochs_per_call=1)
     assert [epoch for epoch, _, _ in reported] == [0, 1, 2, 3]
     _, again = _twin_models()
     history = fastfit.fit_fast(again, keras.losses.MeanSquaredError(), make_optimizer("adam", 0.01), x, y,
