@@ -28,7 +28,7 @@ from models.errors import ConfigError, DataError  # noqa: E402
 from models.networks.numpy_rnn import FORMAT, weights_to_bytes  # noqa: E402
 from models.results import ProgressFn, RunResult, StopFn, finite_or_none, make_report  # noqa: E402
 from models.summaries import DigitsSummary  # noqa: E402
-from models.train.fastfit import fit_fast  # noqa: E402
+from models.train.fastfit import fit_fast, seed_everything  # noqa: E402
 from models.train.keras_models import build_classifier, make_optimizer  # noqa: E402
 from models.vocabulary import RunKind  # noqa: E402
 
@@ -54,7 +54,7 @@ def train_classifier(config: DigitsConfig, progress: ProgressFn | None = None,
         digits = load_digits(config.source, config.limit, config.seed)
     if digits.n_train == 0 or digits.n_test == 0:
         raise DataError("There are no digits to train or test on.")
-    keras.utils.set_random_seed(config.seed)
+    seed_everything(config.seed)
     x_train, y_train = as_rows(digits.x_train), digits.y_train.astype(np.int32)  # [N, 28, 28], [N]
     x_test, y_test = as_rows(digits.x_test), digits.y_test.astype(np.int32)
     model = build_classifier(IMAGE_SIZE, IMAGE_SIZE, N_CLASSES, config.cell, config.units, config.layers,

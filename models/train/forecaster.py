@@ -20,7 +20,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from models.config import ForecastConfig  # noqa: E402
 from models.errors import ConfigError, TrainingCancelled  # noqa: E402
@@ -35,7 +34,7 @@ from models.forecast.split import (  # noqa: E402
 )
 from models.results import EpochReport, ProgressFn, RunResult, StopFn, make_report  # noqa: E402
 from models.summaries import ForecastSummary  # noqa: E402
-from models.train.fastfit import fit_fast  # noqa: E402
+from models.train.fastfit import fit_fast, predictor, seed_everything  # noqa: E402
 from models.train.keras_models import MemberSum, build_forecaster, make_optimizer  # noqa: E402
 from models.vocabulary import RunKind  # noqa: E402
 
@@ -55,12 +54,6 @@ def use_xla(config: ForecastConfig, n_windows: int) -> bool:
     steps = config.epochs * -(-n_windows // config.batch_size)
     return (steps >= XLA_MIN_STEPS and config.look_back * config.layers <= XLA_MAX_GRAPH
             and config.dropout == 0)
-
-
-def seed_everything(seed: int) -> None:
-    """Same seed and settings -> same numbers on the same machine (Python, NumPy, TF, Keras)."""
-    keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
 
 
 def train_forecaster(
@@ -245,10 +238,10 @@ def _train_network(config: ForecastConfig, x: np.ndarray, y: np.ndarray, should_
 def _predict_function(model: keras.Model, members: int, steps: int):
     """NumPy [M, look_back, 1] -> NumPy [M, members, steps] scaled forecasts (each member's next
     ``steps`` values), through one traced graph."""
-    call = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    call = predictor(model)
 
     def predict(x: np.ndarray) -> np.ndarray:
-        outputs = call(tf.constant(np.asarray(x, dtype=np.float32))).numpy().astype(np.float64)
+        outputs = call(x).astype(np.float64)
         return outputs.reshape(len(outputs), members, steps)
 
     predict.shape = (members, steps)  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ from models.networks import numpy_rnn  # noqa: E402
 from models.results import ProgressFn, RunResult, StopFn, finite_or_none, make_report  # noqa: E402
 from models.summaries import MemoryMetrics, MemorySummary, RoommateMetrics, RoommateSummary  # noqa: E402
 from models.train.digits import export_weights, model_bytes  # noqa: E402
-from models.train.fastfit import fit_fast  # noqa: E402
+from models.train.fastfit import fit_fast, seed_everything  # noqa: E402
 from models.train.keras_models import CELL_LAYERS, recurrent_seeded, seeded  # noqa: E402
 from models.vocabulary import RunKind  # noqa: E402
 
@@ -96,7 +96,7 @@ def train_roommate(config: LearnConfig, progress: ProgressFn | None = None,
     n_train = len(y) - n_test
     if n_train < 1:
         raise ConfigError(f"Give at least {config.window + 2} days of weather to train and test on.")
-    keras.utils.set_random_seed(config.seed)
+    seed_everything(config.seed)
     model = build_network(config.cell, config.units, None, toy_tasks.DAY_FEATURES, len(toy_tasks.DISHES),
                           config.gate_bias if config.cell != "rnn" else None, seed=config.seed)
     history = _fit(model, config, x[:n_train], y[:n_train], x[n_train:], y[n_train:], progress,
@@ -178,7 +178,7 @@ def train_memory(config: LearnConfig, progress: ProgressFn | None = None,
         rule_accuracy[str(length)] = _mean(toy_tasks.memory_rule(x_test) == y_test)
         for cell_index, cell in enumerate(config.cells):
             model_started = time.perf_counter()
-            keras.utils.set_random_seed(config.seed)  # every cell starts from the same seed
+            seed_everything(config.seed)  # every cell starts from the same seed
             model = build_network(cell, config.units, length, config.symbols + 1, config.symbols,
                                   config.gate_bias, seed=config.seed)
             extra = {"cell": float(cell_index), "length": float(length)}
