@@ -166,6 +166,18 @@ def train_forecaster(
     )
 
 
+def warm_up(config: ForecastConfig | None = None) -> None:
+    """Trace the training and prediction graphs of ``config``'s network (the defaults) on made-up
+    windows, so a fresh worker's first such run starts training at once: tracing the default
+    ensemble takes seconds, and later fits of the same shape reuse the graphs (``fastfit``)."""
+    config = (config or ForecastConfig()).replace(epochs=1)
+    windows = config.batch_size + 1  # two batches, the last one smaller, as in real data
+    x = np.zeros((windows, config.look_back, 1), dtype=np.float32)
+    y = np.zeros((windows, output_steps(config, None)))
+    model = _train_network(config, x, y, None, x_val=x[:2], y_val=y[:2])[0]
+    _predict_function(model, config.ensemble, y.shape[1])(x)
+
+
 def member_seeds(config: ForecastConfig) -> list[int]:
     """The seed of each network of the run's ensemble: the run's seed, then the next ones (an
     ensemble of one is exactly the single network)."""

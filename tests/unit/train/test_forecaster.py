@@ -291,3 +291,25 @@ def test_a_horizon_that_leaves_too_few_direct_windows_is_one_plain_sentence(airl
     assert str(caught.value) == (
         "Direct forecasts of 80 steps leave only 0 training windows (each needs its next 80 values inside "
         "the training part): choose recursive forecasts, a shorter horizon or a shorter look-back.")
+
+
+def test_a_warmed_up_process_trains_its_first_run_without_tracing_again(airline):
+    """``warm_up`` (what a fresh worker does) traces the training and prediction graphs; the run that
+    follows reuses both, and its numbers are those of a run in a cold process."""
+    from models.train import fastfit
+    from models.train.forecaster import warm_up
+
+    config = TINY.replace(units=5, ensemble=2)  # a shape no other test trains
+    warm_up(config)
+    traces = {key: trainer.run.experimental_get_tracing_count() for key, trainer in fastfit._trainers.items()}
+    predictions = {key: call.experimental_get_tracing_count() for key, call in fastfit._predictors.items()}
+    warmed = train_forecaster(config, airline)
+    assert {key: trainer.run.experimental_get_tracing_count() for key, trainer in fastfit._trainers.items()
+            if key in traces} == traces
+    assert {key: call.experimental_get_tracing_count() for key, call in fastfit._predictors.items()
+            if key in predictions} == predictions
+    assert len(fastfit._trainers) == len(traces) and len(fastfit._predictors) == len(predictions)
+    fastfit._trainers.clear()
+    fastfit._predictors.clear()
+    cold = train_forecaster(config, airline)
+    assert warmed.metrics.network.test_rmse == cold.metrics.network.test_rmse
