@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -208,3 +213,33 @@ def test_short_epochs_share_graph_calls_but_each_is_reported_and_can_end_the_fit
     np.testing.assert_allclose(history["loss"], [loss for _, loss, _ in reported], rtol=1e-6)
     for got, expected in zip(model.get_weights(), again.get_weights(), strict=True):
         np.testing.assert_allclose(got, expected, rtol=0, atol=1e-7)  # the model ended at epoch 4
+
+
+COMPILED_FIT = """
+import keras
+import numpy as np
+from models.train import fastfit
+from models.train.keras_models import build_forecaster
+x = np.linspace(0, 1, 24, dtype="float32").reshape(24, 1, 1)
+fastfit.fit_fast(build_forecaster(1, 1, "lstm", 2, seed=1), keras.losses.MeanSquaredError(),
+                 keras.optimizers.Adam(0.01), x, x[:, 0], epochs=2, batch_size=4, jit_compile=True)
+print(fastfit.COMPILE_CACHE)
+"""
+
+
+def test_a_fresh_process_loads_the_compiled_loop_an_earlier_one_kept(tmp_path):
+    environment = {key: value for key, value in os.environ.items() if key != "TF_XLA_FLAGS"}
+    environment.update(TMPDIR=str(tmp_path), TF_CPP_MIN_LOG_LEVEL="3")
+
+    def run() -> Path:
+        done = subprocess.run([sys.executable, "-c", COMPILED_FIT], env=environment, capture_output=True,
+                              text=True, timeout=300, check=True)
+        return Path(done.stdout.strip().splitlines()[-1])
+
+    folder = run()
+    assert folder.parent == tmp_path
+    kept = {path.name: path.stat().st_mtime_ns for path in folder.glob("*.pb")}
+    assert kept  # the first process compiled the loop and kept it
+    assert run() == folder
+    again = {path.name: path.stat().st_mtime_ns for path in folder.glob("*.pb")}
+    assert again == kept  # loaded, not compiled and written again
