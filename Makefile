@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/forecast_evaluation.py
 	$(BIN)/python bench/statistical_baselines.py
 	$(BIN)/python bench/airline_default.py
+	$(BIN)/python bench/scaling.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -12,7 +12,11 @@ how long a default run takes on warm workers.
 2. **A default airline run on warm workers.** An embedded engine (the app's own, up to 2 workers) on a
    temporary folder; one default run warms the workers (TensorFlow imported, graphs traced once), then
    ``--rounds`` default runs are timed from submit to succeeded: network (every ensemble member),
-   baselines, backtest, intervals and the forecast past the end. Target: under 30 s.
+   baselines, backtest, intervals and the forecast past the end. Printed: submit -> first epoch
+   stored (what the page shows first; target 2 s) and submit -> succeeded (target 10 s), and both
+   for the first run on just-started workers, which may wait for their warm-up's tracing.
+3. **The same run from the command line**, start -> JSON out in a fresh process (import, tracing
+   and compiling included), against the same 10 s.
 
 There is no reference program for these figures: the seed program has no held-out 12-step forecast
 and no baselines; Holt-Winters in the same run is the yardstick.
@@ -35,7 +39,8 @@ from bench.common import figure  # noqa: E402
 
 OWNER = "bench"
 MAPE_TARGET = 3.0  # percent
-WARM_RUN_TARGET = 30.0  # seconds
+WARM_RUN_TARGET = 10.0  # seconds, the whole default run on 2 cores
+FIRST_EPOCH_TARGET = 2.0  # seconds from the click (submit) to the first epoch, warm workers
 BASELINES = ("ets", "theta", "arima", "seasonal_naive")
 
 
@@ -64,6 +69,25 @@ def held_out_mape(seeds: list[int]) -> None:
         figure(f"  {name} MAPE", mape, "%", note="same run, same 12 targets")
 
 
+def _timed_run(engine, config, data: bytes) -> tuple[float, float, object]:
+    """(submit -> first epoch stored, submit -> final state, record) of one run, polled every 20 ms."""
+    from models.vocabulary import FINAL_STATES
+
+    started = time.perf_counter()
+    run_id = engine.submit(config, data, "airline", OWNER)
+    first_epoch = None
+    while True:
+        record = engine.status(run_id, OWNER)
+        if first_epoch is None and engine.progress(run_id, OWNER):
+            first_epoch = time.perf_counter() - started
+        if record.state in FINAL_STATES:
+            break
+        time.sleep(0.02)
+    if record.state != "succeeded":
+        raise SystemExit(f"the default run ended {record.state}: {record.error}")
+    return first_epoch or float("nan"), time.perf_counter() - started, record
+
+
 def warm_run_seconds(rounds: int) -> None:
     from models.config import ForecastConfig
     from models.engine.engine import JobEngine
@@ -79,26 +103,43 @@ def warm_run_seconds(rounds: int) -> None:
             engine.wait_ready()
             while not all(engine.client.run(is_warm).values()):
                 time.sleep(0.2)
-            started = time.perf_counter()
-            engine.wait(engine.submit(config, data, "airline", OWNER), OWNER)
-            first = time.perf_counter() - started
-            seconds, fits = [], []
-            for _ in range(rounds):
-                started = time.perf_counter()
-                run_id = engine.submit(config, data, "airline", OWNER)
-                record = engine.wait(run_id, OWNER)
-                seconds.append(time.perf_counter() - started)
-                if record.state != "succeeded":
-                    raise SystemExit(f"the default run ended {record.state}: {record.error}")
-                fits.append(record.fit_seconds or 0.0)
+            # The first run may wait for the workers' warm-up to finish tracing.
+            fresh_first, fresh_total, _ = _timed_run(engine, config, data)
+            runs = [_timed_run(engine, config, data) for _ in range(rounds)]
         finally:
             engine.close()
+    first_epochs = [first for first, _, _ in runs]
+    seconds = [total for _, total, _ in runs]
+    fits = [record.fit_seconds or 0.0 for _, _, record in runs]
+    value = statistics.median(first_epochs)
+    figure("default airline run, submit -> first epoch stored, warm worker", value, "s",
+           target=f"<= {FIRST_EPOCH_TARGET:g} s", met=value <= FIRST_EPOCH_TARGET,
+           note=f"median of {rounds}; the first run on just-started workers: {fresh_first:.1f} s")
     value = statistics.median(seconds)
     figure("default airline run, submit -> succeeded, warm worker", value, "s",
-           target=f"< {WARM_RUN_TARGET:g} s", met=value < WARM_RUN_TARGET,
+           target=f"<= {WARM_RUN_TARGET:g} s", met=value <= WARM_RUN_TARGET,
            note=f"median of {rounds}; network fit {statistics.median(fits):.1f} s of it "
-                f"(ensemble {config.ensemble} x {config.epochs} epochs); first run after the workers "
-                f"warmed {first:.1f} s; {settings.workers} worker(s)")
+                f"(ensemble {config.ensemble} x {config.epochs} epochs); the first run on just-started "
+                f"workers {fresh_total:.1f} s; {settings.workers} worker(s)")
+
+
+def cli_run_seconds(rounds: int) -> None:
+    """``python -m models forecast --sample airline --json`` in a fresh process: start -> JSON out."""
+    import json
+    import subprocess
+
+    seconds, fits = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "models", "forecast", "--sample", "airline", "--json"],
+                              cwd=ROOT, capture_output=True, text=True, check=True, timeout=600)
+        seconds.append(time.perf_counter() - started)
+        fits.append(json.loads(done.stdout)["fit_seconds"])
+    value = statistics.median(seconds)
+    figure("default airline run, CLI start -> JSON out, fresh process", value, "s",
+           target=f"<= {WARM_RUN_TARGET:g} s", met=value <= WARM_RUN_TARGET,
+           note=f"median of {rounds}; network fit {statistics.median(fits):.1f} s of it; the rest is "
+                "importing TensorFlow, tracing the graphs and the baselines")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     held_out_mape([int(seed) for seed in args.seeds.split(",")])
     warm_run_seconds(args.rounds)
+    cli_run_seconds(args.rounds)
     return 0
 
 
