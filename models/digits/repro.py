@@ -77,7 +77,7 @@ def build_model():
     inputs = keras.Input(shape=(28, 28), name="rows")
     x = inputs
     for index in range(LAYERS):
-        x = recurrent_layer(SEED, index, return_sequences=index < LAYERS - 1)(x)
+        x = recurrent_layer(SEED, index, return_sequences=index < LAYERS - 1, unroll=True)(x)  # as LSTM Lab
     outputs = output_layer(SEED, LAYERS, 10, activation="softmax", name="class_probabilities")(x)
     return keras.Model(inputs, outputs)
 

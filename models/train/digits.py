@@ -57,8 +57,10 @@ def train_classifier(config: DigitsConfig, progress: ProgressFn | None = None,
     seed_everything(config.seed)
     x_train, y_train = as_rows(digits.x_train), digits.y_train.astype(np.int32)  # [N, 28, 28], [N]
     x_test, y_test = as_rows(digits.x_test), digits.y_test.astype(np.int32)
+    # Unrolled: the same mathematics as the loop over the 28 rows, and an epoch about twice as fast
+    # (measured on 60,000 digits: 2.1-2.3 s against 4.1-4.5 s; unrolled and XLA-compiled was slower).
     model = build_classifier(IMAGE_SIZE, IMAGE_SIZE, N_CLASSES, config.cell, config.units, config.layers,
-                             seed=config.seed)
+                             unroll=True, seed=config.seed)
     optimizer = make_optimizer(config.optimizer, config.learning_rate)
     history: list[dict] = []
     started = time.perf_counter()
