@@ -36,7 +36,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -m "not slow"
 
 # Benchmarks print one line per figure with its ratio against the seed article's programs (or its
-# target); 5-10 minutes in all. Not part of `make test`. See README "Benchmarks".
+# target); 25-35 minutes in all. Not part of `make test`. See README "Benchmarks".
 bench: $(STAMP)
 	$(BIN)/python bench/airline_vs_reference.py
 	$(BIN)/python bench/digits_vs_reference.py
@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/statistical_baselines.py
 	$(BIN)/python bench/airline_default.py
 	$(BIN)/python bench/scaling.py
+	$(BIN)/python bench/digits_quick.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
