@@ -296,7 +296,7 @@ def _trainer(model, loss, optimizer, batch_size: int, padded: bool, metrics: dic
 def _new_trainer(model, loss, optimizer, batch_size: int, padded: bool, metrics: dict[str, SampleMetric],
                  signature: list[tf.TensorSpec]) -> _Trainer:
     twin = keras.models.clone_model(model)
-    twin_optimizer = type(optimizer).from_config(optimizer.get_config())
+    twin_optimizer = type(optimizer)(**optimizer.get_config())  # our own settings, not a file's
     twin_optimizer.build(twin.trainable_variables)
     run = _training_function(twin, loss, twin_optimizer, batch_size, padded, metrics)
     # Any number of samples and epochs: one trace per trainer (XLA still compiles once per shape).
