@@ -30,7 +30,7 @@ def figure(name: str, value: float, unit: str, *, ratio: float | None = None,
     """Print one figure line: ``name: value unit (ratio r vs reference; target t: met|missed; note)``."""
     parts = []
     if ratio is not None:
-        parts.append(f"ratio {ratio:.2f} vs reference")
+        parts.append(f"ratio {ratio:.2f} vs reference" if ratio >= 0.1 else f"ratio {ratio:.3f} vs reference")
     if target is not None:
         parts.append(f"target {target}" + ("" if met is None else f": {'met' if met else 'missed'}"))
     if note:
