@@ -7,12 +7,20 @@ can change it without restarting Python) and falls back to a default. Plain ints
 |-------------------------------|------------|--------------------------------------------------------|
 | LSTMLAB_MAX_UPLOAD_MB         | 20         | size of one data file (same as .streamlit/config.toml)  |
 | LSTMLAB_MAX_ROWS              | 100_000    | data rows in one file                                  |
-| LSTMLAB_MAX_WORK              | 20_000_000 | epochs x training windows of one forecast run          |
+| LSTMLAB_MAX_WORK              | 10_000_000 | networks x epochs x training windows of a forecast run |
 | LSTMLAB_MAX_DIGITS_WORK       | 3_000_000  | epochs x training digits of one digits run             |
 | LSTMLAB_MAX_QUEUED_PER_OWNER  | 3          | runs one owner may have queued or running at a time    |
 
 A value that is not a whole number >= 1 is a ConfigError naming the variable: a silent fallback would
 hide an operator's typo.
+
+The work limits are set from ``bench/scaling.py``'s figures on 2 cores (the default settings, series of
+100 to 100,000 points, 1,000 to 60,000 digits): a forecast fit costs 54-55 us per window-epoch-network
+once a series has 10,000 points or more (more per unit on short series, whose runs are far below the
+limit), so 10,000,000 is about 9 minutes of fitting; a digits epoch costs 57 us per training digit on
+60,000 digits, so 3,000,000 is about 3 minutes. Not bounded by these: a forecast run's evaluation (the
+baselines' one-step forecasts and the backtest), which grows faster than the fit on long series
+(measured: 335 s besides the fit for 10,000 points).
 
 The work limits are enforced where runs enter the core (the job engine's submit, the command line),
 through models/engine/workload.py, which counts a run's windows or digits; the pages check the same earlier.
@@ -26,9 +34,9 @@ from models.errors import ConfigError, WorkLimitError
 
 DEFAULT_MAX_UPLOAD_MB = 20  # keep equal to maxUploadSize in .streamlit/config.toml
 DEFAULT_MAX_ROWS = 100_000
-DEFAULT_MAX_WORK = 20_000_000
-# 50 epochs over full MNIST's 60,000 training digits; the seed preset (10 x 60,000) and the quick
-# preset (10 x 4,000) stay well within.
+DEFAULT_MAX_WORK = 10_000_000  # about 9 minutes of fitting on 2 cores (bench/scaling.py: 54 us per unit)
+# 50 epochs over full MNIST's 60,000 training digits, about 3 minutes on 2 cores (bench/scaling.py:
+# 57 us per digit-epoch); the seed preset (10 x 60,000) and the quick preset (15 x 4,000) stay within.
 DEFAULT_MAX_DIGITS_WORK = 3_000_000
 DEFAULT_MAX_QUEUED_PER_OWNER = 3
 

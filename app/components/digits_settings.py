@@ -19,7 +19,7 @@ from models.errors import ConfigError
 from models.knobs import DIGITS_KNOBS
 from models.vocabulary import cell_name
 
-PRESETS = {"quick": "Quick demo (about 30 s)", "seed": "Seed article"}
+PRESETS = {"quick": "Quick demo (about 10 s)", "seed": "Seed article"}
 FIELDS = ("units", "epochs", "cell", "layers", "batch_size", "optimizer", "learning_rate", "limit", "source")
 OPTIMIZER_NAMES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD (plain gradient descent)"}
 LIMITS = (500, 1000, 2000, 4000, 10000, 30000, None)

@@ -75,7 +75,7 @@ def test_default_limits_let_every_preset_through_and_stop_the_largest_settings(m
         "200 epochs x 60,000 training digits is 12,000,000 digit readings, above this server's limit of "
         "3,000,000: use fewer epochs or fewer training digits.")
     # 2,000 epochs on 100,000 points.
-    with pytest.raises(WorkLimitError, match="above this server's limit of 20,000,000"):
+    with pytest.raises(WorkLimitError, match="above this server's limit of 10,000,000"):
         workload.plan_run(ForecastConfig(epochs=2000), np.ones(100_000))
 
 

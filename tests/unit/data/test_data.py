@@ -618,7 +618,7 @@ def test_limit_defaults_match_streamlit_config(monkeypatch):
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert limits.max_upload_mb() == config["server"]["maxUploadSize"] == 20
     assert limits.max_upload_bytes() == 20 * 1024 * 1024
-    assert (limits.max_rows(), limits.max_work(), limits.max_queued_per_owner()) == (100_000, 20_000_000, 3)
+    assert (limits.max_rows(), limits.max_work(), limits.max_queued_per_owner()) == (100_000, 10_000_000, 3)
 
 
 def test_limits_follow_the_environment(monkeypatch):
