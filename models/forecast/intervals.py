@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.forecast.backtest import Backtest, Forecaster, history_at
+from models.forecast.backtest import Backtest, Forecaster, forecast_each, history_at
 from models.forecast.baselines import Baseline, Drift, Mean, Persistence, SeasonalNaive
 from models.forecast.statistical import STATISTICAL_CLASSES
 from models.results import finite_or_none
@@ -129,9 +129,11 @@ def calibrate(
     except ValueError as error:
         raise ValueError(f"The model could not be fitted for the interval calibration: {error}") from error
     errors: list[list[float]] = [[] for _ in range(calibrated)]
-    for origin in range(tail_start, n_train):
-        steps = min(calibrated, n_train - origin)
-        forecast = np.asarray(forecaster(history_at(train_values, origin), steps), dtype=np.float64).ravel()
+    origins = range(tail_start, n_train)
+    counts = [min(calibrated, n_train - origin) for origin in origins]
+    forecasts = forecast_each(forecaster, [history_at(train_values, origin) for origin in origins], counts)
+    for origin, steps, forecast in zip(origins, counts, forecasts, strict=True):
+        forecast = np.asarray(forecast, dtype=np.float64).ravel()
         if forecast.shape != (steps,) or not np.all(np.isfinite(forecast)):
             raise ValueError("The model gave no finite forecast on the calibration tail.")
         for step, error in enumerate(np.abs(forecast - train_values[origin : origin + steps])):

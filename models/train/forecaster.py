@@ -108,7 +108,8 @@ def train_forecaster(
         network_path[targets] = np.median([forecast.one_step_to_original(prepared, scaled[:, member], targets)
                                            for member in range(config.ensemble)], axis=0)
     if n_future:
-        paths = _forecast_paths(predict, prepared.scaled[-config.look_back :], n_future)  # [K, members]
+        window = prepared.scaled[None, -config.look_back :]  # [1, L]
+        paths = _forecast_paths(predict, window, n_future)[0]  # [K, members]
         network_path[split.n_points :] = np.median([forecast.path_to_original(prepared, path)
                                                     for path in paths.T], axis=0)
 
@@ -260,20 +261,24 @@ def _predict_function(model: keras.Model, members: int, steps: int):
     return predict
 
 
-def _forecast_paths(predict, last_window: np.ndarray, steps: int) -> np.ndarray:
-    """Each member's forecast of the ``steps`` values after ``last_window`` [look_back] (scaled):
-    [steps, members]. A call gives every member's next values from its own window; they are fed back
-    as its newest inputs until ``steps`` are forecast (one per call, or a horizon per call)."""
-    window = np.asarray(last_window, dtype=np.float64)
+def _forecast_paths(predict, last_windows: np.ndarray, steps: int) -> np.ndarray:
+    """Each member's forecast of the ``steps`` values after each of ``last_windows`` [H, look_back]
+    (scaled): [H, steps, members]. A call gives every member's next values from its own window, for
+    every window at once; they are fed back as its newest inputs until ``steps`` are forecast (one
+    per call, or a horizon per call)."""
+    start = np.asarray(last_windows, dtype=np.float64)
+    n_windows, look_back = start.shape
     members, head = predict.shape
-    windows = np.repeat(window[None, :], members, axis=0)  # [members, L]: member k's own inputs
-    path = np.empty((steps, members))
+    windows = np.repeat(start[:, None, :], members, axis=1)  # [H, members, L]: member k's own inputs
+    path = np.empty((n_windows, steps, members))
+    own = np.arange(members)
     done = 0
     while done < steps:
-        block = predict(windows[:, :, None])[np.arange(members), np.arange(members)]  # [members, head]
+        outputs = predict(windows.reshape(n_windows * members, look_back, 1))  # [H * members, members, head]
+        block = outputs.reshape(n_windows, members, members, head)[:, own, own]  # [H, members, head]
         take = min(head, steps - done)
-        path[done : done + take] = block[:, :take].T
-        windows = np.concatenate([windows, block[:, :take]], axis=1)[:, -window.size :]
+        path[:, done : done + take] = block[:, :, :take].transpose(0, 2, 1)
+        windows = np.concatenate([windows, block[:, :, :take]], axis=2)[:, :, -look_back:]
         done += take
     return path
 
@@ -282,19 +287,29 @@ def _network_forecaster(predict, config: ForecastConfig, prepared: forecast.Prep
                         scaler: MinMaxScaler | None = None):
     """The trained network as a forecaster of the values after ``history`` (original units), using
     only ``history``: transformed (as the run was) and scaled (by ``scaler``, else the run's) as in
-    training, then forecast (an ensemble: each member's path, then their median)."""
+    training, then forecast (an ensemble: each member's path, then their median). Its ``many`` makes
+    the forecasts from many histories at once: one graph call per step for all of them (a backtest's
+    origins called one by one made hundreds of small calls)."""
     name, season = prepared.transform, prepared.season_length
     scaler = scaler or prepared.scaler
 
-    def forecaster(history: np.ndarray, steps: int) -> np.ndarray:
-        history = np.asarray(history, dtype=np.float64)
-        if history.size < config.look_back + transforms.offset(name, season):
-            raise ValueError(f"it needs {config.look_back} values before the forecast")
-        scaled = scaler.transform(transforms.forward(name, history, season))  # [n]
-        paths = _forecast_paths(predict, scaled[-config.look_back :], steps)  # [steps, members] scaled
-        return np.median([transforms.invert_path(name, scaler.inverse_transform(path), history, season)
-                          for path in paths.T], axis=0)
+    def many(histories: list[np.ndarray], steps: list[int]) -> list[np.ndarray]:
+        histories = [np.asarray(history, dtype=np.float64) for history in histories]
+        for history in histories:
+            if history.size < config.look_back + transforms.offset(name, season):
+                raise ValueError(f"it needs {config.look_back} values before the forecast")
+        windows = [scaler.transform(transforms.forward(name, history, season))[-config.look_back :]
+                   for history in histories]
+        paths = _forecast_paths(predict, np.stack(windows), max(steps))  # [H, steps, members] scaled
+        # A path's first k steps are the forecast of k steps: each step depends only on earlier ones.
+        return [np.median([transforms.invert_path(name, scaler.inverse_transform(member_path[:count]),
+                                                  history, season) for member_path in path.T], axis=0)
+                for history, path, count in zip(histories, paths, steps, strict=True)]
 
+    def forecaster(history: np.ndarray, steps: int) -> np.ndarray:
+        return many([history], [steps])[0]
+
+    forecaster.many = many  # type: ignore[attr-defined]
     return forecaster
 
 

@@ -267,10 +267,11 @@ def test_direct_forecasts_feed_back_a_whole_horizon_per_call():
         return last[:, None, None] + member[None, :, None] + np.arange(1, 3)[None, None, :]
 
     predict.shape = (2, 2)
-    paths = forecaster._forecast_paths(predict, np.array([0.0, 1.0, 2.0]), 5)  # [5, 2]
-    np.testing.assert_allclose(paths[:, 0], [3, 4, 5, 6, 7])
-    np.testing.assert_allclose(paths[:, 1], [103, 104, 205, 206, 307])
-    assert calls == [2, 2, 2]
+    paths = forecaster._forecast_paths(predict, np.array([[0.0, 1.0, 2.0], [0.0, 1.0, 12.0]]), 5)  # [2, 5, 2]
+    np.testing.assert_allclose(paths[0, :, 0], [3, 4, 5, 6, 7])
+    np.testing.assert_allclose(paths[0, :, 1], [103, 104, 205, 206, 307])
+    np.testing.assert_allclose(paths[1], paths[0] + 10)  # the second window, in the same calls
+    assert calls == [4, 4, 4]
 
 
 def test_a_direct_network_forecasts_the_horizon_at_once(airline):
@@ -313,3 +314,22 @@ def test_a_warmed_up_process_trains_its_first_run_without_tracing_again(airline)
     fastfit._predictors.clear()
     cold = train_forecaster(config, airline)
     assert warmed.metrics.network.test_rmse == cold.metrics.network.test_rmse
+
+
+def test_the_network_forecasts_many_histories_at_once_as_it_does_one_by_one(airline):
+    """The backtest and the interval calibration ask for every origin's forecast in one go: the
+    same numbers as asking origin by origin, whatever each one's number of steps."""
+    from models.train import forecaster as module
+
+    config = TINY.replace(epochs=2, ensemble=2)
+    prepared = forecast.prepare(config, airline.values, 12)
+    model = module._train_network(config, *module._training_pairs(
+        prepared.scaled, prepared.split.train_targets, prepared.split.n_train, config.look_back, 1), None)[0]
+    network = module._network_forecaster(module._predict_function(model, 2, 1), config, prepared)
+    histories = [airline.values[:end] for end in (60, 96, 120, 131)]
+    counts = [12, 5, 12, 1]
+    together = network.many(histories, counts)
+    for history, count, forecast_ in zip(histories, counts, together, strict=True):
+        assert forecast_.shape == (count,) and np.isfinite(forecast_).all()
+        np.testing.assert_allclose(forecast_, network(history, count), rtol=1e-6)
+    assert not np.allclose(together[0][:5], together[1])  # different histories, different forecasts
