@@ -37,7 +37,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REFERENCE, alternating_rounds, figure, median, paired_ratio, per_round, python  # noqa: E402
+from bench.common import REFERENCE, alternating_rounds, figure, median, paired_figure, python  # noqa: E402
 
 TARGET = 0.05  # ours / reference fit seconds
 # Our seed preset's test RMSE before the training loop's second speed step (commit 560ee2c): the same
@@ -111,19 +111,14 @@ def main(argv: list[str] | None = None) -> int:
     rounds = f"median of {args.rounds} rounds"
     for name, mine, theirs in (("cold process, compile cache kept", ours, reference),
                                ("cold process, empty compile cache", fresh, fresh_reference)):
-        ours_fit = median([run["fit_seconds"] for run in mine])
-        ratio = paired_ratio(mine, theirs, "fit_seconds")
-        figure(f"airline seed fit, ours ({name})", ours_fit, "s", ratio=ratio,
-               target=f"<= {TARGET:.2f}", met=ratio <= TARGET,
-               note=f"{rounds}; per round {per_round(mine, theirs, 'fit_seconds')}; reference's first fit "
-                    f"{median([run['fit_seconds'] for run in theirs]):.2f} s in its own fresh process")
+        paired_figure(f"airline seed fit, ours ({name})", mine, theirs, "fit_seconds", "s", TARGET, rounds,
+                      f"reference's first fit {median([run['fit_seconds'] for run in theirs]):.2f} s in its "
+                      "own fresh process")
     reference_fit = median([run["fit_seconds"] for run in reference])
     figure("airline seed fit, reference model.fit", reference_fit, "s", ratio=1.0, note=rounds)
-    warm_fit = median([run["warm_fit_seconds"] for run in ours])
-    warm_ratio = paired_ratio(ours, reference, "warm_fit_seconds")
-    figure("airline seed fit, ours (second fit in the same process)", warm_fit, "s", ratio=warm_ratio,
-           target=f"<= {TARGET:.2f}", met=warm_ratio <= TARGET,
-           note=f"{rounds}; against the reference's second fit in its own process")
+    paired_figure("airline seed fit, ours (second fit in the same process)", ours, reference,
+                  "warm_fit_seconds", "s", TARGET, rounds,
+                  "against the reference's second fit in its own process")
     figure("airline seed fit, reference model.fit (second fit in the same process)",
            median([run["warm_fit_seconds"] for run in reference]), "s", ratio=1.0, note=rounds)
     figure("airline seed run total, ours (fit + predictions, baselines, scores, artifacts)",

@@ -79,6 +79,17 @@ def python(*arguments: str) -> list[str]:
     return [sys.executable, *arguments]
 
 
+def paired_figure(name: str, ours: list[dict], reference: list[dict], key: str, unit: str, target: float,
+                  rounds: str, extra: str = "") -> float:
+    """One figure: the median of ours[key], its paired ratio to the reference (``paired_ratio``)
+    against ``target`` (at most), the rounds' own ratios and ``extra``; returns the ratio."""
+    ratio = paired_ratio(ours, reference, key)
+    figure(name, median([run[key] for run in ours]), unit, ratio=ratio, target=f"<= {target:.2f}",
+           met=ratio <= target,
+           note=f"{rounds}; per round {per_round(ours, reference, key)}" + (f"; {extra}" if extra else ""))
+    return ratio
+
+
 def alternating_rounds(rounds: int, ours_command: list[str], reference_command: list[str], key: str,
                        unit: str) -> tuple[list[dict], list[dict]]:
     """Run ours and the reference ``rounds`` times each, in fresh processes, swapping which goes first

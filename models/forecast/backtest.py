@@ -22,19 +22,19 @@ import numpy as np
 from models.forecast.metrics import forecast_scores
 from models.results import finite_or_none
 
-# forecaster(history, steps) -> [steps]. One may also have ``many(histories, steps) -> [forecasts]``
-# (``steps`` one count per history): the same forecasts from many histories in one go.
+# forecaster(history, steps) -> [steps]. One may also have ``many(histories, counts) -> [forecasts]``
+# (one number of steps per history): the same forecasts from many histories in one go.
 Forecaster = Callable[[np.ndarray, int], np.ndarray]
 DEFAULT_HORIZON = 10  # steps, for a series without a known season
 SCORE_KEYS = ("rmse", "mae", "mape", "smape", "mase")
 
 
-def forecast_each(forecaster: Forecaster, histories: list[np.ndarray], steps: list[int]) -> list:
+def forecast_each(forecaster: Forecaster, histories: list[np.ndarray], counts: list[int]) -> list:
     """``forecaster(history, count)`` for every history and its count, in one go when it can (``many``)."""
     many = getattr(forecaster, "many", None)
     if many is None:
-        return [forecaster(history, count) for history, count in zip(histories, steps, strict=True)]
-    return list(many(histories, steps))
+        return [forecaster(history, count) for history, count in zip(histories, counts, strict=True)]
+    return list(many(histories, counts))
 
 
 def default_horizon(season_length: int | None) -> int:

@@ -252,7 +252,7 @@ class _Trainer:
 
 
 _trainers: OrderedDict[str, _Trainer] = OrderedDict()
-_trainers_lock = threading.Lock()
+_graphs_lock = threading.Lock()
 
 
 @contextmanager
@@ -269,22 +269,23 @@ def _trainer(model, loss, optimizer, batch_size: int, padded: bool, metrics: dic
     The key is everything the graph depends on: a loss's ``get_config`` must hold all its settings,
     and metric functions count by identity (the cache keeps them alive, so an id is never reused).
     """
-    optimizer_settings = _without(optimizer.get_config(), ("learning_rate", "name"))  # the rate is a variable
+    optimizer_settings = {key: value for key, value in optimizer.get_config().items()
+                          if key not in ("learning_rate", "name")}  # the rate is one of its variables
     key = json.dumps([_architecture(model.get_config()), type(loss).__qualname__, loss.get_config(),
                       type(optimizer).__qualname__, optimizer_settings, batch_size, padded,
                       {name: id(metric) for name, metric in metrics.items()}, str(signature)],
                      sort_keys=True, default=str)
-    with _trainers_lock:
+    with _graphs_lock:
         trainer = _trainers.get(key)
     # Another thread's fit (a worker's warm-up) usually ends soon: wait for it rather than trace again.
     if trainer is None or not trainer.lock.acquire(timeout=WAIT_FOR_TRAINER):
         trainer = _new_trainer(model, loss, optimizer, batch_size, padded, metrics, signature)
         trainer.lock.acquire()
-        with _trainers_lock:
+        with _graphs_lock:
             _trainers[key] = trainer
             while len(_trainers) > TRAINERS_KEPT:
                 _trainers.popitem(last=False)
-    with _trainers_lock:
+    with _graphs_lock:
         if key in _trainers:
             _trainers.move_to_end(key)
     try:
@@ -382,7 +383,7 @@ def predictor(model) -> Callable[[np.ndarray], np.ndarray]:
     (backtest, calibration, the forecast past the end), and tracing the default ensemble's forward
     pass cost 0.8 s per network."""
     key = json.dumps(_architecture(model.get_config()), sort_keys=True, default=str)
-    with _trainers_lock:
+    with _graphs_lock:
         call = _predictors.get(key)
         if call is None:
             twin = keras.models.clone_model(model)  # its structure only: the weights come as inputs
@@ -422,10 +423,6 @@ def _architecture(config):
     if isinstance(config, list):
         return [_architecture(value) for value in config]
     return config
-
-
-def _without(config: dict, keys: tuple[str, ...]) -> dict:
-    return {key: value for key, value in config.items() if key not in keys}
 
 
 def _copy_state(model, optimizer, to_model, to_optimizer) -> None:

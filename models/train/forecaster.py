@@ -293,18 +293,18 @@ def _network_forecaster(predict, config: ForecastConfig, prepared: forecast.Prep
     name, season = prepared.transform, prepared.season_length
     scaler = scaler or prepared.scaler
 
-    def many(histories: list[np.ndarray], steps: list[int]) -> list[np.ndarray]:
+    def many(histories: list[np.ndarray], counts: list[int]) -> list[np.ndarray]:
         histories = [np.asarray(history, dtype=np.float64) for history in histories]
         for history in histories:
             if history.size < config.look_back + transforms.offset(name, season):
                 raise ValueError(f"it needs {config.look_back} values before the forecast")
         windows = [scaler.transform(transforms.forward(name, history, season))[-config.look_back :]
                    for history in histories]
-        paths = _forecast_paths(predict, np.stack(windows), max(steps))  # [H, steps, members] scaled
+        paths = _forecast_paths(predict, np.stack(windows), max(counts))  # [H, steps, members] scaled
         # A path's first k steps are the forecast of k steps: each step depends only on earlier ones.
         return [np.median([transforms.invert_path(name, scaler.inverse_transform(member_path[:count]),
                                                   history, season) for member_path in path.T], axis=0)
-                for history, path, count in zip(histories, paths, steps, strict=True)]
+                for history, path, count in zip(histories, paths, counts, strict=True)]
 
     def forecaster(history: np.ndarray, steps: int) -> np.ndarray:
         return many([history], [steps])[0]
