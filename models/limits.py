@@ -10,6 +10,9 @@ can change it without restarting Python) and falls back to a default. Plain ints
 | LSTMLAB_MAX_WORK              | 10_000_000 | networks x epochs x training windows of a forecast run |
 | LSTMLAB_MAX_DIGITS_WORK       | 3_000_000  | epochs x training digits of one digits run             |
 | LSTMLAB_MAX_QUEUED_PER_OWNER  | 3          | runs one owner may have queued or running at a time    |
+| LSTMLAB_MAX_COLUMNS           | 50_000     | columns (fields per line) of one data file             |
+| LSTMLAB_MAX_READ_MB           | 1024       | memory reading one file may take (its child process)   |
+| LSTMLAB_MAX_READ_SECONDS      | 30         | time reading one file may take                         |
 
 A value that is not a whole number >= 1 is a ConfigError naming the variable: a silent fallback would
 hide an operator's typo.
@@ -107,3 +110,25 @@ def _check_product(epochs: int, items: int, limit: int, what: str, unit: str, ad
         count = f"{epochs:,} epochs" if networks == 1 else f"{networks} networks x {epochs:,} epochs"
         raise WorkLimitError(f"{count} x {items:,} {what} is {work:,} {unit}, "
                              f"above this server's limit of {limit:,}: {advice}.")
+
+
+# ── reading untrusted files (models/data/bounds.py and isolated.py) ───────────────────────────
+
+DEFAULT_MAX_COLUMNS = 50_000  # 40,000 columns of 30 rows read in 3.7 s (about 90 us a column)
+DEFAULT_MAX_READ_MB = 1024
+DEFAULT_MAX_READ_SECONDS = 30
+
+
+def max_columns() -> int:
+    """Most columns (fields per line) one file may have."""
+    return _env_int("LSTMLAB_MAX_COLUMNS", DEFAULT_MAX_COLUMNS)
+
+
+def max_read_mb() -> int:
+    """Most memory, in MB, that reading one file may take (its child process's address space)."""
+    return _env_int("LSTMLAB_MAX_READ_MB", DEFAULT_MAX_READ_MB)
+
+
+def max_read_seconds() -> int:
+    """Longest time reading one file may take."""
+    return _env_int("LSTMLAB_MAX_READ_SECONDS", DEFAULT_MAX_READ_SECONDS)

@@ -204,12 +204,16 @@ def _sniff_delimiter(text: str) -> str:
 def _split_rows(text: str, delimiter: str, row_limit: int) -> tuple[list[list[str]], list[int]]:
     """Non-blank rows of fields and the line each ends on; stops after ``row_limit`` + 2 rows."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    column_limit = limits.max_columns()
     rows: list[list[str]] = []
     line_numbers: list[int] = []
     try:
         for fields in reader:
             if not fields or not "".join(fields).strip():
                 continue  # blank lines and rows of empty cells (",,,") carry nothing
+            if len(fields) > column_limit:
+                raise DataError(f"Line {reader.line_num} has {len(fields):,} fields, above this server's "
+                                f"limit of {column_limit:,} columns: upload fewer columns.")
             rows.append(fields)
             line_numbers.append(reader.line_num)
             if len(rows) > row_limit + 1:

@@ -9,8 +9,10 @@ from models.data.clean import clean_series, target_values
 from models.data.columns import choose_target, read_wide, source_columns, wide_layout
 from models.data.numbers import read_all_numbers
 from models.data.series import PREVIEW_COLUMNS, PREVIEW_ROWS, Series
-from models.data.source import source_bytes, table_of
+from models.data.sheets import UNCALCULATED_MESSAGE, has_uncalculated_formulas
+from models.data.source import read_untrusted, source_bytes, table_of
 from models.data.timeparse import detect_time_column, read_requested_time_column
+from models.errors import DataError
 
 NO_TIME_COLUMN = ""  # pass as time_column to ignore any time column and number the points 1..N
 
@@ -28,9 +30,26 @@ def load_series(
     ``time_column``: None to detect it, NO_TIME_COLUMN ("") for none (points numbered 1..N), or a name
     ("year + quarter" combines two columns). ``target_column``: None for the first column of data, or
     a name. ``sheet``: the workbook sheet to read (None: the first). Raises DataError with one plain
-    sentence for every input that cannot become a usable series (see the module docstring).
+    sentence for every input that cannot become a usable series (see the module docstring). The file
+    is parsed in a bounded child process (models/data/source.py: ``read_untrusted``).
     """
     data, default_name = source_bytes(source)
+    return read_untrusted(series_from_bytes, data, time_column, target_column, name or default_name, sheet)
+
+
+def series_from_bytes(data: bytes, time_column: str | None, target_column: str | None, name: str,
+                      sheet: str | None) -> Series:
+    """The parse itself, in whatever process calls it (``load_series`` calls it in a child)."""
+    try:
+        return _series(data, time_column, target_column, name, sheet)
+    except DataError:
+        if has_uncalculated_formulas(data):  # the cells read as empty: say why instead
+            raise DataError(UNCALCULATED_MESSAGE) from None
+        raise
+
+
+def _series(data: bytes, time_column: str | None, target_column: str | None, name: str,
+            sheet: str | None) -> Series:
     fingerprint = hashlib.sha256(data).hexdigest()
     table = table_of(data, sheet)
     frame = table.frame
@@ -83,7 +102,7 @@ def load_series(
         notes=notes,
         preview=preview,
         fingerprint=fingerprint,
-        name=name or default_name,
+        name=name,
         time_kind=times.kind if times is not None else None,
         skipped=skipped,
         sheet=table.sheet,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 from models import limits
@@ -17,6 +18,18 @@ from models.data.csvread import SPREADSHEET_MESSAGE, Table, table_from_rows
 from models.data.words import names_phrase
 from models.errors import DataError
 
+PASSWORD_MESSAGE = (
+    "This workbook is protected by a password: save a copy without the password (or export the sheet "
+    "as CSV) and upload that."
+)
+UNCALCULATED_MESSAGE = (
+    "This workbook's formulas were saved without their results (the program that wrote it does not "
+    "calculate them): open it in a spreadsheet program and save it again, or export the sheet as CSV."
+)
+# An Office file encrypted with a password is an OLE container holding this stream (name in UTF-16).
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+# A formula cell whose cached result is missing: no <v> after the formula, or an empty one.
+_UNCALCULATED = re.compile(rb"(</f>|<f\b[^>]*/>)\s*(<v\s*/>|<v>\s*</v>)?\s*</c>")
 _NOT_A_WORKBOOK = (
     "This file is a zip archive, not a spreadsheet or a CSV: unpack it and upload the file inside."
 )
@@ -62,7 +75,24 @@ def read_workbook(data: bytes, sheet: str | None = None) -> Table:
     return table
 
 
+def has_uncalculated_formulas(data: bytes) -> bool:
+    """Whether a worksheet of this .xlsx holds a formula saved without its result (openpyxl and other
+    writers save formulas so): such cells read as empty."""
+    if not data.startswith(b"PK"):
+        return False
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        for member in archive.namelist():
+            if member.startswith("xl/worksheets/") and _UNCALCULATED.search(archive.read(member)):
+                return True
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    return False
+
+
 def _open(data: bytes):
+    if _ENCRYPTED_STREAM in data[:1 << 20] and not data.startswith(b"PK"):
+        raise DataError(PASSWORD_MESSAGE)
     if data.startswith(b"PK"):
         try:
             entries = zipfile.ZipFile(io.BytesIO(data)).namelist()
@@ -74,7 +104,9 @@ def _open(data: bytes):
 
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception:  # damaged or password-protected files raise the reader's own error types
+    except Exception as error:  # damaged or password-protected files raise the reader's own error types
+        if any(word in str(error).lower() for word in ("password", "encrypt")):
+            raise DataError(PASSWORD_MESSAGE) from None
         raise DataError(SPREADSHEET_MESSAGE) from None
 
 

@@ -1,0 +1,242 @@
+"""Reading an untrusted file where a crash or a memory blow-up costs only that read.
+
+One job: ``read_isolated(parse, data, ...)`` runs ``parse(data, ...)`` in a short-lived child process
+under an address-space limit and a time limit, and returns its result or raises its DataError. A
+reader that aborts (the spreadsheet reader's native code ends its process when an allocation fails),
+asks for gigabytes or runs for minutes ends only its child; the caller gets one sentence and goes on.
+
+The children are forked by a read server: a small Python process started once per calling process,
+with the readers imported (about 1 s, paid once), which forks one child per read (a few milliseconds)
+and answers with the child's result. Forking the caller itself would copy its threads' locks (the
+Streamlit server, the Dask client), and multiprocessing's own fork server re-runs the caller's main
+script in every child. Plain subprocesses also work where multiprocessing refuses children (Dask's
+daemonic workers), so the server, the CLI and the workers all read through here.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from models import limits
+from models.errors import DataError, LabError
+
+T = TypeVar("T")
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]  # where the package `models` can be imported from
+_PRELOAD = ("models.data.load", "models.data.source", "python_calamine")
+_HEADER = struct.Struct("!Q")  # every message: its length, then a pickle
+_MAX_SERVERS = 4  # reads at once per calling process; more wait for a free server
+_in_child = False  # True inside a read's child: nested reads (load_series -> table_of) run in-process
+
+
+def read_isolated(parse: Callable[..., T], data: bytes, *args: Any, **kwargs: Any) -> T:
+    """``parse(data, *args, **kwargs)`` in a child process bounded by ``limits.max_read_mb()`` of
+    memory and ``limits.max_read_seconds()`` of time. ``parse`` must be a module-level function and
+    its result picklable. Raises what ``parse`` raised, or DataError when the child was stopped."""
+    if _in_child:
+        return parse(data, *args, **kwargs)
+    settings = {name: value for name, value in os.environ.items() if name.startswith("LSTMLAB_")}
+    request = (parse, data, args, kwargs, settings, limits.max_read_mb(), limits.max_read_seconds())
+    outcome, value = _POOL.ask(request)
+    if outcome == "ok":
+        return value
+    if outcome == "error":
+        raise value
+    raise DataError({"memory": too_big_message, "time": too_slow_message}.get(outcome, crashed_message)())
+
+
+def too_big_message() -> str:
+    return (f"Reading this file needs more than {limits.max_read_mb():,} MB of memory, this server's "
+            "limit for one file: upload a smaller extract (fewer rows or columns), or save it as CSV.")
+
+
+def too_slow_message() -> str:
+    return (f"Reading this file takes more than {limits.max_read_seconds()} s, this server's limit for "
+            "one file: upload a smaller extract (fewer rows or columns), or save it as CSV.")
+
+
+def crashed_message() -> str:
+    return ("The file reader crashed on this file, which is probably damaged: save it again as .xlsx "
+            "or as CSV and upload that.")
+
+
+# ── the calling side ──────────────────────────────────────────────────────────────────────────
+
+
+class _ReadServer:
+    """One read server process and the pipes to it; one request at a time."""
+
+    def __init__(self) -> None:
+        environment = dict(os.environ)
+        # Arrow's own allocators reserve far more address space than they use, which the children's
+        # limit would refuse; the system allocator asks for what it needs.
+        environment["ARROW_DEFAULT_MEMORY_POOL"] = "system"
+        environment["RUST_BACKTRACE"] = "0"
+        environment["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(_PROJECT_ROOT), environment.get("PYTHONPATH", "")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from models.data.isolated import serve; serve()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment, start_new_session=True)
+
+    def ask(self, request: tuple) -> tuple[str, Any]:
+        _send(self.process.stdin, request)
+        return _receive(self.process.stdout)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+class _ServerPool:
+    """Read servers of this process, started when first needed and kept for the next reads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[_ReadServer] = []
+        self._slots = threading.BoundedSemaphore(_MAX_SERVERS)
+
+    def ask(self, request: tuple) -> tuple[str, Any]:
+        with self._slots:
+            for attempt in range(2):  # a server that died in between is replaced once
+                server = self._take()
+                try:
+                    answer = server.ask(request)
+                except (BrokenPipeError, EOFError, OSError):
+                    server.close()
+                    if attempt:
+                        raise
+                    continue
+                with self._lock:
+                    self._idle.append(server)
+                return answer
+        raise AssertionError("unreachable")
+
+    def _take(self) -> _ReadServer:
+        with self._lock:
+            while self._idle:
+                server = self._idle.pop()
+                if server.process.poll() is None:
+                    return server
+        return _ReadServer()
+
+
+_POOL = _ServerPool()
+
+
+def _send(stream, message: object) -> None:
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(payload)) + payload)
+    stream.flush()
+
+
+def _receive(stream) -> Any:
+    header = _read_exactly(stream, _HEADER.size)
+    return pickle.loads(_read_exactly(stream, _HEADER.unpack(header)[0]))
+
+
+def _read_exactly(stream, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            raise EOFError("the read server closed its pipe")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+# ── the read server and its children ──────────────────────────────────────────────────────────
+
+
+def serve() -> None:
+    """The read server's loop: one request from stdin, one forked child, one answer on stdout."""
+    import importlib
+
+    for module in _PRELOAD:
+        importlib.import_module(module)
+    requests = os.fdopen(os.dup(0), "rb")
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(os.open(os.devnull, os.O_RDWR), 0)
+    os.dup2(2, 1)  # nothing a reader prints can reach the answer pipe
+    while True:
+        try:
+            request = _receive(requests)
+        except EOFError:  # the calling process has gone
+            return
+        _send(answers, _read_in_child(*request))
+
+
+def _read_in_child(parse, data, args, kwargs, settings, budget_mb, seconds) -> tuple[str, Any]:
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(readable)
+        _child(writable, parse, data, args, kwargs, settings, budget_mb)
+    os.close(writable)
+    deadline = time.monotonic() + seconds
+    chunks: list[bytes] = []
+    outcome: tuple[str, Any] | None = None
+    with os.fdopen(readable, "rb", buffering=0) as pipe:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([pipe], [], [], left)[0]:
+                outcome = ("time", None)
+                break
+            chunk = pipe.read(1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    if outcome is not None:
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    if outcome is not None:
+        return outcome
+    answer = b"".join(chunks)
+    if len(answer) > _HEADER.size:
+        return pickle.loads(answer[_HEADER.size:])
+    # No answer: the reader's native code aborted on a failed allocation (or Python could not even
+    # report the MemoryError), unless the process died of a bad memory access.
+    crashed = os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL)
+    return ("crash" if crashed else "memory", None)
+
+
+def _child(writable: int, parse, data, args, kwargs, settings: dict[str, str], budget_mb: int) -> None:
+    """Cap the address space at what the process maps now plus the budget, parse, answer, exit."""
+    global _in_child
+    _in_child = True
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # a native reader's abort message is not the caller's
+    for name in [name for name in os.environ if name.startswith("LSTMLAB_")]:
+        del os.environ[name]
+    os.environ.update(settings)  # the caller's limits, as they are now
+    status = 0
+    try:
+        with open("/proc/self/status") as proc_status:
+            mapped_kb = next(int(line.split()[1]) for line in proc_status if line.startswith("VmSize:"))
+        cap = mapped_kb * 1024 + budget_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        try:
+            answer: tuple[str, Any] = ("ok", parse(data, *args, **kwargs))
+        except MemoryError:
+            answer = ("memory", None)
+        except LabError as error:
+            answer = ("error", error)
+        except Exception as error:  # a reader's bug: keep its type and words for the caller's report
+            answer = ("error", RuntimeError(f"{type(error).__name__}: {error}"))
+        with os.fdopen(writable, "wb") as pipe:
+            _send(pipe, answer)
+    except BaseException:
+        status = 1
+    finally:
+        os._exit(status)

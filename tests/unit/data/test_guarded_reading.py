@@ -1,0 +1,117 @@
+"""Hostile files cost a bounded child process, never the caller: the declared-size checks
+(models/data/bounds.py) and the read's child process (models/data/isolated.py)."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from models.data import load_series, read_table, workbook_sheets
+from models.data.bounds import check_declared
+from models.data.isolated import read_isolated, too_big_message, too_slow_message
+from models.data.load import series_from_bytes
+from models.data.sheets import PASSWORD_MESSAGE, UNCALCULATED_MESSAGE
+from models.errors import DataError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from hostile_files import far_cell_workbook, many_rows_workbook, shared_string_bomb, wide_line_csv  # noqa: E402
+
+AIRLINE_ROWS = 144
+
+
+def test_far_cell_is_refused_before_any_reader_runs():
+    started = time.monotonic()
+    with pytest.raises(DataError, match=r"cells down to row 1,048,576 .*limit of 100,000 rows"):
+        check_declared(far_cell_workbook())
+    assert time.monotonic() - started < 2
+
+
+def test_a_reader_that_aborts_costs_only_its_child():
+    """Without the declared-size checks, the spreadsheet reader aborts its process on the far cell
+    (SIGABRT from a failed 512 GiB allocation): the caller gets one sentence and reads on."""
+    data = far_cell_workbook()
+    with pytest.raises(DataError) as refused:
+        read_isolated(series_from_bytes, data, None, None, "far", None)
+    assert str(refused.value) == too_big_message()
+    assert len(load_series("airline").values) == AIRLINE_ROWS  # this process and its reads go on
+
+
+def test_a_shared_string_bomb_stops_at_the_memory_limit(monkeypatch):
+    monkeypatch.setenv("LSTMLAB_MAX_READ_MB", "300")
+    data = shared_string_bomb(cells=4_000, length=100_000)  # 400 MB of text once each cell holds a copy
+    assert len(data) < 200_000
+    with pytest.raises(DataError, match="more than 300 MB of memory"):
+        load_series(data)
+
+
+def test_millions_of_rows_in_a_small_workbook_are_refused_from_their_addresses():
+    data = many_rows_workbook(rows=150_000)
+    assert len(data) < 100_000
+    started = time.monotonic()
+    with pytest.raises(DataError, match=r"cells down to row 100,101 or further"):
+        load_series(data)
+    assert time.monotonic() - started < 5
+
+
+def test_a_line_of_too_many_fields_is_refused_before_parsing():
+    with pytest.raises(DataError, match=r"A line of this file has 60,000 fields, above this server's limit "
+                                        r"of 50,000 columns"):
+        read_table(wide_line_csv(60_000))
+
+
+def test_a_wide_line_further_down_is_refused_by_the_reader(monkeypatch):
+    monkeypatch.setenv("LSTMLAB_MAX_COLUMNS", "50")
+    lines = ["month,sales"] + [f"2000-{month:02d},{month}" for month in range(1, 13)]
+    lines[9] = ",".join(["1"] * 80)
+    with pytest.raises(DataError, match=r"Line 10 has 80 fields, above this server's limit of 50 columns"):
+        load_series("\n".join(lines).encode())
+
+
+def test_a_read_that_runs_too_long_is_stopped(monkeypatch):
+    monkeypatch.setenv("LSTMLAB_MAX_READ_SECONDS", "1")
+    started = time.monotonic()
+    with pytest.raises(DataError) as refused:
+        read_isolated(time.sleep, 30)  # stands in for a reader stuck on a file
+    assert str(refused.value) == too_slow_message()
+    assert time.monotonic() - started < 10
+
+
+def test_the_child_reads_with_the_limits_set_now(monkeypatch):
+    load_series("airline")  # the read server starts with the limits of that moment
+    monkeypatch.setenv("LSTMLAB_MAX_ROWS", "100")
+    with pytest.raises(DataError, match="more than 100 rows of data"):
+        load_series("airline")
+
+
+def test_errors_of_the_parse_keep_their_type_and_words():
+    with pytest.raises(DataError, match="The file is empty"):
+        read_table(b"   \n")
+    assert workbook_sheets(b"month,sales\n2000-01,1\n") == []
+
+
+def test_a_workbook_of_formulas_without_results_says_so():
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["month", "sales"])
+    for month in range(1, 25):
+        sheet.append([f"{2000 + (month - 1) // 12}-{(month - 1) % 12 + 1:02d}", f"=ROW()*{month}"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(DataError) as refused:
+        load_series(buffer.getvalue())
+    assert str(refused.value) == UNCALCULATED_MESSAGE
+
+
+def test_a_password_protected_workbook_is_named_as_such():
+    # An encrypted Office file is an OLE container holding an "EncryptedPackage" stream.
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    directory = "EncryptedPackage".encode("utf-16-le").ljust(128, b"\0")
+    with pytest.raises(DataError) as refused:
+        load_series(header + directory + os.urandom(4096))
+    assert str(refused.value) == PASSWORD_MESSAGE
