@@ -6,8 +6,14 @@ Every tab of the same browser sends the cookie, so a reload or a new tab is the 
 
 Streamlit reads cookies once per session (when the page connects), and a cookie written by the page
 only arrives with the next session; the token is therefore kept in session state as well, so the
-first visit never mints a second identity. An old address with ``?u=<token>`` is honoured once:
-the token moves into the cookie and the parameter leaves the address.
+first visit never mints a second identity. An identity is never taken from the address: a link
+with ``?u=<token>`` (how addresses carried it once) could otherwise plant the sender's identity in
+the receiver's browser, whose uploads and runs would then land on the sender's Runs page. The
+parameter is dropped from the address and ignored.
+
+The cookie cannot be HttpOnly: Streamlit gives a page no way to set response headers, so the page's
+own script writes it (SameSite=Strict, and Secure over https). Nothing on our pages runs another
+party's script, and user text is always escaped.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import secrets
 import streamlit as st
 
 OWNER_COOKIE = "lstmlab_owner"
-OLD_OWNER_PARAM = "u"  # addresses made before the cookie carried the token this way
+OLD_OWNER_PARAM = "u"  # addresses once carried the token this way; now dropped and ignored
 _SESSION_KEY = "owner_token"
 _TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _COOKIE_DAYS = 400  # the longest lifetime browsers accept
@@ -33,10 +39,8 @@ def current_owner() -> str:
     """The owner token of this browser, created on the first visit."""
     token = st.session_state.get(_SESSION_KEY)
     if not _valid(token):
-        from_address = st.query_params.get(OLD_OWNER_PARAM)
         from_cookie = st.context.cookies.get(OWNER_COOKIE)
-        token = next((found for found in (from_address, from_cookie) if _valid(found)), None)
-        st.session_state[_SESSION_KEY] = token or secrets.token_urlsafe(18)
+        st.session_state[_SESSION_KEY] = from_cookie if _valid(from_cookie) else secrets.token_urlsafe(18)
     if OLD_OWNER_PARAM in st.query_params:
         del st.query_params[OLD_OWNER_PARAM]
     return st.session_state[_SESSION_KEY]

@@ -24,7 +24,9 @@ FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 
 def main() -> None:
     """Configure the page and run the selected one."""
+    from app.components.messages import show_error
     from app.identity import current_owner, keep_in_browser
+    from models.errors import LabError
 
     st.set_page_config(page_title="LSTM Lab", page_icon=str(FAVICON), layout="wide")
     pages = {
@@ -44,7 +46,10 @@ def main() -> None:
         st.caption("LSTM Lab — train recurrent networks and see honestly whether they beat "
                    "simple baselines.")
         keep_in_browser(current_owner())
-    page.run()
+    try:
+        page.run()
+    except LabError as error:  # e.g. a damaged run store or a full disk: one sentence, no traceback
+        show_error(error)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,12 @@ CREATE TABLE IF NOT EXISTS epochs (
 """
 
 
+def damaged_store_message(db_path: Path, error: Exception) -> str:
+    """One sentence for a store file SQLite cannot read; the file itself is left as it is."""
+    return (f"The run store {db_path} is damaged or is not an LSTM Lab store ({error}): restore it from "
+            "a backup, or move it aside so that a new, empty one is made.")
+
+
 class StoreFiles:
     """The SQLite file and the artifact folder under ``data_dir``, created when missing.
 
@@ -84,6 +90,10 @@ class StoreFiles:
             connection = sqlite3.connect(self.db_path, timeout=_BUSY_TIMEOUT_MS / 1000,
                                          isolation_level=None)
             try:
+                # Read every page before writing anything: a damaged file is refused, never rewritten.
+                problems = [row[0] for row in connection.execute("PRAGMA quick_check(1)")]
+                if problems != ["ok"]:
+                    raise sqlite3.DatabaseError("database disk image is malformed")
                 connection.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
                 self._bring_up_to_date(connection)
             finally:
@@ -107,7 +117,8 @@ class StoreFiles:
                         connection.execute(statement)
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if version != SCHEMA_VERSION:
+                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
@@ -129,6 +140,8 @@ class StoreFiles:
                                               "i/o", "permission", "authori")):
                 raise LabError(cannot_write_message(self.data_dir)) from error
             raise
+        except sqlite3.DatabaseError as error:  # not a database, or a damaged one
+            raise LabError(damaged_store_message(self.db_path, error)) from error
         except OSError as error:
             if error.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise LabError(disk_full_message(self.data_dir)) from error

@@ -59,7 +59,7 @@ def lab_app(lab_engine, monkeypatch):
 
     def open_page(page: str, owner: str, **query_params: str) -> AppTest:
         at = AppTest.from_file(ENTRY, default_timeout=60)
-        at.query_params["u"] = owner
+        at.session_state["owner_token"] = owner
         for name, value in query_params.items():
             at.query_params[name] = value
         at.switch_page(page)

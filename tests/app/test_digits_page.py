@@ -44,7 +44,7 @@ def new_owner() -> str:
 def open_page(owner: str, run_id: str | None = None) -> AppTest:
     """The Digits page as ``owner`` (optionally with ``?run=<id>``), run once."""
     at = AppTest.from_file(ENTRY, default_timeout=60)
-    at.query_params["u"] = owner
+    at.session_state["owner_token"] = owner
     if run_id:
         at.query_params["run"] = run_id
     at.switch_page(PAGE)

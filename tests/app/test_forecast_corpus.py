@@ -24,7 +24,7 @@ MANIFEST = list(csv.DictReader((REAL / "manifest.csv").open(encoding="utf-8")))
 
 def open_with(name: str, data: bytes) -> AppTest:
     at = AppTest.from_file(ENTRY, default_timeout=60)
-    at.query_params["u"] = f"corpus-test-{uuid.uuid4().hex}"
+    at.session_state["owner_token"] = f"corpus-test-{uuid.uuid4().hex}"
     at.switch_page("app_pages/forecast.py")
     at.run()
     at.segmented_control(key="forecast-data-source").set_value("upload").run()

@@ -52,7 +52,7 @@ def new_owner() -> str:
 def open_page(owner: str, run_id: str | None = None) -> AppTest:
     """The Forecast page (``/forecast``) as ``owner``, optionally with ``?run=<id>``."""
     at = AppTest.from_file(ENTRY, default_timeout=60)
-    at.query_params["u"] = owner
+    at.session_state["owner_token"] = owner
     if run_id:
         at.query_params["run"] = run_id
     at.switch_page("app_pages/forecast.py")

@@ -79,7 +79,7 @@ def test_table_compare_and_actions(lab_app, lab_engine, two_forecasts):
     at.selectbox(key="actions-run").set_value(run_id).run()
     assert any(f"/forecast?run={run_id}" in code.value and owner not in code.value for code in at.code)
     # The owner's own link opens the run in a new tab of the same browser (its cookie says who it is):
-    # no token in it, and the old ``?u=`` the test opened the page with has left the address.
+    # no token in it.
     assert any(f"/forecast?run={run_id})" in text.value for text in at.markdown)
     assert "u" not in at.query_params and not any(owner in text.value for text in at.markdown)
     at.toggle(key=f"share-{run_id}").set_value(True).run()

@@ -101,8 +101,9 @@ def test_home_digits_demo_then_draw_a_digit(server, page, shot):
 
 def only_views(server, store: RunStore, page, copied_address: str, run_id: str, owner: str, shot) -> None:
     """The owner's address bar pasted into another browser: nothing before the run is shared, then
-    the result to view, never Cancel, Share or Delete. An old address carrying the token is honoured
-    once: the token moves into that browser's cookie and leaves the address."""
+    the result to view, never Cancel, Share or Delete. A link carrying the owner's token (``?u=``, how
+    addresses once carried it) plants nothing: a browser keeps its own identity, and a new one mints
+    its own."""
     other = page.context.browser.new_context(viewport=page.viewport_size)
     try:
         colleague = other.new_page()
@@ -128,14 +129,22 @@ def only_views(server, store: RunStore, page, copied_address: str, run_id: str, 
     finally:
         other.close()
 
-    old = page.context.browser.new_context(viewport=page.viewport_size)
+    planted = page.context.browser.new_context(viewport=page.viewport_size)
     try:
-        returning = old.new_page()
-        returning.goto(f"{server}/runs?u={owner}")
-        expect(returning.get_by_role("button", name="Delete")).to_be_visible(timeout=60_000)
-        returning.wait_for_url(lambda url: "u=" not in urlsplit(url).query, timeout=30_000)
-        assert browser_owner(returning) == owner
-        returning.goto(f"{server}/runs")  # a new session: the cookie alone says who it is
-        expect(returning.get_by_role("button", name="Delete")).to_be_visible(timeout=60_000)
+        victim = planted.new_page()
+        victim.goto(f"{server}/learn")
+        own = browser_owner(victim)
+        victim.goto(f"{server}/runs?u={owner}")
+        victim.wait_for_url(lambda url: "u=" not in urlsplit(url).query, timeout=30_000)
+        expect(victim.get_by_role("heading", name="Runs", exact=True)).to_be_visible(timeout=60_000)
+        victim.goto(f"{server}/runs")  # a new session: the cookie alone says who it is
+        expect(victim.get_by_role("heading", name="Runs", exact=True)).to_be_visible(timeout=60_000)
+        expect(victim.get_by_role("button", name="Delete")).to_have_count(0)
+        assert browser_owner(victim) == own != owner
+        fresh = planted.browser.new_context().new_page()
+        fresh.goto(f"{server}/runs?u={owner}")  # a browser without an identity: it mints its own
+        expect(fresh.get_by_role("heading", name="Runs", exact=True)).to_be_visible(timeout=60_000)
+        assert browser_owner(fresh) != owner
+        fresh.context.close()
     finally:
-        old.close()
+        planted.close()

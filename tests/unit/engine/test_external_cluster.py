@@ -186,7 +186,7 @@ def test_the_forecast_page_trains_on_the_external_cluster(on_cluster, lab_data_d
     owner = "cluster-page-owner-0123456789"
     try:
         at = AppTest.from_file(ENTRY, default_timeout=60)
-        at.query_params["u"] = owner
+        at.session_state["owner_token"] = owner
         at.switch_page("app_pages/forecast.py")
         at.run()
         for field, value in (("epochs", 2), ("units", 4), ("look_back", 6), ("ensemble", 1)):
@@ -312,7 +312,7 @@ def test_a_killed_scheduler_ends_training_runs_plainly_and_waiting_runs_start_wh
 
 def _page_showing(run_id: str, owner: str) -> AppTest:
     at = AppTest.from_file(ENTRY, default_timeout=60)
-    at.query_params["u"] = owner
+    at.session_state["owner_token"] = owner
     at.query_params["run"] = run_id
     at.switch_page("app_pages/forecast.py")
     at.run()
