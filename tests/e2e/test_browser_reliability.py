@@ -1,7 +1,9 @@
 """What a person can do wrong, or abruptly, in a real browser, and the app survives it.
 
 - Bad files on the Forecast page: one plain sentence (never a traceback), column names shown as
-  literal text (never markup), and the page keeps working with a bundled sample afterwards.
+  literal text (never markup), and the page keeps working with a bundled sample afterwards. Hostile
+  workbooks (a cell at XFD1048576 that once killed the server, a shared-string bomb) cost only their
+  read's child process: the server's health check and another browser's session go on.
 - Reload mid-run: the same run comes back with live progress (it lives in the run store, not in the
   browser session), and Cancel still stops it.
 - Close the tab mid-run: the run keeps training, is listed on the Runs page of a new tab and
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +26,7 @@ from playwright.sync_api import Page, expect
 
 from app.identity import OLD_OWNER_PARAM, OWNER_COOKIE
 from models.engine.store import RunStore
+from tests.hostile_files import far_cell_workbook, shared_string_bomb
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "data"
@@ -114,7 +118,8 @@ def error_lines(page: Page) -> list[str]:
 # ---------------------------------------------------------------- bad files
 
 
-def test_bad_uploads_give_one_plain_line_names_stay_text_and_the_page_keeps_working(server, page, shot):
+def test_bad_uploads_give_one_plain_line_names_stay_text_and_the_page_keeps_working(server, page, shot,
+                                                                                   tmp_path):
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     open_forecast(page, f"{server}/forecast")
@@ -133,6 +138,26 @@ def test_bad_uploads_give_one_plain_line_names_stay_text_and_the_page_keeps_work
         expect(train_button(page)).to_be_disabled()
         expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(0)
         shot(page, f"reliability-bad-upload-{Path(name).stem}")
+
+    hostile = {
+        "far-cell.xlsx": (far_cell_workbook(), "A sheet of this workbook has cells down to row 1,048,576"),
+        "shared-strings.xlsx": (shared_string_bomb(), "Reading this file needs more than 1,024 MB"),
+    }
+    for name, (data, sentence) in hostile.items():
+        (tmp_path / name).write_bytes(data)
+        file_input.set_input_files(str(tmp_path / name))
+        expect(errors.filter(has_text=sentence)).to_have_count(1, timeout=60_000)
+        assert len(error_lines(page)) == 1
+        assert_no_python_text(page)
+    with urllib.request.urlopen(f"{server}/_stcore/health", timeout=10) as response:
+        assert response.status == 200  # the server process survived both
+    other = page.context.browser.new_context()
+    try:
+        elsewhere = other.new_page()
+        elsewhere.goto(f"{server}/learn")
+        expect(elsewhere.get_by_role("heading", name="Learn", exact=True)).to_be_visible(timeout=60_000)
+    finally:
+        other.close()
 
     # Markup in the column names: shown as the literal characters, in the table, the pickers and the chart.
     file_input.set_input_files(str(CORPUS / "markup-in-names.csv"))
