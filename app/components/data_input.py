@@ -40,6 +40,7 @@ SOURCE_KEY = "forecast_data_source"  # non-widget keys: they survive a page swit
 UPLOAD_KEY = "forecast_upload"  # {"name", "data", "digest"} of the last uploaded file, or absent
 DEFAULT_SAMPLE = "airline-passengers"
 AUTO = "(detected)"  # selectbox option: let the app choose the column
+SKIPPED_NAMED = 3  # skipped columns named in the reading line; a wide file's others are counted
 
 @dataclass(frozen=True)
 class DataChoice:
@@ -195,9 +196,10 @@ def reading_line(series: Series) -> str:
         parts = ["Time: none (points numbered 1, 2, 3, ...)"]
     parts.append(f"Target: {_code(facts['target'])}")
     if facts["skipped_columns"]:
-        skipped = ", ".join(f"{_code(item['column'])} ({escape_markdown(item['reason'])})"
-                            for item in facts["skipped_columns"])
-        parts.append(f"Skipped: {skipped}")
+        named = facts["skipped_columns"][:SKIPPED_NAMED]  # a wide file: a few named, the rest counted
+        skipped = ", ".join(f"{_code(item['column'])} ({escape_markdown(item['reason'])})" for item in named)
+        rest = len(facts["skipped_columns"]) - len(named)
+        parts.append(f"Skipped: {skipped}" + (f" and {rest:,} more" if rest else ""))
     if facts["sheet"]:
         parts.append(f"Sheet: {_code(facts['sheet'])}")
     return " · ".join(parts)

@@ -69,6 +69,14 @@ def backtest_table(backtest: dict, coverage: dict, network: str) -> pd.DataFrame
     return pd.DataFrame(columns, index=pd.Index([names[key] for key in keys], name="Model"))
 
 
+def score_format(column: pd.Series, fixed: str = "%.2f") -> str:
+    """``fixed``, or three significant digits when every score of the column is below 0.01: a series
+    measured in thousandths would otherwise show 0.00 for every model, as if all were perfect."""
+    sizes = np.abs(column.to_numpy(dtype=float))
+    sizes = sizes[np.isfinite(sizes)]
+    return "%.3g" if sizes.size and 0 < sizes.max() < 0.01 else fixed
+
+
 def _number(value) -> float:
     return np.nan if value is None else float(value)
 
@@ -90,9 +98,11 @@ def _multi_step(summary: ForecastSummary, network: str, key: str) -> None:
     backtest, intervals = summary.backtest, summary.intervals or {}
     origins = len(backtest["origins"])
     st.subheader(f"Scores over {summary.horizon} steps ahead", anchor=False)
+    table = backtest_table(backtest, intervals.get("test_coverage") or {}, network)
     st.dataframe(
-        backtest_table(backtest, intervals.get("test_coverage") or {}, network), key=f"{key}-backtest",
-        column_config={column: st.column_config.NumberColumn(format="%.2f", help=score_help(column))
+        table, key=f"{key}-backtest",
+        column_config={column: st.column_config.NumberColumn(format=score_format(table[column]),
+                                                             help=score_help(column))
                        for column in (*BACKTEST_COLUMNS.values(), "80% interval coverage",
                                       "95% interval coverage")})
     points = f"{origins} point{'s' if origins > 1 else ''}"
@@ -141,6 +151,8 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
     verdict = escape_markdown(summary.verdict)
     if summary.verdict_kind == "better":
         st.success(verdict, icon=":material/check_circle:")
+    elif summary.verdict_kind == "tie":  # both forecast almost exactly: neither won, nothing to warn about
+        st.info(verdict, icon=":material/balance:")
     else:
         st.warning(verdict, icon=":material/info:")
     if not record.mine:
@@ -157,10 +169,12 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
     st.caption("Click a legend entry to hide or show a line; drag to zoom, double-click to zoom out."
                + _extrapolation_note(summary.intervals or {}))
     st.subheader("Scores on the test part, one step ahead", anchor=False)
+    table = metrics_table(metrics, network)
     st.dataframe(
-        metrics_table(metrics, network), key=f"{key}-metrics",
-        column_config={column: st.column_config.NumberColumn(format="%.3f" if "MASE" in column else "%.2f",
-                                                             help=score_help(column))
+        table, key=f"{key}-metrics",
+        column_config={column: st.column_config.NumberColumn(
+                           format=score_format(table[column], "%.3f" if "MASE" in column else "%.2f"),
+                           help=score_help(column))
                        for column in METRIC_COLUMNS.values()})
     st.caption("Every model is scored on the same test points, one step ahead (with the actual value "
                "before each point known), in the units of the data; lower is better. MAPE and sMAPE are "

@@ -269,4 +269,8 @@ def format_table(document: dict[str, Any]) -> str:
 
 
 def _number(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
+    if value is None:
+        return "-"
+    if 0 < abs(value) < 10**-digits:  # a series in thousandths would print 0.00 for every model
+        return f"{value:.3g}"
+    return f"{value:.{digits}f}"

@@ -12,6 +12,8 @@ import json
 
 from models.errors import DataError
 
+SKIPPED_ROWS = 3  # skipped columns listed one per row; a wide file's others are counted
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register the ``inspect`` subcommand."""
@@ -59,8 +61,11 @@ def run(args: argparse.Namespace) -> int:
     ]
     if facts["sheet"]:
         rows.append(("sheet", facts["sheet"]))
-    for column in facts["skipped_columns"]:
+    skipped = facts["skipped_columns"]
+    for column in skipped[:SKIPPED_ROWS]:
         rows.append(("skipped", f"{column['column']}: {column['reason']}"))
+    if len(skipped) > SKIPPED_ROWS:  # a wide file: --json lists every one
+        rows.append(("skipped", f"{len(skipped) - SKIPPED_ROWS:,} more columns (--json lists them all)"))
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"{label:<{width}}  {value}")

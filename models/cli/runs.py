@@ -5,7 +5,8 @@
     python -m models runs cancel RUN_ID             stop a queued or running run
     python -m models runs delete RUN_ID             delete a finished run and its files
     python -m models runs export RUN_ID --out F.zip the run as a zip: settings, scores, files and a
-                                                    reproduction script (the Runs page's export)
+                                                    reproduction script (the Runs page's export);
+                                                    an existing F.zip only with --force
     python -m models runs work RUN_ID               (internal) the detached runner of --background
 
 The CLI acts as the named owner ``cli`` (``--owner NAME`` for another); ``--all`` sees every run
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     export.add_argument("run_id", metavar="RUN_ID")
     export.add_argument("--out", metavar="FILE", default=None,
                         help="the zip to write (default: lstm-lab-<kind>-<id>.zip in this folder)")
+    export.add_argument("--force", action="store_true",
+                        help="overwrite the file if it exists (default: refuse)")
     work = actions.add_parser("work", description="Internal: train one queued run (used by --background).")
     work.add_argument("run_id", metavar="RUN_ID")
     return parser
@@ -94,8 +98,14 @@ def run(args: argparse.Namespace) -> int:
     elif action == "export":
         record = store.get_run(args.run_id, owner, everyone=everyone)
         out = Path(args.out or export_file_name(record))
+        data = export_run(store, args.run_id, owner, everyone=everyone)
         try:
-            out.write_bytes(export_run(store, args.run_id, owner, everyone=everyone))
+            # "x" refuses an existing file in the same call that creates it: nothing is overwritten unasked
+            with out.open("wb" if args.force else "xb") as file:
+                file.write(data)
+        except FileExistsError as error:
+            raise LabError(f"{str(out)!r} already exists: choose another --out, or add --force to "
+                           f"overwrite it.") from error
         except OSError as error:
             raise LabError(f"Could not write {str(out)!r}: {error.strerror or error}.") from error
         print(json.dumps({"exported": record.id, "out": str(out)}) if args.json
@@ -136,9 +146,19 @@ def format_table(records: list[RunRecord]) -> str:
         return "No runs yet."
     lines = [f"{'ID':<24} {'KIND':<9} {'DATA':<24} {'CREATED':<19}  STATE"]
     for record in records:
-        lines.append(f"{record.id:<24} {record.kind:<9} {(record.data_name or '-')[:24]:<24} "
-                     f"{_when(record.created):<19}  {describe_state(record)}")
+        lines.append(f"{record.id:<24} {record.kind:<9} {printable(record.data_name or '-')[:24]:<24} "
+                     f"{_when(record.created):<19}  {printable(describe_state(record))}")
     return "\n".join(lines)
+
+
+def printable(text: str) -> str:
+    """``text`` with control and format characters escaped (``\\n``, ``\\x1b``, ``\\u202e``): a file name
+    holding a newline, a terminal escape or a right-to-left mark cannot break or recolour a table."""
+    return "".join(character.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(character) in _UNPRINTABLE else character for character in text)
+
+
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
 def _flatten(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -187,4 +207,4 @@ def format_run(record: RunRecord) -> str:
         lines.extend(f"    {key}: {_number(value)}" for key, value in _flatten(record.metrics.to_dict()))
     if record.artifacts:
         lines.append("  files:    " + ", ".join(record.artifacts))
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)

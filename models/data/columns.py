@@ -55,19 +55,51 @@ def choose_target(
     if not candidates:
         raise DataError(NO_NUMBERS_MESSAGE)
     years = times.values.year.to_numpy(dtype=float) if times is not None else None
+    chosen = None
     for column in candidates[:-1]:
         reason = _not_data_reason(column, numbers[column].values, column in unnamed, years)
         if reason is None:
-            return column
+            chosen = column
+            break
         skipped[column] = reason
-        notes.append(f"Skipped column {column!r} because {reason}.")
-    chosen = candidates[-1]
-    _flag_steady(chosen, numbers[chosen].values, notes)
+    if len(skipped) > SKIPPED_NAMED:  # a wide file: one sentence, not a line per column
+        notes.append(f"Skipped {skipped_phrase(skipped)}.")
+    else:
+        notes.extend(f"Skipped column {column!r} because {reason}." for column, reason in skipped.items())
+    if chosen is None:  # the last candidate, taken whatever it is: worth a word if it looks like an index
+        chosen = candidates[-1]
+        _flag_steady(chosen, numbers[chosen].values, notes)
     return chosen
+
+
+SKIPPED_NAMED = 3  # columns named in a note on skipped columns; any more are counted
+
+
+def skipped_phrase(skipped: dict[str, str]) -> str:
+    """"'a', 'b' and 'c' because every value is 5, and 39,997 more columns": a few named with their
+    reasons (grouped when they share one), the rest counted."""
+    named = list(skipped.items())[:SKIPPED_NAMED]
+    groups: dict[str, list[str]] = {}
+    for column, reason in named:
+        groups.setdefault(reason, []).append(repr(column))
+    parts = [f"{_and(columns)} because {reason}" for reason, columns in groups.items()]
+    rest = len(skipped) - len(named)
+    if rest:
+        parts.append(f"{rest:,} more column{'' if rest == 1 else 's'}")
+    return parts[0] if len(parts) == 1 else "; ".join(parts[:-1]) + "; and " + parts[-1]
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _not_data_reason(column: str, values: np.ndarray, unnamed: bool, years: np.ndarray | None) -> str | None:
     """Why a numeric column is not the series to forecast (an index, the years again, ...), or None."""
+    with np.errstate(over="ignore", invalid="ignore"):  # ±1e308 values: the refusal comes later, in words
+        return _reason(column, values, unnamed, years)
+
+
+def _reason(column: str, values: np.ndarray, unnamed: bool, years: np.ndarray | None) -> str | None:
     present = values[~np.isnan(values)]
     if present.size == 0:
         return "it is empty"
@@ -90,7 +122,8 @@ def _not_data_reason(column: str, values: np.ndarray, unnamed: bool, years: np.n
 
 def _steady(values: np.ndarray) -> bool:
     """True when the values change by one same nonzero step on every row (within float noise)."""
-    steps = np.diff(values)
+    with np.errstate(over="ignore", invalid="ignore"):  # ±1e308 rows: inf steps are not steady
+        steps = np.diff(values)
     if steps.size < 2 or np.isnan(steps).any() or steps[0] == 0:
         return False
     return bool(np.allclose(steps, steps[0], rtol=1e-9, atol=1e-9 * max(1.0, abs(float(values[0])))))

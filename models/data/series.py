@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from models.data.columns import skipped_phrase
+
 PREVIEW_ROWS = 20
 PREVIEW_COLUMNS = 50
 
@@ -65,8 +67,7 @@ def reading_sentence(series: Series) -> str:
         time = "No time column (the points are numbered 1, 2, 3, ...)"
     sentence = f"{time}; target: {series.target!r}"
     if series.skipped:
-        reasons = "; ".join(f"{column!r} because {reason}" for column, reason in series.skipped.items())
-        sentence += f"; skipped {reasons}"
+        sentence += f"; skipped {skipped_phrase(series.skipped)}"
     if series.sheet:
         sentence += f"; sheet {series.sheet!r}"
     return sentence + "."

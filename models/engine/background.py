@@ -13,6 +13,7 @@ from typing import Any
 from models.config import DigitsConfig, ForecastConfig
 from models.engine import workload
 from models.engine.engine import JobEngine, as_config
+from models.engine.records import mark_cli_runner
 from models.engine.store import (
     FAILED,
     RunRecord,
@@ -41,7 +42,7 @@ def submit_from_cli(config: ForecastConfig | DigitsConfig | dict[str, Any], data
     workload.check_run(config, data_bytes, data_name)
     store = RunStore(settings.data_dir)
     run_id = store.create_run(config=config.to_dict(), owner=owner, data_name=data_name,
-                              data_bytes=data_bytes, runner=process_identity(),
+                              data_bytes=data_bytes, runner=process_identity(cli_runner=True),
                               max_active=settings.max_queued_per_owner or max_queued_per_owner())
     log_dir = settings.data_dir / "logs"
     try:
@@ -64,12 +65,13 @@ def submit_from_cli(config: ForecastConfig | DigitsConfig | dict[str, Any], data
         if log is not subprocess.DEVNULL:
             log.close()
     # The child is responsible from now on (a server restarting meanwhile must not think it dead).
-    store.claim(run_id, process_identity(child.pid))
+    store.claim(run_id, process_identity(child.pid, cli_runner=True))
     return run_id
 
 
 def work_on(run_id: str, settings: Settings | None = None) -> RunRecord:
     """Body of the detached runner: train one queued run to its end, then stop the cluster."""
+    mark_cli_runner()  # before the engine takes its identity: a kill then names this runner, not the server
     settings = settings or load_settings()
     if not settings.scheduler:
         settings = settings.replace(workers=1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import secrets
 import socket
@@ -33,6 +34,10 @@ ACTIVE_STATES = tuple(state for state in RunState if state in _ACTIVE)
 FINAL_STATES = tuple(state for state in RunState if state in _FINAL)
 
 INTERRUPTED_MESSAGE = "The server restarted while this run was in progress."
+CLI_INTERRUPTED_MESSAGE = ("The background runner started from the command line (--background) stopped "
+                           "while this run was in progress.")
+# The last field of a runner identity started by ``--background``: a run it leaves behind says so.
+CLI_RUNNER_TAG = "cli"
 DATA_ARTIFACT = "data.csv"
 ARTIFACT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 # A runner on another host (shared data folder) is presumed dead when silent this long.
@@ -83,10 +88,29 @@ def loads_json(text: str | None, default: Any = None) -> Any:
 # ---------------------------------------------------------------- which process runs a run
 
 
-def process_identity(pid: int | None = None) -> str:
-    """``host|pid|start time`` of a process: a pid alone is reused after restarts (pid 1 in Docker)."""
+_this_process = {"cli_runner": False}  # set once by the CLI's detached runner (mark_cli_runner)
+
+
+def mark_cli_runner() -> None:
+    """Called first by the detached runner of ``--background``: the identities it writes then carry
+    CLI_RUNNER_TAG, so a run it leaves behind when killed blames that runner, not the server."""
+    _this_process["cli_runner"] = True
+
+
+def process_identity(pid: int | None = None, *, cli_runner: bool | None = None) -> str:
+    """``host|pid|start time`` of a process: a pid alone is reused after restarts (pid 1 in Docker);
+    ``|cli`` follows for a CLI background runner (``cli_runner``; None: this process's own mark)."""
     process = psutil.Process(pid)
-    return f"{socket.gethostname()}|{process.pid}|{process.create_time():.2f}"
+    if cli_runner is None:
+        cli_runner = process.pid == os.getpid() and _this_process["cli_runner"]
+    identity = f"{socket.gethostname()}|{process.pid}|{process.create_time():.2f}"
+    return f"{identity}|{CLI_RUNNER_TAG}" if cli_runner else identity
+
+
+def interrupted_message(runner: str | None) -> str:
+    """Why a run of this runner was interrupted: its CLI background runner stopped, or the server."""
+    cli = (runner or "").split("|")[3:4] == [CLI_RUNNER_TAG]
+    return CLI_INTERRUPTED_MESSAGE if cli else INTERRUPTED_MESSAGE
 
 
 def runner_alive(identity: str | None, heartbeat: float | None, now: float | None = None) -> bool:
@@ -169,10 +193,14 @@ def record_from_row(row: sqlite3.Row, viewer: str | None, positions: dict[str, i
     progress = loads_json(row["progress"])
     kind = RunKind(row["kind"]) if row["kind"] in set(RunKind) else row["kind"]
     metrics, summary = read_result(kind, loads_json(row["metrics"]), loads_json(row["summary"]))
+    error = row["error"]
+    if row["state"] == INTERRUPTED and error == INTERRUPTED_MESSAGE:
+        # Every writer of the interruption uses the server's words; the runner tells whose it was.
+        error = interrupted_message(row["runner"])
     return RunRecord(
         id=row["id"], owner=row["owner"] if mine else None, mine=mine, shared=bool(row["shared"]),
         kind=kind, config=stored_config(loads_json(row["config"], {})), data_name=row["data_name"],
-        data_fingerprint=row["data_fingerprint"], state=RunState(row["state"]), error=row["error"],
+        data_fingerprint=row["data_fingerprint"], state=RunState(row["state"]), error=error,
         metrics=metrics, summary=summary,
         artifacts=tuple(loads_json(row["artifacts"], [])),
         progress=None if progress is None else EpochReport.from_dict(progress),

@@ -17,11 +17,11 @@ from models.engine.records import (
     DATA_ARTIFACT,
     FAILED,
     INTERRUPTED,
-    INTERRUPTED_MESSAGE,
     QUEUED,
     RUNNING,
     SUCCEEDED,
     dumps_json,
+    interrupted_message,
     loads_json,
     plain,
     runner_alive,
@@ -176,11 +176,12 @@ class RunnerSide:
             with self._connect(immediate=True) as connection:
                 rows = connection.execute(
                     "SELECT id, runner, heartbeat FROM runs WHERE state IN (?, ?)", ACTIVE_STATES).fetchall()
-                stale = [row["id"] for row in rows if row["runner"] != keep_runner
+                stale = [row for row in rows if row["runner"] != keep_runner
                          and not runner_alive(row["runner"], row["heartbeat"], now)]
                 connection.executemany(
                     "UPDATE runs SET state = ?, error = ?, finished = ? WHERE id = ? AND state IN (?, ?)",
-                    [(INTERRUPTED, INTERRUPTED_MESSAGE, now, run_id, *ACTIVE_STATES) for run_id in stale])
+                    [(INTERRUPTED, interrupted_message(row["runner"]), now, row["id"], *ACTIVE_STATES)
+                     for row in stale])
                 known = {row["id"] for row in connection.execute("SELECT id FROM runs")}
             for folder in self.artifacts_dir.iterdir() if remove_orphans else ():
                 # Only folders older than an hour: a run being created right now has its data first.

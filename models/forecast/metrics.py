@@ -3,7 +3,7 @@
 None means "not defined here" (for example MAPE when every target is zero); a score is never NaN or
 infinite, so it can go straight into JSON, the run store and the pages.
 
-* RMSE, MAE: in the units of the series.
+* RMSE, MAE: in the units of the series (RMSE computed so that it neither underflows nor overflows).
 * MAPE: mean absolute percentage error in percent, over the targets that are not zero (a zero
   target has no percentage error).
 * sMAPE: symmetric MAPE in percent (0..200): 200 * |f - a| / (|a| + |f|), skipping pairs where both
@@ -46,7 +46,15 @@ def rmse(actual, predicted) -> float | None:
     actual, predicted = _pair(actual, predicted)
     if actual.size == 0:
         return None
-    return finite_or_none(np.sqrt(np.mean((predicted - actual) ** 2)))
+    errors = predicted - actual
+    value = np.sqrt(np.mean(errors**2))
+    if not 1e-150 < value < 1e150 and errors.any():
+        # Squares of errors below 1e-154 underflow to 0 (and above 1e154 overflow): an RMSE of 0 beside
+        # a non-zero MAE. Scaled by the largest error first they cannot; normal sizes keep the plain sum,
+        # which the reproduction script repeats digit for digit.
+        largest = np.max(np.abs(errors))
+        value = largest * np.sqrt(np.mean((errors / largest) ** 2))
+    return finite_or_none(value)
 
 
 @_quiet

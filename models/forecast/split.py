@@ -90,8 +90,8 @@ def check_enough_points(n_points: int, look_back: int, test_fraction: float) -> 
     if train_windows < MIN_TRAIN_WINDOWS:
         raise DataError(
             f"Only {n_points} points: with a look-back of {look_back} and a {percent} test part the "
-            f"network would have {count_phrase(train_windows, 'training window')}; use a shorter "
-            f"look-back or more data."
+            f"network would have {count_phrase(train_windows, 'training window')}; use "
+            f"{_remedies(split)}."
         )
     if test_size < MIN_TEST_TARGETS:
         raise DataError(
@@ -120,14 +120,33 @@ def plan_split(
     windows = split.n_train - split.first_target
     if windows < MIN_TRAIN_WINDOWS:
         what = f"the {transform_name} transform" if transform_name else "the transform"
+        used = f", {what} (which uses up {count_phrase(offset, 'point')})," if offset else ""
         raise DataError(
-            f"Only {n_points} points: with a look-back of {look_back} and {what} (which uses up "
-            f"{offset} point) the network would have {max(windows, 0)} training windows; use a shorter "
-            f"look-back, no differencing, or more data."
+            f"Only {n_points} points: with a look-back of {look_back}{used} and a test part of "
+            f"{count_phrase(split.n_test, 'point')} the network would have "
+            f"{count_phrase(max(windows, 0), 'training window')}; use {_remedies(split)}."
         )
     if split.n_test < MIN_TEST_TARGETS:  # pragma: no cover - check_enough_points already refuses this
         raise DataError(f"Only {n_points} points: the test part is too small to score a forecast.")
     return split
+
+
+def _remedies(split: Split) -> str:
+    """What would leave MIN_TRAIN_WINDOWS training windows: a shorter look-back only when one exists
+    (a look-back of 1 cannot be shortened), else a smaller test part, no differencing, more data."""
+    n_points, offset, look_back = split.n_points, split.offset, split.look_back
+    if look_back > 1 and split.n_train - offset - MIN_TRAIN_WINDOWS >= 1:
+        remedies = ["a shorter look-back"]
+    elif (most_test := n_points - offset - look_back - MIN_TRAIN_WINDOWS) >= MIN_TEST_TARGETS:
+        remedies = [f"a smaller test part (at most {most_test} points)"]
+    elif look_back > 1 and n_points - offset - 1 - MIN_TRAIN_WINDOWS >= MIN_TEST_TARGETS:
+        remedies = ["a shorter look-back with a smaller test part"]
+    else:
+        remedies = []
+    if offset and split.n_train - look_back >= MIN_TRAIN_WINDOWS:
+        remedies.append("no differencing")
+    remedies.append("more data")
+    return " or ".join(remedies) if len(remedies) < 3 else f"{', '.join(remedies[:-1])}, or {remedies[-1]}"
 
 
 def make_windows(values: np.ndarray, targets: np.ndarray, look_back: int) -> tuple[np.ndarray, np.ndarray]:

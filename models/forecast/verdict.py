@@ -2,11 +2,14 @@
 
 The comparison is RMSE against the baseline with the lowest RMSE (all scored on the same targets:
 one step ahead, or over the horizon of the multi-step backtest when ``horizon`` is given), so
-"better" always means better than every baseline, the statistical ones included.
+"better" always means better than every baseline, the statistical ones included. No percentage is
+given against a baseline without error, nor when both errors are negligible next to the series' size:
+a percentage of nothing is not a comparison, and the sentence says so in words instead.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +20,15 @@ from models.vocabulary import cell_name
 # When no change measured on the benchmark panel applies to the run's settings (or none helped).
 NOTHING_LEFT = ("no change measured on the benchmark panel is left to try from these settings; some series "
                 "simply suit a statistical method better.")
+# An error below this share of the series' size is float rounding, not a forecasting error: the network
+# predicts in float32 (about 7 digits), so its best possible error on an exact pattern is near 1e-7.
+NEGLIGIBLE = 1e-6
 
 
 @dataclass(frozen=True)
 class Verdict:
     text: str
-    kind: str  # "better" or "worse"
+    kind: str  # "better", "worse" or "tie" (both errors negligible)
     best_baseline: str | None  # metrics key of the baseline compared against
     percent: float | None  # how much better (positive) or worse (negative), in percent of its RMSE
 
@@ -83,12 +89,15 @@ def make_verdict(
     season_length: int | None = None,
     frequency: str | None = None,
     horizon: int | None = None,
+    level: float | None = None,
 ) -> Verdict:
     """Compare the network's RMSE with the best baseline's and explain it in one or two sentences.
 
     ``horizon``: the scores are the multi-step backtest's, over that many steps ahead (None: one
     step ahead). When the network loses, the sentence ends with the change of its ``settings`` (the
     run's configuration as a dict) that helped most on the benchmark panel (models/forecast/advice.py).
+    ``level``: the series' size (its largest absolute value); errors below NEGLIGIBLE of it count as
+    none (None: only an error of exactly zero does).
     """
     span = "one step ahead" if horizon is None else f"over {horizon_words(horizon, frequency)} ahead"
     model_name = cell_name(cell)
@@ -106,10 +115,10 @@ def make_verdict(
             best,
             None,
         )
-    if best_rmse <= 0:  # a perfect baseline cannot be beaten
-        percent = 0.0 if model_rmse <= 0 else -100.0
-    else:
-        percent = (best_rmse - model_rmse) / best_rmse * 100.0
+    tolerance = NEGLIGIBLE * abs(level) if level is not None and math.isfinite(level) else 0.0
+    if best_rmse <= tolerance:  # a percentage of (almost) nothing would be noise or infinite
+        return _perfect_baseline(model_name, model_rmse, best, best_rmse, phrase, span, tolerance)
+    percent = (best_rmse - model_rmse) / best_rmse * 100.0
     if model_rmse < best_rmse:
         return Verdict(
             f"The {model_name} is {_amount(percent)} better than {phrase} {span}.", "better", best, percent
@@ -121,5 +130,28 @@ def make_verdict(
     )
 
 
+def _perfect_baseline(model_name: str, model_rmse: float, best: str, best_rmse: float, phrase: str,
+                      span: str, tolerance: float) -> Verdict:
+    """The verdict against a baseline without error (or a negligible one): in words, no percentage."""
+    exactly = "exactly" if best_rmse == 0 else "almost exactly"
+    if model_rmse <= tolerance:
+        both = "exactly" if model_rmse == best_rmse == 0 else "almost exactly"
+        rest = ("" if both == "exactly" else
+                ": both errors are below a millionth of the series' size, too small to compare in percent")
+        return Verdict(f"The {model_name} and {phrase} both forecast the test part {both} {span}{rest}.",
+                       "tie", best, None)
+    against = "none" if best_rmse == 0 else f"its {_figure(best_rmse)}, below a millionth of the series' size"
+    return Verdict(
+        f"{phrase[0].upper()}{phrase[1:]} forecasts the test part {exactly} {span}, which no forecaster can "
+        f"beat: the {model_name}'s error (RMSE) is {_figure(model_rmse)} against {against}, so no percentage "
+        f"is given.",
+        "worse", best, None)
+
+
+def _figure(value: float) -> str:
+    """An error in the units of the series, e.g. "13,320", "12.3", "0.000123"."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def _amount(percent: float) -> str:
-    return "less than 1%" if percent < 1 else f"{percent:.0f}%"
+    return "less than 1%" if percent < 1 else f"{percent:,.0f}%"

@@ -105,9 +105,10 @@ def test_no_baseline_a_diverged_network_and_a_perfect_baseline():
     diverged = make_verdict(None, {"drift": 3.0})
     assert diverged.kind == "worse" and diverged.best_baseline == "drift" and diverged.percent is None
     assert diverged.rounded_percent is None and "smaller learning rate" in diverged.text
-    assert make_verdict(0.0, {"mean": 0.0}).percent == 0.0  # a perfect baseline, matched
+    matched = make_verdict(0.0, {"mean": 0.0})  # a perfect baseline, matched: no percentage of nothing
+    assert matched.percent is None and matched.kind == "tie"
     beaten = make_verdict(0.5, {"mean": 0.0})
-    assert beaten.percent == -100.0 and beaten.kind == "worse"
+    assert beaten.percent is None and beaten.kind == "worse" and "%" not in beaten.text
 
 
 @pytest.mark.parametrize(("name", "season", "frequency", "phrase"), [
