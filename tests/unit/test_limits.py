@@ -15,7 +15,7 @@ import pytest
 from models import limits
 from models.cli import main
 from models.config import DIGITS_PRESETS, FORECAST_PRESETS, DigitsConfig, ForecastConfig
-from models.data import bundled_samples, load_series
+from models.data import bundled_samples, load_series, read_table
 from models.digits.data import load_digits
 from models.engine import sweep, workload
 from models.engine.background import submit_from_cli
@@ -96,6 +96,7 @@ def test_check_run_counts_the_windows_of_the_uploaded_file(low_limits, airline_c
 
 
 def test_cli_background_refuses_before_queueing_or_starting_a_runner(low_limits, lab_data_dir, airline_csv):
+    read_table(airline_csv)  # this process's file-read server (models/data/isolated.py) is up before
     before = {child.pid for child in psutil.Process().children(recursive=True)}
     for config, data, message in ((OVER, airline_csv, OVER_MESSAGE), (DIGITS_OVER, None, DIGITS_MESSAGE)):
         with pytest.raises(LimitError) as caught:
