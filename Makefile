@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/airline_default.py
 	$(BIN)/python bench/scaling.py
 	$(BIN)/python bench/digits_quick.py
+	$(BIN)/python bench/hostile_reads.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
