@@ -109,19 +109,21 @@ class _ServerPool:
 
     def ask(self, request: tuple) -> tuple[str, Any]:
         with self._slots:
-            for attempt in range(2):  # a server that died in between is replaced once
-                server = self._take()
-                try:
-                    answer = server.ask(request)
-                except (BrokenPipeError, EOFError, OSError):
-                    server.close()
-                    if attempt:
-                        raise
-                    continue
-                with self._lock:
-                    self._idle.append(server)
-                return answer
-        raise AssertionError("unreachable")
+            try:
+                return self._ask_one(request)
+            except (BrokenPipeError, EOFError, OSError):  # the server died in between: once more, anew
+                return self._ask_one(request)
+
+    def _ask_one(self, request: tuple) -> tuple[str, Any]:
+        server = self._take()
+        try:
+            answer = server.ask(request)
+        except BaseException:
+            server.close()
+            raise
+        with self._lock:
+            self._idle.append(server)
+        return answer
 
     def _take(self) -> _ReadServer:
         with self._lock:

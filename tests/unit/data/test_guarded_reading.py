@@ -115,3 +115,13 @@ def test_a_password_protected_workbook_is_named_as_such():
     with pytest.raises(DataError) as refused:
         load_series(header + directory + os.urandom(4096))
     assert str(refused.value) == PASSWORD_MESSAGE
+
+
+def test_a_read_server_that_died_is_replaced():
+    from models.data import isolated
+
+    load_series("airline")
+    for server in list(isolated._POOL._idle):  # noqa: SLF001 - killed as an operator or the OOM killer might
+        server.process.kill()
+        server.process.wait()
+    assert len(load_series("airline").values) == AIRLINE_ROWS
