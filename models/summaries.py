@@ -29,9 +29,6 @@ class _Stored:
 
 # ---------------------------------------------------------------- forecast
 
-SCORE_NAMES = ("rmse", "mae", "mape", "smape", "mase")  # MAPE and sMAPE in percent
-
-
 @dataclass(frozen=True)
 class ModelScores(_Stored):
     """One model's scores (None: not defined, e.g. MAPE with zeros, or a skipped baseline)."""

@@ -2,7 +2,8 @@
 
 The page keeps only the id of its current run (a non-widget session key, mirrored in the ``run``
 query parameter). On a fresh session it shows the owner's latest forecast run, so a reload or a new
-tab with the same ``u`` token finds it; ``?run=<id>`` opens that run (the Runs page links here so).
+tab of the same browser (its owner cookie) finds it; ``?run=<id>`` opens that run (the Runs page
+links here so).
 Training happens in the job engine's workers; this script never imports TensorFlow.
 """
 

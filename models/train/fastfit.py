@@ -106,23 +106,6 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def configure_threads(intra_op: int | None = None, inter_op: int | None = None) -> bool:
-    """Set TensorFlow's thread pools if TensorFlow has not started yet; True if applied.
-
-    Measured on 2 cores: one thread each made the seed configuration (LSTM(4), batch 1) about 25%
-    faster but the default forecaster (32 units, batch 16) about twice as slow, so the lab keeps
-    TensorFlow's defaults and nothing calls this; it is here for experiments in a fresh process.
-    """
-    try:
-        if intra_op is not None:
-            tf.config.threading.set_intra_op_parallelism_threads(intra_op)
-        if inter_op is not None:
-            tf.config.threading.set_inter_op_parallelism_threads(inter_op)
-    except RuntimeError:  # TensorFlow already initialised: the pools cannot change any more
-        return False
-    return True
-
-
 def fit_fast(
     model,
     loss,
