@@ -6,8 +6,9 @@
 ``log_diff``         z[t] = log y[t] - log y[t-1]             (needs positive values; z[0] undefined)
 ``season_diff``      z[t] = y[t] - y[t-m]                     (m the season length; z[:m] undefined)
 ``log_season_diff``  z[t] = log y[t] - log y[t-m]             (needs positive values)
-``auto``             the default: ``season_diff`` for a seasonal series, else ``diff`` (chosen
-                     from the data alone, never from scores; see ``resolve``)
+``auto``             the default: ``season_diff`` for a seasonal series whose training part can
+                     spare a season of points, else ``diff`` (chosen from the data alone, never from
+                     scores; the one rule is ``auto_transform``)
 
 A difference is taken over a *lag*: 1 step, or one season (the seasonal differencing statisticians
 use for monthly and quarterly series: the network then learns how this year differs from last year).
@@ -20,10 +21,13 @@ forecast for t is made; a recursive forecast past the end chains its own predict
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from models.config import TRANSFORMS
 from models.errors import ConfigError
+from models.forecast.split import MIN_TRAIN_WINDOWS
 
 AUTO = "auto"
 _SEASONAL = ("season_diff", "log_season_diff")
@@ -43,16 +47,30 @@ DESCRIPTIONS = {
 }
 
 
-def resolve(name: str, season: int | None) -> str:
-    """The transform a run uses: ``name`` itself, or for ``auto`` seasonal differences when the
-    series has a season, else step-to-step differences. Chosen on the validation parts of a panel
-    of 29 real series (bench/forecast_defaults.py): seasonal differences cut the network's multi-step
-    error ratio to the better of AutoETS and AutoTheta from 1.29 to 0.96; the log variant did less
-    well (1.00)."""
+def resolve(name: str, season: int | None, n_train: int | None = None, look_back: int = 1) -> str:
+    """The transform a run uses: ``name`` itself, or for ``auto`` the one ``auto_transform`` picks
+    for a training part of ``n_train`` points and windows of ``look_back`` values (``n_train``
+    None: as if the training part could spare a season)."""
     _check_name(name)
     if name != AUTO:
         return name
-    return "diff" if season is None else "season_diff"
+    return auto_transform(season, sys.maxsize if n_train is None else n_train, look_back)
+
+
+def auto_transform(season: int | None, n_train: int, look_back: int) -> str:
+    """The transform ``auto`` picks: seasonal differences when the series has a ``season`` and its
+    training part of ``n_train`` points can spare a season of them (MIN_TRAIN_WINDOWS windows of
+    ``look_back`` values still fit after it), else step-to-step differences.
+
+    Chosen on the validation parts of a panel of 29 real series (bench/forecast_defaults.py):
+    seasonal differences cut the network's multi-step error ratio to the better of AutoETS and
+    AutoTheta from 1.29 to 0.96; the log variant did less well (1.00). The reproduction script
+    carries a copy of this function (models/train/forecast_script.py); a test checks that the two
+    agree (tests/unit/train/test_script_templates.py).
+    """
+    if season is None or n_train - season - look_back < MIN_TRAIN_WINDOWS:
+        return "diff"
+    return "season_diff"
 
 
 def offset(name: str, season: int | None = None) -> int:

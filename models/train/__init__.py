@@ -4,4 +4,9 @@ For: what a worker (or the CLI in the foreground) runs to fit a forecast, digits
 and turn it into a typed result.
 May import: anything in the core below it (data, forecast, digits, lessons, networks); it is
 imported only by ``models.engine.worker`` (lazily, inside the function a worker runs) and the CLI.
+
+Also here, because they import Keras: the reproduction scripts ``forecast_script.py`` and
+``digits_script.py``, standalone files that import nothing of LSTM Lab. The exports
+(models/forecast/repro.py, models/digits/repro.py) read them as text, never import them, and write
+a run's settings into their settings block; tests import them and run them on a tiny run.
 """

@@ -1,6 +1,8 @@
-"""The reproduction script: valid Python carrying every setting as a literal, and applying each.
+"""The reproduction script: the template models/train/forecast_script.py with every setting of the run
+written into its settings block as a literal; valid Python that applies each setting.
 
-That it really reproduces runs is proven by running it: tests/unit/engine/test_export_reproduces.py."""
+The template itself runs in tests/unit/train/test_script_templates.py; that an exported script really
+reproduces runs is proven by running it: tests/unit/engine/test_export_reproduces.py (slow)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,13 @@ import pytest
 from models.config import FORECAST_PRESETS, ForecastConfig
 from models.errors import ConfigError
 from models.forecast.repro import reproduction_script, script_file_name
+from models.script_parts import SETTINGS_END, SETTINGS_START, fill_settings, template_text
+
+
+def without_settings(script: str) -> str:
+    """The script with its settings block left out (the marks kept)."""
+    head, rest = script.split(SETTINGS_START)
+    return head + SETTINGS_START + rest.split(SETTINGS_END)[1]
 
 
 def constants(script: str) -> dict[str, object]:
@@ -81,3 +90,19 @@ def test_an_invalid_configuration_is_refused():
         reproduction_script({**ForecastConfig().to_dict(), "units": 0})
     with pytest.raises(ConfigError):
         reproduction_script({**ForecastConfig().to_dict(), "cell": "__import__('os')"})
+
+
+def test_the_export_changes_only_the_settings_block_and_the_scripts_name():
+    template = template_text("forecast_script.py")
+    script = reproduction_script(ForecastConfig(), data_name="sales.csv")
+    expected = without_settings(template).replace("reproduce_data.py", "reproduce_sales.py")
+    assert without_settings(script) == expected
+    assert "python reproduce_sales.py" in script.split(SETTINGS_START)[0]  # the docstring says how to run it
+    # A file named like the template's example keeps its name in the settings.
+    script = reproduction_script(ForecastConfig(), data_name="reproduce_data.py")
+    assert constants(script)["DATA_FILE"] == "reproduce_data.py"
+
+
+def test_a_template_without_a_settings_block_is_refused():
+    with pytest.raises(ValueError, match="no settings block"):
+        fill_settings("print('hello')\n", ["X = 1"])
