@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from models.errors import ConfigError
 from models.knobs import (
@@ -27,30 +27,31 @@ from models.stored import known_fields
 from models.vocabulary import CELLS
 
 
+@dataclass(frozen=True)
 class _Config:
-    """Shared (de)serialisation for the frozen configuration dataclasses."""
+    """Shared (de)serialisation for the frozen configuration dataclasses (a dataclass without fields)."""
 
-    kind: str = ""
+    kind: ClassVar[str] = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict including the run kind."""
-        data = dataclasses.asdict(self)  # type: ignore[call-overload]
+        data = dataclasses.asdict(self)
         data["kind"] = self.kind
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]):
+    def from_dict(cls, data: dict[str, Any]) -> Self:
         """Build from a dict, ignoring ``kind``; unknown keys are a ConfigError."""
         data = {k: v for k, v in data.items() if k != "kind"}
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
             raise ConfigError(f"Unknown setting(s): {', '.join(unknown)}.")
         return cls(**data)
 
-    def replace(self, **changes: Any):
+    def replace(self, **changes: Any) -> Self:
         """A copy with some settings changed (validated again)."""
-        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+        return dataclasses.replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,8 @@ def stored_config(data: dict[str, Any]) -> ForecastConfig | DigitsConfig | Learn
     """The configuration of a stored run, read with the policy for runs of other versions
     (``models.stored``: unknown settings dropped with a log line); a setting that no longer
     validates takes its default. None for an unknown kind."""
-    kinds = {cls.kind: cls for cls in (ForecastConfig, DigitsConfig, LearnConfig)}
+    kinds: dict[object, type[ForecastConfig | DigitsConfig | LearnConfig]] = {
+        cls.kind: cls for cls in (ForecastConfig, DigitsConfig, LearnConfig)}
     cls = kinds.get(data.get("kind"))
     if cls is None:
         return None

@@ -7,6 +7,7 @@ are the configuration dataclasses' own field defaults.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +68,7 @@ class Knob:
         if not self.low <= value <= self.high:
             raise ConfigError(f"{self.label} must be between {self.low} and {self.high}, got {value}.")
 
-    def add_flag(self, group, default: Any) -> None:
+    def add_flag(self, group: argparse._ActionsContainer, default: Any) -> None:
         """This setting as an argparse option of ``group`` (its default said in the help)."""
         if default is None:
             said = self.when_unset

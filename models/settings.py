@@ -23,6 +23,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from models.errors import ConfigError
 
@@ -50,7 +51,7 @@ class Settings:
     max_queued_per_owner: int | None = None  # None: models.limits.max_queued_per_owner() at submit
     keep_days: int | None = None  # None: runs are kept until someone deletes them
 
-    def replace(self, **changes) -> Settings:
+    def replace(self, **changes: Any) -> Settings:
         """A copy with some settings changed."""
         return replace(self, **changes)
 

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from models.stored import known_fields
 from models.vocabulary import LEGACY_NETWORK_KEY, NETWORK_KEY, RunKind
 
 
+@dataclass(frozen=True)
 class _Stored:
-    """JSON round trip shared by every result type."""
+    """JSON round trip shared by every result type (a dataclass without fields)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
+        return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None):
+    def from_dict(cls, data: dict[str, Any] | None) -> Self:
         # "task" tells the Learn summaries apart; it is a class constant, not a field.
         return cls(**known_fields(cls, dict(data or {}), discriminators=("task",)))
 
@@ -185,7 +186,7 @@ class MemorySummary(_Stored):
 Metrics = ForecastMetrics | DigitsMetrics | RoommateMetrics | MemoryMetrics
 Summary = ForecastSummary | DigitsSummary | RoommateSummary | MemorySummary
 
-_TYPES: dict[tuple[str, str | None], tuple[type, type]] = {
+_TYPES: dict[tuple[str, str | None], tuple[type[Metrics], type[Summary]]] = {
     (RunKind.FORECAST, None): (ForecastMetrics, ForecastSummary),
     (RunKind.DIGITS, None): (DigitsMetrics, DigitsSummary),
     (RunKind.LEARN, "roommate"): (RoommateMetrics, RoommateSummary),
@@ -193,7 +194,7 @@ _TYPES: dict[tuple[str, str | None], tuple[type, type]] = {
 }
 
 
-def result_types(kind: str, task: str | None = None) -> tuple[type, type]:
+def result_types(kind: str, task: str | None = None) -> tuple[type[Metrics], type[Summary]]:
     """The (metrics, summary) classes of a run kind (and Learn task); ValueError for an unknown one."""
     key = (kind, task if kind == RunKind.LEARN else None)
     if key not in _TYPES:
@@ -201,8 +202,8 @@ def result_types(kind: str, task: str | None = None) -> tuple[type, type]:
     return _TYPES[key]
 
 
-def read_result(kind: str, metrics: dict | None,
-                summary: dict | None) -> tuple[Metrics | None, Summary | None]:
+def read_result(kind: str, metrics: dict[str, Any] | None,
+                summary: dict[str, Any] | None) -> tuple[Metrics | None, Summary | None]:
     """Typed metrics and summary from their stored JSON (None stays None: a run without results)."""
     task = (summary or {}).get("task")
     try:

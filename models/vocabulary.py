@@ -36,7 +36,7 @@ class RunState(StrEnum):
 
 ACTIVE_STATES = frozenset({RunState.QUEUED, RunState.RUNNING})
 FINAL_STATES = frozenset(set(RunState) - ACTIVE_STATES)
-STATE_WORDS = {  # how the pages say a state to a person
+STATE_WORDS: dict[str, str] = {  # how the pages say a state to a person
     RunState.QUEUED: "Waiting for a free worker",
     RunState.RUNNING: "Training",
     RunState.SUCCEEDED: "Finished",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import IO
 
 from models import limits
 from models.data.csvread import SPREADSHEET_MESSAGE, is_workbook
@@ -70,7 +71,7 @@ def _check_archive(data: bytes) -> None:
                 raise DataError(SPREADSHEET_MESSAGE) from None
 
 
-def _check_sheet(part) -> None:
+def _check_sheet(part: IO[bytes]) -> None:
     """Follow the rows and cells of one worksheet's XML; stop at the first one past a limit."""
     row_limit, column_limit = limits.max_rows(), limits.max_columns()
     # Rows above the table (titles, a header) are allowed for; the reader applies the exact limit.

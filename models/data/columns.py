@@ -40,22 +40,22 @@ def choose_target(
 ) -> str:
     """The column of values: the requested one (checked) or the first that is not an index or time."""
     if requested is not None:
-        chosen = find_column(requested, columns)
-        if chosen in time_sources:
-            raise DataError(f"{chosen!r} is the time column: pick a column of values as the target.")
-        if chosen not in numeric_columns:
+        named = find_column(requested, columns)
+        if named in time_sources:
+            raise DataError(f"{named!r} is the time column: pick a column of values as the target.")
+        if named not in numeric_columns:
             if not numeric_columns:
                 raise DataError(NO_NUMBERS_MESSAGE)
             raise DataError(
-                f"Column {chosen!r} does not hold numbers: pick one of {names_phrase(numeric_columns)}."
+                f"Column {named!r} does not hold numbers: pick one of {names_phrase(numeric_columns)}."
             )
-        _flag_steady(chosen, numbers[chosen].values, notes)
-        return chosen
+        _flag_steady(named, numbers[named].values, notes)
+        return named
     candidates = [column for column in numeric_columns if column not in not_target]
     if not candidates:
         raise DataError(NO_NUMBERS_MESSAGE)
     years = times.values.year.to_numpy(dtype=float) if times is not None else None
-    chosen = None
+    chosen: str | None = None
     for column in candidates[:-1]:
         reason = _not_data_reason(column, numbers[column].values, column in unnamed, years)
         if reason is None:
@@ -163,10 +163,11 @@ def wide_layout(frame: pd.DataFrame, numbers: dict[str, Numbers]) -> tuple[str, 
     quarters = [next((column for column, low in zip(columns, lowered, strict=True) if low == name), None)
                 for name in ("q1", "q2", "q3", "q4")]
     for parts, cycles in ((months, 12), (quarters, 4)):
-        if all(parts) and all(numbers[column].is_numeric for column in parts):
-            positions = [columns.index(column) for column in parts]
+        found = [column for column in parts if column is not None]
+        if len(found) == len(parts) and all(numbers[column].is_numeric for column in found):
+            positions = [columns.index(column) for column in found]
             if positions == sorted(positions):
-                return year, list(parts), cycles
+                return year, found, cycles
     return None
 
 

@@ -37,6 +37,8 @@ class Grid:
             if np.any(np.is_busday(days) == 0) or np.any(times.values != days.astype(times.values.dtype)):
                 return None
             return np.busday_count(np.datetime64(origin.date()), days).astype(np.int64)
+        if self.step is None:
+            return None
         offsets = (times.values - origin.to_datetime64()).astype("timedelta64[ns]").astype(np.int64)
         step = int(self.step.astype("timedelta64[ns]").astype(np.int64))
         if np.any(offsets % step != 0):
@@ -84,7 +86,7 @@ def fit_grid(times: pd.DatetimeIndex) -> tuple[Grid, np.ndarray] | None:
     """
     grid = detect_grid(times)
     keys = grid.keys(times, times[0]) if grid is not None else None
-    return None if keys is None else (grid, keys)
+    return None if grid is None or keys is None else (grid, keys)
 
 
 def detect_grid(times: pd.DatetimeIndex) -> Grid | None:
@@ -157,7 +159,8 @@ def labels(times: pd.DatetimeIndex, unit: str) -> list[str]:
         years = times.year.to_numpy()
         quarters = times.quarter.to_numpy()
         return [f"{year} Q{quarter}" for year, quarter in zip(years, quarters, strict=True)]
-    strings = np.datetime_as_string(values, unit=unit)
+    # NumPy's stubs take the unit only as a literal; ``unit`` is one of the grid's own unit letters.
+    strings = np.datetime_as_string(values, unit=unit)  # type: ignore[call-overload]
     if unit in ("m", "s"):
         return [label.replace("T", " ") for label in strings.tolist()]
     return strings.tolist()

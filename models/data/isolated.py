@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from models import limits
 from models.errors import DataError, LabError
@@ -37,6 +37,8 @@ T = TypeVar("T")
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]  # where the package `models` can be imported from
 _PRELOAD = ("models.data.load", "models.data.source", "python_calamine")
 _HEADER = struct.Struct("!Q")  # every message: its length, then a pickle
+Request = tuple[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any], dict[str, str], int, int]
+Answer = tuple[str, Any]  # ("ok", value), ("error", exception), ("memory" | "time" | "crash", None)
 _MAX_SERVERS = 4  # reads at once per calling process; more wait for a free server
 _in_child = False  # True inside a read's child: nested reads (load_series -> table_of) run in-process
 
@@ -89,10 +91,12 @@ class _ReadServer:
         self.process = subprocess.Popen(
             [sys.executable, "-c", "from models.data.isolated import serve; serve()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment, start_new_session=True)
+        assert self.process.stdin is not None and self.process.stdout is not None  # both are pipes
+        self.requests, self.answers = self.process.stdin, self.process.stdout
 
-    def ask(self, request: tuple) -> tuple[str, Any]:
-        _send(self.process.stdin, request)
-        return _receive(self.process.stdout)
+    def ask(self, request: Request) -> Answer:
+        _send(self.requests, request)
+        return _receive(self.answers)
 
     def close(self) -> None:
         self.process.kill()
@@ -107,14 +111,14 @@ class _ServerPool:
         self._idle: list[_ReadServer] = []
         self._slots = threading.BoundedSemaphore(_MAX_SERVERS)
 
-    def ask(self, request: tuple) -> tuple[str, Any]:
+    def ask(self, request: Request) -> Answer:
         with self._slots:
             try:
                 return self._ask_one(request)
             except (BrokenPipeError, EOFError, OSError):  # the server died in between: once more, anew
                 return self._ask_one(request)
 
-    def _ask_one(self, request: tuple) -> tuple[str, Any]:
+    def _ask_one(self, request: Request) -> Answer:
         server = self._take()
         try:
             answer = server.ask(request)
@@ -137,18 +141,18 @@ class _ServerPool:
 _POOL = _ServerPool()
 
 
-def _send(stream, message: object) -> None:
+def _send(stream: IO[bytes], message: object) -> None:
     payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_HEADER.pack(len(payload)) + payload)
     stream.flush()
 
 
-def _receive(stream) -> Any:
+def _receive(stream: IO[bytes]) -> Any:
     header = _read_exactly(stream, _HEADER.size)
     return pickle.loads(_read_exactly(stream, _HEADER.unpack(header)[0]))
 
 
-def _read_exactly(stream, size: int) -> bytes:
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
     chunks, left = [], size
     while left:
         chunk = stream.read(left)
@@ -180,7 +184,8 @@ def serve() -> None:
         _send(answers, _read_in_child(*request))
 
 
-def _read_in_child(parse, data, args, kwargs, settings, budget_mb, seconds) -> tuple[str, Any]:
+def _read_in_child(parse: Callable[..., Any], data: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+                   settings: dict[str, str], budget_mb: int, seconds: int) -> Answer:
     readable, writable = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -189,7 +194,7 @@ def _read_in_child(parse, data, args, kwargs, settings, budget_mb, seconds) -> t
     os.close(writable)
     deadline = time.monotonic() + seconds
     chunks: list[bytes] = []
-    outcome: tuple[str, Any] | None = None
+    outcome: Answer | None = None
     with os.fdopen(readable, "rb", buffering=0) as pipe:
         while True:
             left = deadline - time.monotonic()
@@ -214,7 +219,8 @@ def _read_in_child(parse, data, args, kwargs, settings, budget_mb, seconds) -> t
     return ("crash" if crashed else "memory", None)
 
 
-def _child(writable: int, parse, data, args, kwargs, settings: dict[str, str], budget_mb: int) -> None:
+def _child(writable: int, parse: Callable[..., Any], data: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+           settings: dict[str, str], budget_mb: int) -> None:
     """Cap the address space at the budget (the readers' code and libraries, about 360 MB, included),
     parse, answer, exit."""
     global _in_child
@@ -228,7 +234,7 @@ def _child(writable: int, parse, data, args, kwargs, settings: dict[str, str], b
         cap = budget_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         try:
-            answer: tuple[str, Any] = ("ok", parse(data, *args, **kwargs))
+            answer: Answer = ("ok", parse(data, *args, **kwargs))
         except MemoryError:
             answer = ("memory", None)
         except LabError as error:

@@ -11,7 +11,7 @@ from models.data.numbers import read_all_numbers
 from models.data.series import PREVIEW_COLUMNS, PREVIEW_ROWS, Series
 from models.data.sheets import UNCALCULATED_MESSAGE, has_uncalculated_formulas
 from models.data.source import read_untrusted, source_bytes, table_of
-from models.data.timeparse import detect_time_column, read_requested_time_column
+from models.data.timeparse import Times, detect_time_column, read_requested_time_column
 from models.errors import DataError
 
 NO_TIME_COLUMN = ""  # pass as time_column to ignore any time column and number the points 1..N
@@ -59,6 +59,8 @@ def _series(data: bytes, time_column: str | None, target_column: str | None, nam
     numbers = read_all_numbers(frame, table.decimal)
     wide = wide_layout(frame, numbers) if time_column is None and target_column is None else None
     skipped: dict[str, str] = {}
+    times: Times | None
+    time_name: str | None
     if wide is not None:
         times, time_name, target, target_numbers, cells, line_numbers = read_wide(
             frame, numbers, table.line_numbers, *wide, notes)

@@ -12,11 +12,15 @@ import datetime as dt
 import io
 import re
 import zipfile
+from typing import TYPE_CHECKING
 
 from models import limits
 from models.data.csvread import SPREADSHEET_MESSAGE, Table, table_from_rows
 from models.data.words import names_phrase
 from models.errors import DataError
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 PASSWORD_MESSAGE = (
     "This workbook is protected by a password: save a copy without the password (or export the sheet "
@@ -90,7 +94,7 @@ def has_uncalculated_formulas(data: bytes) -> bool:
     return False
 
 
-def _open(data: bytes):
+def _open(data: bytes) -> CalamineWorkbook:
     if _ENCRYPTED_STREAM in data[:1 << 20] and not data.startswith(b"PK"):
         raise DataError(PASSWORD_MESSAGE)
     if data.startswith(b"PK"):

@@ -137,7 +137,7 @@ def _bundled(seed: int, note: str) -> Digits:
     return Digits(images[train], labels[train], images[test], labels[test], "bundled", note)
 
 
-def _load_keras_mnist():
+def _load_keras_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Keras' MNIST loader with a short socket timeout; any failure becomes one DataError sentence."""
     try:
         import keras

@@ -5,6 +5,8 @@ Workers build a run's results with these; nothing here needs TensorFlow.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from models.digits.data import N_CLASSES
@@ -42,7 +44,7 @@ def confusion_matrix(y_true: np.ndarray, y_predicted: np.ndarray) -> list[list[i
 
 
 def confident_mistakes(y_true: np.ndarray, probabilities: np.ndarray,
-                       limit: int = MAX_MISTAKES) -> list[dict]:
+                       limit: int = MAX_MISTAKES) -> list[dict[str, Any]]:
     """The wrong answers given with the most confidence, most confident first.
 
     Each item: index (in the test set), true, predicted, confidence (probability of the prediction).

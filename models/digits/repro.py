@@ -18,6 +18,7 @@ epoch at a time in the app's order of the digits and prints ``network test accur
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from models.config import DigitsConfig
 from models.digits.data import BUNDLED_PATH, BUNDLED_TEST_FRACTION
@@ -30,7 +31,7 @@ SCRIPT_NAME = "reproduce_digits.py"
 TEMPLATE_FILE = "digits_script.py"  # in models/train/: the script itself, read here as text
 
 
-def reproduction_script(config: DigitsConfig | dict, *, source: str,
+def reproduction_script(config: DigitsConfig | dict[str, Any], *, source: str,
                         stored: dict[str, float] | None = None) -> str:
     """Python source that reproduces the digits run of ``config`` on the digits ``source`` it used
     ("bundled" or "keras"); ``stored``: the run's test accuracy and loss, printed for comparison."""

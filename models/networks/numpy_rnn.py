@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +50,8 @@ def weights_to_bytes(weights: Weights) -> bytes:
     """The weights as compressed ``.npz`` bytes (plain arrays only, no pickles)."""
     validate_weights(weights)
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **{name: np.asarray(value) for name, value in weights.items()})
+    arrays: dict[str, Any] = {name: np.asarray(value) for name, value in weights.items()}
+    np.savez_compressed(buffer, **arrays)
     return buffer.getvalue()
 
 
@@ -102,7 +104,7 @@ def validate_weights(weights: Weights) -> None:
         raise DataError("The output layer does not fit the last recurrent layer.")
 
 
-def describe(weights: Weights) -> dict:
+def describe(weights: Weights) -> dict[str, Any]:
     """Plain facts about a weights set: cell, layers, units per layer, features, outputs."""
     n_layers = int(weights["n_layers"])
     return {
@@ -209,7 +211,7 @@ def _run_layer(weights: Weights, index: int, x: np.ndarray,
             i, f, o, g = _sigmoid(i), _sigmoid(f), _sigmoid(o), np.tanh(g)
             c = f * c + i * g
             h = o * np.tanh(c)
-            values = (i, f, o, g, c)
+            values: tuple[np.ndarray, ...] = (i, f, o, g, c)
         elif cell == "gru":
             x_z, x_r, x_h = step[:, :units], step[:, units:2 * units], step[:, 2 * units:]
             if reset_after:
