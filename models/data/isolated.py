@@ -15,8 +15,8 @@ daemonic workers), so the server, the CLI and the workers all read through here.
 
 from __future__ import annotations
 
+import importlib
 import os
-import pickle
 import resource
 import select
 import signal
@@ -29,34 +29,39 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from models import limits
+from models import errors, limits
+from models.data import wire
 from models.errors import DataError, LabError
 
 T = TypeVar("T")
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]  # where the package `models` can be imported from
 _PRELOAD = ("models.data.load", "models.data.source", "python_calamine")
-_HEADER = struct.Struct("!Q")  # every message: its length, then a pickle
-Request = tuple[Callable[..., Any], Any, tuple[Any, ...], dict[str, Any], dict[str, str], int, int]
-Answer = tuple[str, Any]  # ("ok", value), ("error", exception), ("memory" | "time" | "crash", None)
+_HEADER = struct.Struct("!Q")  # every message: its length, then models/data/wire.py's encoding
+# (parser "module:name", data, args, kwargs, the caller's LSTMLAB_ settings, memory MB, seconds)
+Request = tuple[str, Any, tuple[Any, ...], dict[str, Any], dict[str, str], int, int]
+# ("ok", value), ("error", "DataError", sentence), or ("memory" | "time" | "crash",)
+Answer = tuple[Any, ...]
 _MAX_SERVERS = 4  # reads at once per calling process; more wait for a free server
 _in_child = False  # True inside a read's child: nested reads (load_series -> table_of) run in-process
 
 
 def read_isolated(parse: Callable[..., T], data: bytes, *args: Any, **kwargs: Any) -> T:
     """``parse(data, *args, **kwargs)`` in a child process bounded by ``limits.max_read_mb()`` of
-    memory and ``limits.max_read_seconds()`` of time. ``parse`` must be a module-level function and
-    its result picklable. Raises what ``parse`` raised, or DataError when the child was stopped."""
+    memory and ``limits.max_read_seconds()`` of time. ``parse`` must be a module-level function of
+    ``models.data`` and its result one that models/data/wire.py sends. Raises what ``parse`` raised
+    (as its LabError type, anything else as RuntimeError), or DataError when the child was stopped."""
     if _in_child:
         return parse(data, *args, **kwargs)
     settings = {name: value for name, value in os.environ.items() if name.startswith("LSTMLAB_")}
-    request = (parse, data, args, kwargs, settings, limits.max_read_mb(), limits.max_read_seconds())
-    outcome, value = _POOL.ask(request)
-    if outcome == "ok":
-        return value
-    if outcome == "error":
-        raise value
-    raise DataError({"memory": too_big_message, "time": too_slow_message}.get(outcome, crashed_message)())
+    request = (f"{parse.__module__}:{parse.__qualname__}", data, args, kwargs, settings,
+               limits.max_read_mb(), limits.max_read_seconds())
+    answer = _POOL.ask(request)
+    if answer[0] == "ok":
+        return answer[1]  # the wire format carries no types: what ``parse`` returned, rebuilt
+    if answer[0] == "error":
+        raise _error(answer[1], answer[2])
+    raise DataError({"memory": too_big_message, "time": too_slow_message}.get(answer[0], crashed_message)())
 
 
 def too_big_message() -> str:
@@ -141,15 +146,34 @@ class _ServerPool:
 _POOL = _ServerPool()
 
 
+def _error(name: str, sentence: str) -> Exception:
+    """The exception a read raised, rebuilt by name: one of models.errors, else a RuntimeError."""
+    kind = getattr(errors, name, None)
+    if isinstance(kind, type) and issubclass(kind, LabError):
+        return kind(sentence)
+    return RuntimeError(sentence)
+
+
+def _parser(name: str) -> Callable[..., Any]:
+    """A parse function named "module:name": only functions of models.data are ever run."""
+    module, _, function = name.partition(":")
+    if not module.startswith("models.data.") or not function.isidentifier():
+        raise ValueError(f"Not a reader of models.data: {name!r}.")
+    parse = getattr(importlib.import_module(module), function)
+    if not callable(parse):
+        raise ValueError(f"Not a reader of models.data: {name!r}.")
+    return parse
+
+
 def _send(stream: IO[bytes], message: object) -> None:
-    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = wire.encode(message)
     stream.write(_HEADER.pack(len(payload)) + payload)
     stream.flush()
 
 
 def _receive(stream: IO[bytes]) -> Any:
     header = _read_exactly(stream, _HEADER.size)
-    return pickle.loads(_read_exactly(stream, _HEADER.unpack(header)[0]))
+    return wire.decode(_read_exactly(stream, _HEADER.unpack(header)[0]))
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes:
@@ -168,8 +192,6 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
 
 def serve() -> None:
     """The read server's loop: one request from stdin, one forked child, one answer on stdout."""
-    import importlib
-
     for module in _PRELOAD:
         importlib.import_module(module)
     requests = os.fdopen(os.dup(0), "rb")
@@ -184,13 +206,13 @@ def serve() -> None:
         _send(answers, _read_in_child(*request))
 
 
-def _read_in_child(parse: Callable[..., Any], data: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+def _read_in_child(parser: str, data: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
                    settings: dict[str, str], budget_mb: int, seconds: int) -> Answer:
     readable, writable = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(readable)
-        _child(writable, parse, data, args, kwargs, settings, budget_mb)
+        _child(writable, parser, data, args, kwargs, settings, budget_mb)
     os.close(writable)
     deadline = time.monotonic() + seconds
     chunks: list[bytes] = []
@@ -199,7 +221,7 @@ def _read_in_child(parse: Callable[..., Any], data: Any, args: tuple[Any, ...], 
         while True:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([pipe], [], [], left)[0]:
-                outcome = ("time", None)
+                outcome = ("time",)
                 break
             chunk = pipe.read(1 << 20)
             if not chunk:
@@ -212,14 +234,14 @@ def _read_in_child(parse: Callable[..., Any], data: Any, args: tuple[Any, ...], 
         return outcome
     answer = b"".join(chunks)
     if len(answer) > _HEADER.size:
-        return pickle.loads(answer[_HEADER.size:])
+        return tuple(wire.decode(answer[_HEADER.size:]))
     # No answer: the reader's native code aborted on a failed allocation (or Python could not even
     # report the MemoryError), unless the process died of a bad memory access.
     crashed = os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL)
-    return ("crash" if crashed else "memory", None)
+    return ("crash" if crashed else "memory",)
 
 
-def _child(writable: int, parse: Callable[..., Any], data: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+def _child(writable: int, parser: str, data: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
            settings: dict[str, str], budget_mb: int) -> None:
     """Cap the address space at the budget (the readers' code and libraries, about 360 MB, included),
     parse, answer, exit."""
@@ -234,13 +256,13 @@ def _child(writable: int, parse: Callable[..., Any], data: Any, args: tuple[Any,
         cap = budget_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         try:
-            answer: Answer = ("ok", parse(data, *args, **kwargs))
+            answer: Answer = ("ok", _parser(parser)(data, *args, **kwargs))
         except MemoryError:
-            answer = ("memory", None)
+            answer = ("memory",)
         except LabError as error:
-            answer = ("error", error)
+            answer = ("error", type(error).__name__, str(error))
         except Exception as error:  # a reader's bug: keep its type and words for the caller's report
-            answer = ("error", RuntimeError(f"{type(error).__name__}: {error}"))
+            answer = ("error", "RuntimeError", f"{type(error).__name__}: {error}")
         with os.fdopen(writable, "wb") as pipe:
             _send(pipe, answer)
     except BaseException:

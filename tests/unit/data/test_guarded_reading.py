@@ -75,11 +75,18 @@ def test_a_wide_line_further_down_is_refused_by_the_reader(monkeypatch):
 
 def test_a_read_that_runs_too_long_is_stopped(monkeypatch):
     monkeypatch.setenv("LSTMLAB_MAX_READ_SECONDS", "1")
+    header = "date," + ",".join(f"s{index}" for index in range(40_000))
+    rows = [f"2000-{month:02d}-01," + ",".join("1" for _ in range(40_000)) for month in range(1, 13)]
     started = time.monotonic()
-    with pytest.raises(DataError) as refused:
-        read_isolated(time.sleep, 30)  # stands in for a reader stuck on a file
+    with pytest.raises(DataError) as refused:  # 40,000 columns take several seconds to read
+        load_series("\n".join([header, *rows]).encode())
     assert str(refused.value) == too_slow_message()
     assert time.monotonic() - started < 10
+
+
+def test_only_readers_of_models_data_run_in_the_child():
+    with pytest.raises(RuntimeError, match="Not a reader of models.data"):
+        read_isolated(os.system, b"true")
 
 
 def test_the_child_reads_with_the_limits_set_now(monkeypatch):
@@ -125,3 +132,21 @@ def test_a_read_server_that_died_is_replaced():
         server.process.kill()
         server.process.wait()
     assert len(load_series("airline").values) == AIRLINE_ROWS
+
+
+def test_the_child_sends_data_only_and_the_series_arrives_whole():
+    """The answer travels as JSON and NumPy arrays saved without pickles (models/data/wire.py)."""
+    from models.data import wire
+    from models.data.source import source_bytes
+
+    data, name = source_bytes("airline")
+    here = series_from_bytes(data, None, None, name, None)
+    there = load_series("airline")
+    for field in ("time_labels", "target", "time_column", "frequency", "season_length", "columns",
+                  "numeric_columns", "notes", "fingerprint", "name", "time_kind", "skipped", "sheet"):
+        assert getattr(there, field) == getattr(here, field), field
+    assert there.values.dtype == here.values.dtype and (there.values == here.values).all()
+    assert there.times.equals(here.times) and there.preview.equals(here.preview)
+    crafted = b'{"value": {"$evil": 1}, "parts": []}'
+    with pytest.raises(ValueError, match="Unknown part"):
+        wire.decode(len(crafted).to_bytes(8, "big") + crafted)
