@@ -2,34 +2,38 @@
 
 One ``JobEngine`` per server (the UI keeps it in ``st.cache_resource``)::
 
-    page (script thread)          engine thread (this module)          Dask worker process
-    submit() -> store row  ─────► client.submit(run_job, spec) ──────► models.engine.worker.run_job
-    status()/progress()  ◄── store ◄── progress events (log_event) ◄── per-epoch callback
-    cancel() -> store flag ─────► distributed.Event.set() ──────────► should_stop() -> cancelled
+    page (script thread)          engine thread (engine_loop.py)       Dask worker process
+    submit() -> store row, Submit ─► Dispatcher: client.submit(Job) ──► models.engine.worker.run_job
+    status()/progress()  ◄── store ◄── Inbox: RunStarted, EpochReported ◄── per-epoch callback
+    cancel() -> store flag, Cancel ─► Dispatcher: distributed.Event ──► should_stop() -> cancelled
 
-Pages only read and write the SQLite store (about a millisecond) and put a note in the engine's inbox;
-they never wait on Dask. A single background thread owns every Dask call: it starts the embedded
-LocalCluster (or connects to ``LSTMLAB_SCHEDULER``), submits, turns worker events into store rows,
-forwards cancel requests (also those written to the store by another process, e.g. the CLI), and
-stores each outcome when its future finishes.
+Pages only read and write the SQLite store (about a millisecond) and put a typed note in the
+engine's ``Inbox``; they never wait on Dask. One background thread (``EngineLoop``) owns every Dask
+call, through its parts: ``ClusterConnection`` starts the embedded LocalCluster (or connects to
+``LSTMLAB_SCHEDULER``), ``RunQueue`` holds the runs waiting for a free worker thread, and the
+``Dispatcher`` hands them to Dask, forwards cancel requests (also those written to the store by
+another process, e.g. the CLI) and stores each outcome when its task ends.
 
 No TensorFlow here or in anything imported here: ``models.engine.worker`` imports training lazily.
 """
 
 from __future__ import annotations
 
-import logging
-import queue
 import threading
 import time
 from typing import Any
 
 import numpy as np
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from models.config import DigitsConfig, ForecastConfig, config_from_dict
 from models.engine import workload
-from models.engine.engine_thread import EngineThread
+from models.engine.cluster import ClusterConnection
+from models.engine.dispatcher import Dispatcher
+from models.engine.engine_loop import EngineLoop
+from models.engine.inbox import Inbox
+from models.engine.messages import Cancel, Job, Stop, Submit
+from models.engine.run_queue import RunQueue
 from models.engine.store import (
     FINAL_STATES,
     RunRecord,
@@ -41,7 +45,6 @@ from models.limits import max_queued_per_owner
 from models.results import EpochReport
 from models.settings import Settings, load_settings
 
-logger = logging.getLogger(__name__)
 
 def as_config(config: ForecastConfig | DigitsConfig | dict[str, Any]) -> ForecastConfig | DigitsConfig:
     """A validated configuration object from an object or its dict (ConfigError if bad)."""
@@ -50,7 +53,7 @@ def as_config(config: ForecastConfig | DigitsConfig | dict[str, Any]) -> Forecas
     return config_from_dict(dict(config))
 
 
-class JobEngine(EngineThread):
+class JobEngine:
     """Runs training in the background and keeps every run in a RunStore.
 
     ``settings``: data folder, scheduler address, worker count, per-owner limit (default: from
@@ -68,22 +71,15 @@ class JobEngine(EngineThread):
         self.identity = process_identity()
         if recover:
             self.store.recover_interrupted(keep_runner=self.identity)
-        self._warm = warm
-        self._inbox: queue.Queue[tuple] = queue.Queue()
-        self._ready = threading.Event()
         self._stopped = threading.Event()
-        self._error: str | None = None
-        self._unreachable: str | None = None  # set while an external scheduler cannot be reached
-        self._client: Client | None = None
-        self._cluster: LocalCluster | None = None
-        # Owned by the engine thread only:
-        self._futures: dict[str, Any] = {}  # run_id -> distributed.Future
-        self._waiting: dict[str, tuple] = {}  # run_id -> (turn, arrival, spec), not yet given to Dask
-        self._handed: dict[str, tuple] = {}  # the same, for runs given to Dask and not finished yet
-        self._arrivals = 0
-        self._workers: dict[str, str] = {}  # run_id -> worker address, once started
-        self._cancel_sent: dict[str, float] = {}  # run_id -> monotonic time the Event was set
-        self._thread = threading.Thread(target=self._main, name="lstmlab-job-engine", daemon=True)
+        self._inbox = Inbox()
+        self._connection = ClusterConnection(self.settings, self._inbox.on_worker_event, warm=warm)
+        line = RunQueue()
+        dispatcher = Dispatcher(self.store, self._connection, line, self._inbox.on_task_done)
+        self._loop = EngineLoop(settings=self.settings, store=self.store, identity=self.identity,
+                                inbox=self._inbox, connection=self._connection, line=line,
+                                dispatcher=dispatcher)
+        self._thread = threading.Thread(target=self._loop.run, name="lstmlab-job-engine", daemon=True)
         self._thread.start()
 
     # ------------------------------------------------------------ page side (never waits on Dask)
@@ -108,7 +104,7 @@ class JobEngine(EngineThread):
         run_id = self.store.create_run(
             config=config.to_dict(), owner=owner, data_name=data_name, data_bytes=data_bytes,
             runner=self.identity, max_active=self.settings.max_queued_per_owner or max_queued_per_owner())
-        self._inbox.put(("submit", run_id, config.to_dict(), data_bytes, data_name))
+        self._inbox.put(Submit(Job(run_id, config.to_dict(), data_bytes, data_name)))
         return run_id
 
     def adopt(self, run_id: str) -> None:
@@ -117,11 +113,12 @@ class JobEngine(EngineThread):
         if not self.store.claim(run_id, self.identity):
             raise LabError("This run is no longer waiting to start.")
         record = self.store.get_run(run_id, "", everyone=True)
-        self._inbox.put(("submit", run_id, record.config.to_dict(), self.store.load_data(run_id),
-                         record.data_name))
+        self._inbox.put(Submit(Job(run_id, record.config.to_dict(), self.store.load_data(run_id),
+                                   record.data_name)))
 
     def status(self, run_id: str, owner: str) -> RunRecord:
-        """The run's state, latest epoch, queue position, metrics ... (RunNotFound if not visible)."""
+        """The run's state, latest epoch, queue position and, once finished, metrics, summary and
+        artifact names (RunNotFound if not visible)."""
         return self.store.get_run(run_id, owner)
 
     def progress(self, run_id: str, owner: str) -> list[EpochReport]:
@@ -129,8 +126,9 @@ class JobEngine(EngineThread):
         return self.store.history(run_id, owner)
 
     def results(self, run_id: str, owner: str) -> RunRecord:
-        """The finished run (metrics, summary, artifact names); read files with ``artifact``."""
-        return self.store.get_run(run_id, owner)
+        """Alias of ``status``, kept for its callers: the same record, holding a finished run's
+        metrics, summary and artifact names (read files with ``artifact``)."""
+        return self.status(run_id, owner)
 
     def artifact(self, run_id: str, name: str, owner: str) -> bytes:
         """One file a run produced (``predictions.csv``, ``model.keras``, ``data.csv`` ...)."""
@@ -143,35 +141,35 @@ class JobEngine(EngineThread):
     def cancel(self, run_id: str, owner: str) -> RunRecord:
         """Stop a run: a queued one at once, a running one within about a second."""
         record = self.store.request_cancel(run_id, owner)
-        self._inbox.put(("cancel", run_id))
+        self._inbox.put(Cancel(run_id))
         return record
 
     @property
     def ready(self) -> bool:
         """The cluster is up (workers may still be importing TensorFlow)."""
-        return self._ready.is_set()
+        return self._loop.ready.is_set()
 
     @property
     def error(self) -> str | None:
         """Plain message when the engine could not start (e.g. scheduler unreachable)."""
-        return self._error
+        return self._connection.error
 
     @property
     def unreachable(self) -> str | None:
         """Plain message while the external scheduler cannot be reached (runs wait), else None."""
-        return self._unreachable
+        return self._connection.unreachable
 
     @property
     def client(self) -> Client | None:
         """The Dask client once ready (tests and benchmarks use it; pages should not)."""
-        return self._client
+        return self._connection.client
 
     def wait_ready(self, timeout: float = 120.0) -> bool:
         """Block until the cluster is up (for the CLI, tests and benchmarks; never in a page)."""
-        self._ready.wait(timeout)
-        if self._error:
-            raise LabError(self._error)
-        return self._ready.is_set()
+        self._loop.ready.wait(timeout)
+        if self._connection.error:
+            raise LabError(self._connection.error)
+        return self._loop.ready.is_set()
 
     def wait(self, run_id: str, owner: str, timeout: float | None = None, *, everyone: bool = False,
              poll: float = 0.1) -> RunRecord:
@@ -187,11 +185,11 @@ class JobEngine(EngineThread):
         """Stop the engine: unfinished runs of this engine become interrupted, the cluster stops."""
         if not self._stopped.is_set():
             self._stopped.set()
-            self._inbox.put(("stop",))
+            self._inbox.put(Stop())
         self._thread.join(timeout)
 
     def _check_usable(self) -> None:
-        if self._error:
-            raise LabError(self._error)
+        if self._connection.error:
+            raise LabError(self._connection.error)
         if self._stopped.is_set():
             raise LabError("The job engine has been shut down; restart the server.")

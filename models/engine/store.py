@@ -5,6 +5,10 @@ Layout of the data folder (``LSTMLAB_DATA_DIR``)::
     runs.sqlite                 table ``runs`` (one row per run) and ``epochs`` (one row per epoch)
     artifacts/<run_id>/<name>   data.csv (the uploaded bytes), predictions.csv, model.keras, ...
 
+``RunStore`` is the one face of three parts: ``RunsTable`` (the SQL, models/engine/runs_table.py),
+``StoreFiles`` (the artifact folder, models/engine/store_files.py) and ``Database`` (transactions and
+plain errors, models/engine/database.py); ``schema.open_database`` creates or upgrades the file.
+
 Guarantees:
 
 - Writes happen in transactions (WAL mode, busy timeout); artifacts are written to a temporary
@@ -16,7 +20,7 @@ Guarantees:
   ``queued|running -> interrupted``), so several processes (the server, a CLI runner, a CLI
   ``runs cancel``) can share the store without overwriting each other's decisions.
 - A folder that cannot be written, or a full disk, gives one plain LabError, never a corrupt store
-  or a half-stored run.
+  or a half-stored run; a damaged store file is refused in one sentence and never rewritten.
 
 No TensorFlow here: the app process reads the store on every progress tick.
 """
@@ -24,14 +28,15 @@ No TensorFlow here: the app process reads the store on every progress tick.
 from __future__ import annotations
 
 import hashlib
-import shutil
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
+from models.engine import schema
+from models.engine.database import Database
 from models.engine.records import (
     ACTIVE_STATES,
+    ARTIFACT_NAME,
     CANCELLED,
     DATA_ARTIFACT,
     FAILED,
@@ -39,52 +44,40 @@ from models.engine.records import (
     INTERRUPTED,
     INTERRUPTED_MESSAGE,
     QUEUED,
-    RECORD_COLUMNS,
     RUNNING,
     STALE_HEARTBEAT_SECONDS,
     SUCCEEDED,
     RunRecord,
     cannot_write_message,
     disk_full_message,
-    dumps_json,
-    loads_json,
     new_run_id,
     plain,
     process_identity,
-    record_from_row,
     runner_alive,
 )
-from models.engine.runner_side import RunnerSide
+from models.engine.runs_table import RunsTable
 from models.engine.store_files import StoreFiles
-from models.errors import LabError, LimitError, RunNotFound
-from models.results import EpochReport
-
-# ---------------------------------------------------------------- the store
+from models.errors import LabError, RunNotFound
+from models.results import EpochReport, RunResult
 
 
-class RunStore(StoreFiles, RunnerSide):
+class RunStore:
     """SQLite run store plus artifact folder under ``data_dir``.
 
-    Reader calls take ``owner``; engine-side calls (``mark_running``, ``add_epoch``, ``finish``,
-    ``finish_success`` ...) are used by the job engine only and do not check ownership.
+    Reader calls take ``owner`` (``everyone=True``: any run, for the CLI and tools); runner-side
+    calls (``claim``, ``mark_running``, ``add_epochs``, ``finish``, ``finish_success`` ...) are used
+    by the job engine and the CLI's detached runner only and do not check ownership.
     """
 
-    @staticmethod
-    def _queue_positions(connection: sqlite3.Connection) -> dict[str, int]:
-        """Waiting runs in the order they start: round-robin by owner (everyone's first waiting run,
-        then everyone's second ...), first come first served within a round. The engine hands runs
-        to Dask with the same order as priority (``queue_turn``)."""
-        rows = connection.execute(
-            "SELECT id FROM runs WHERE state = ? ORDER BY turn, created, rowid", (QUEUED,)).fetchall()
-        return {row["id"]: index + 1 for index, row in enumerate(rows)}
-
-    def _visible_row(self, connection: sqlite3.Connection, run_id: str, owner: str | None,
-                     must_own: bool = False) -> sqlite3.Row:
-        row = connection.execute(f"SELECT {RECORD_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None or not (owner is None or row["owner"] == owner
-                               or (row["shared"] and not must_own)):
-            raise RunNotFound("No run with that id: it may have been deleted or belong to someone else.")
-        return row
+    def __init__(self, data_dir: str | Path):
+        self.data_dir = Path(data_dir).expanduser().resolve()
+        self.db_path = self.data_dir / "runs.sqlite"
+        self.artifacts_dir = self.data_dir / "artifacts"
+        self._database = Database(self.db_path, self.data_dir)
+        with self._database.plain_errors():
+            self._files = StoreFiles(self.artifacts_dir)
+            schema.open_database(self.db_path, self.data_dir)
+        self._runs = RunsTable(self._database)
 
     # -- reader side
 
@@ -94,54 +87,22 @@ class RunStore(StoreFiles, RunnerSide):
         A run still marked queued or running whose process is gone (a killed server or CLI runner)
         is marked ``interrupted`` here, so whoever looks next sees the truth.
         """
-        with self._read() as connection:
-            row = self._visible_row(connection, run_id, None if everyone else owner)
-            positions = self._queue_positions(connection) if row["state"] == QUEUED else {}
-        orphaned = row["runner"] and not runner_alive(row["runner"], row["heartbeat"])
-        if row["state"] in ACTIVE_STATES and orphaned:
-            self._interrupt(run_id)
-            with self._read() as connection:
-                row = self._visible_row(connection, run_id, None if everyone else owner)
-        return record_from_row(row, None if everyone else owner, positions)
-
-    def _interrupt(self, run_id: str) -> None:
-        """A still active run whose process is gone becomes ``interrupted`` (compare-and-set)."""
-        with self._writing(), self._connect(immediate=True) as connection:
-            connection.execute(
-                "UPDATE runs SET state = ?, error = ?, finished = ? WHERE id = ? AND state IN (?, ?)",
-                (INTERRUPTED, INTERRUPTED_MESSAGE, time.time(), run_id, *ACTIVE_STATES))
+        return self._runs.get(run_id, None if everyone else owner)
 
     def list_runs(self, owner: str, *, everyone: bool = False, limit: int = 500) -> list[RunRecord]:
         """The owner's runs and the shared ones (``everyone``: all runs), newest first."""
-        with self._read() as connection:
-            if everyone:
-                rows = connection.execute(
-                    f"SELECT {RECORD_COLUMNS} FROM runs ORDER BY created DESC, rowid DESC LIMIT ?",
-                    (limit,)).fetchall()
-            else:
-                rows = connection.execute(
-                    f"SELECT {RECORD_COLUMNS} FROM runs WHERE owner = ? OR shared = 1 "
-                    "ORDER BY created DESC, rowid DESC LIMIT ?", (owner, limit)).fetchall()
-            positions = self._queue_positions(connection)
-            return [record_from_row(row, None if everyone else owner, positions) for row in rows]
+        return self._runs.list(None if everyone else owner, limit)
 
     def history(self, run_id: str, owner: str, *, everyone: bool = False) -> list[EpochReport]:
         """Per-epoch reports of a visible run, in epoch order."""
-        with self._read() as connection:
-            self._visible_row(connection, run_id, None if everyone else owner)
-            rows = connection.execute(
-                "SELECT epoch, epochs, loss, val_loss, metrics, elapsed, eta FROM epochs "
-                "WHERE run_id = ? ORDER BY epoch", (run_id,)).fetchall()
-        return [EpochReport(epoch=row["epoch"], epochs=row["epochs"], loss=row["loss"],
-                            val_loss=row["val_loss"], metrics=loads_json(row["metrics"], {}),
-                            elapsed=row["elapsed"] or 0.0, eta=row["eta"]) for row in rows]
+        return self._runs.history(run_id, None if everyone else owner)
 
     def artifact_path(self, run_id: str, name: str, owner: str, *, everyone: bool = False) -> Path:
         """Path of one artifact of a visible run (RunNotFound if the run or file is not there)."""
         record = self.get_run(run_id, owner, everyone=everyone)
         if name not in record.artifacts:
             raise RunNotFound(f"This run has no file named {name}.")
-        return self._run_dir(run_id) / name
+        return self._files.path(run_id, name)
 
     def read_artifact(self, run_id: str, name: str, owner: str, *, everyone: bool = False) -> bytes:
         """Bytes of one artifact of a visible run."""
@@ -154,14 +115,11 @@ class RunStore(StoreFiles, RunnerSide):
     def queue_turn(self, run_id: str) -> int:
         """How many runs its owner already had waiting or running when this run was made: a run
         starts after every waiting run with a smaller turn (0 if the run is not there any more)."""
-        with self._read() as connection:
-            row = connection.execute("SELECT turn FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return row["turn"] if row else 0
+        return self._runs.queue_turn(run_id)
 
     def queue_position(self, run_id: str) -> int | None:
         """1 = next to start; None when the run is not queued."""
-        with self._read() as connection:
-            return self._queue_positions(connection).get(run_id)
+        return self._runs.queue_position(run_id)
 
     # -- owner actions
 
@@ -175,73 +133,41 @@ class RunStore(StoreFiles, RunnerSide):
         if not owner:
             raise LabError("A run needs an owner.")
         run_id = new_run_id()
-        kind = str(config.get("kind", ""))
-        epochs = config.get("epochs")
         fingerprint = None if data_bytes is None else hashlib.sha256(data_bytes).hexdigest()
-        artifacts = [DATA_ARTIFACT] if data_bytes is not None else []
-        now = time.time()
-        with self._writing():
+        with self._database.plain_errors():
             try:
                 # The dataset goes first: a queued row always has its data (a crash here leaves only an
                 # orphan folder, removed by ``recover_interrupted``).
                 if data_bytes is not None:
-                    self._write_file(self._run_dir(run_id) / DATA_ARTIFACT, data_bytes)
-                with self._connect(immediate=True) as connection:
-                    (active,) = connection.execute(
-                        "SELECT COUNT(*) FROM runs WHERE owner = ? AND state IN (?, ?)",
-                        (owner, *ACTIVE_STATES)).fetchone()
-                    if max_active is not None and active >= max_active:
-                        raise LimitError(
-                            f"You already have {active} runs waiting or running (the limit is "
-                            f"{max_active}); wait for one to finish or cancel one.")
-                    connection.execute(
-                        "INSERT INTO runs (id, owner, kind, config, data_name, data_fingerprint, state, "
-                        "artifacts, epochs_total, turn, runner, heartbeat, created) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (run_id, owner, kind, dumps_json(config), data_name, fingerprint, QUEUED,
-                         dumps_json(artifacts), epochs if isinstance(epochs, int) else None, active, runner,
-                         now, now))
+                    self._files.write(run_id, DATA_ARTIFACT, data_bytes)
+                self._runs.insert(run_id, config=config, owner=owner, data_name=data_name,
+                                  fingerprint=fingerprint,
+                                  artifacts=[DATA_ARTIFACT] if data_bytes is not None else [],
+                                  runner=runner, max_active=max_active)
             except BaseException:
-                shutil.rmtree(self._run_dir(run_id), ignore_errors=True)
+                self._files.remove_run(run_id)
                 raise
         return run_id
 
     def set_shared(self, run_id: str, owner: str, shared: bool) -> RunRecord:
         """Share a run with every user (or stop sharing it). Only its owner may."""
-        with self._writing(), self._connect(immediate=True) as connection:
-            self._visible_row(connection, run_id, owner, must_own=True)
-            connection.execute("UPDATE runs SET shared = ? WHERE id = ?", (int(bool(shared)), run_id))
+        self._runs.set_shared(run_id, owner, shared)
         return self.get_run(run_id, owner)
 
     def delete_run(self, run_id: str, owner: str, *, everyone: bool = False) -> None:
         """Delete a finished run and its files. Only its owner may; an active run must be stopped first."""
-        with self._writing():
-            with self._connect(immediate=True) as connection:
-                row = self._visible_row(connection, run_id, None if everyone else owner, must_own=True)
-                if row["state"] in ACTIVE_STATES:
-                    raise LabError("This run is still queued or running: cancel it before deleting it.")
-                self._delete_rows(connection, [run_id])
-            shutil.rmtree(self._run_dir(run_id), ignore_errors=True)
-
-    @staticmethod
-    def _delete_rows(connection: sqlite3.Connection, run_ids: list[str]) -> None:
-        """The runs' rows and their epochs (their files are removed after the transaction)."""
-        connection.executemany("DELETE FROM epochs WHERE run_id = ?", [(run_id,) for run_id in run_ids])
-        connection.executemany("DELETE FROM runs WHERE id = ?", [(run_id,) for run_id in run_ids])
+        with self._database.plain_errors():
+            self._runs.delete(run_id, None if everyone else owner)
+            self._files.remove_run(run_id)
 
     def remove_finished_before(self, cutoff: float) -> int:
         """Delete every run that ended before ``cutoff`` (unix seconds), with its epochs and files
         (the retention setting ``LSTMLAB_KEEP_DAYS``); runs waiting or training are never touched.
         Returns how many runs were deleted."""
-        with self._writing():
-            with self._connect(immediate=True) as connection:
-                places = ", ".join("?" * len(FINAL_STATES))
-                rows = connection.execute(f"SELECT id FROM runs WHERE finished < ? AND state IN ({places})",
-                                          (cutoff, *FINAL_STATES))
-                old = [row["id"] for row in rows]
-                self._delete_rows(connection, old)
+        with self._database.plain_errors():
+            old = self._runs.delete_finished_before(cutoff)
             for run_id in old:
-                shutil.rmtree(self._run_dir(run_id), ignore_errors=True)
+                self._files.remove_run(run_id)
         return len(old)
 
     def request_cancel(self, run_id: str, owner: str, *, everyone: bool = False) -> RunRecord:
@@ -249,17 +175,90 @@ class RunStore(StoreFiles, RunnerSide):
         engine forwards the request to the worker (the run turns ``cancelled`` within about a
         second). A run whose process is gone is cancelled at once. Finished runs are unchanged.
         """
-        viewer = None if everyone else owner
-        now = time.time()
-        with self._writing(), self._connect(immediate=True) as connection:
-            row = self._visible_row(connection, run_id, viewer, must_own=True)
-            if row["state"] in ACTIVE_STATES:
-                connection.execute("UPDATE runs SET cancel_requested = 1 WHERE id = ?", (run_id,))
-                if row["state"] == QUEUED or not runner_alive(row["runner"], row["heartbeat"], now):
-                    connection.execute(
-                        "UPDATE runs SET state = ?, finished = ? WHERE id = ? AND state IN (?, ?)",
-                        (CANCELLED, now, run_id, *ACTIVE_STATES))
+        self._runs.request_cancel(run_id, None if everyone else owner)
         return self.get_run(run_id, owner, everyone=everyone)
+
+    # -- runner side: the job engine and the CLI's detached runner (no ownership checks)
+
+    def load_data(self, run_id: str) -> bytes | None:
+        """The dataset bytes kept with a run (None for runs without uploaded data)."""
+        try:
+            return self._files.read(run_id, DATA_ARTIFACT)
+        except FileNotFoundError:
+            return None
+
+    def claim(self, run_id: str, runner: str) -> bool:
+        """Make ``runner`` responsible for a queued run; False if it is no longer queued."""
+        return self._runs.claim(run_id, runner)
+
+    def heartbeat(self, runner: str) -> None:
+        """Sign of life for every active run of ``runner`` (read by other hosts' recovery)."""
+        self._runs.heartbeat(runner)
+
+    def mark_running(self, run_id: str, worker: str | None = None) -> bool:
+        """queued -> running (the task started on a worker); False if the run is no longer queued."""
+        return self._runs.mark_running(run_id, worker)
+
+    def add_epochs(self, run_id: str, reports: list[EpochReport]) -> bool:
+        """Record epochs of an active run (and mark it running) in one transaction; False if the run
+        is over (a late report never changes a finished run)."""
+        return self._runs.add_epochs(run_id, reports) if reports else True
+
+    def add_epoch(self, run_id: str, report: EpochReport) -> bool:
+        """Record one epoch (see ``add_epochs``)."""
+        return self.add_epochs(run_id, [report])
+
+    def finish(self, run_id: str, state: str, error: str | None = None) -> bool:
+        """An active run ends without results (failed, cancelled, interrupted); False if it had ended."""
+        if state not in (FAILED, CANCELLED, INTERRUPTED):
+            raise ValueError(f"finish() cannot set state {state!r}")
+        return self._runs.finish(run_id, state, error)
+
+    def finish_success(self, run_id: str, result: RunResult) -> bool:
+        """Store a finished run: artifacts first (atomic files), then one transaction with the
+        metrics, summary, full history and state ``succeeded``. False (and no files) if the run
+        had already ended, e.g. cancelled while its last epoch was computing; LabError (and no
+        files, the run still active) when they cannot be written, e.g. the disk is full.
+        """
+        for name in result.artifacts:
+            if not ARTIFACT_NAME.match(name) or name == DATA_ARTIFACT:
+                raise ValueError(f"Bad artifact name {name!r}")
+        names = self._runs.active_artifacts(run_id)
+        if names is None:
+            return False
+        written: list[str] = []
+        stored = False
+        try:
+            with self._database.plain_errors():
+                for name, data in result.artifacts.items():
+                    self._files.write(run_id, name, bytes(data))
+                    written.append(name)
+                    if name not in names:
+                        names.append(name)
+                stored = self._runs.finish_success(run_id, result, names)
+        finally:
+            if not stored:  # ended meanwhile, or could not be saved (disk full): no half-stored results
+                self._files.remove(run_id, written)
+        return stored
+
+    def cancel_requested(self, run_ids: list[str]) -> set[str]:
+        """Which of these runs someone asked to stop (from any process)."""
+        return self._runs.cancel_requested(run_ids)
+
+    def recover_interrupted(self, keep_runner: str | None = None, remove_orphans: bool = True) -> int:
+        """Mark ``interrupted`` every queued/running run whose process is gone (server restart,
+        killed CLI runner). Returns how many runs were marked.
+
+        ``keep_runner``: the caller's own identity (its runs are alive by definition).
+        ``remove_orphans``: also delete artifact folders of runs that were never recorded (only
+        folders older than an hour: a run being created right now has its data first).
+        """
+        now = time.time()
+        with self._database.plain_errors():
+            stale, known = self._runs.interrupt_orphaned(keep_runner, now)
+            if remove_orphans:
+                self._files.remove_orphans(known, now)
+        return stale
 
 
 # Everything a reader of runs needs, importable from the store as before the records had a module.

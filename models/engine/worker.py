@@ -8,17 +8,16 @@ modules are imported inside the functions that run on the worker.
 Channels between the engine (app process) and a run, all through the Dask scheduler (the worker
 never touches the app's disk):
 
-- progress: ``worker.log_event(TOPIC, {...})`` for "started" and every epoch; the engine
-  subscribes to the topic;
+- progress: ``worker.log_event(TOPIC, ...)`` with ``RunStarted`` and every ``EpochReported`` (as
+  the plain dicts of ``messages.worker_event``); the engine subscribes to the topic;
 - cancel: a ``distributed.Event`` per run, set by the engine, polled by ``StopCheck`` at most every
   0.2 s;
 - single attempt: a second ``distributed.Event`` per run, set when the task starts. A scheduler that
   retries a task after its worker died (``allowed-failures`` > 0 on a remote scheduler) finds it
   set and the retry reports "worker lost" instead of silently training again.
 
-The task returns a plain dict ``{"state": "succeeded", "result": RunResult}`` /
-``{"state": "failed", "error": "..."}`` / ``{"state": "cancelled"}`` holding only builtins (the
-result is passed through ``store.plain``), so unpickling it in the app can never import
+The task takes a ``Job`` and returns a ``JobOutcome`` (models/engine/messages.py) whose result
+holds only builtins (passed through ``records.plain``), so unpickling it in the app can never import
 TensorFlow (a TensorFlow exception object would).
 """
 
@@ -28,20 +27,19 @@ import logging
 import os
 import threading
 import time
-from typing import Any
 
 from distributed import Event, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from models.config import DigitsConfig, ForecastConfig, LearnConfig, config_from_dict
-from models.engine.store import plain
+from models.engine.messages import TOPIC, EpochReported, Job, JobOutcome, RunStarted, worker_event
+from models.engine.records import plain
 from models.errors import LabError, TrainingCancelled
 from models.results import EpochReport, RunResult
 from models.summaries import as_dict
 
 logger = logging.getLogger(__name__)
 
-TOPIC = "lstmlab-runs"
 WORKER_LOST = "The training process stopped unexpectedly (worker lost); try again."
 STOP_CHECK_INTERVAL = 0.2  # seconds between two looks at the cancel Event (one scheduler round trip)
 
@@ -107,14 +105,14 @@ class _Reporter:
         self._run_id = run_id
         self._worker = get_worker()
 
-    def send(self, kind: str, **fields: Any) -> None:
-        self._worker.log_event(TOPIC, plain({"run_id": self._run_id, "kind": kind, **fields}))
+    def send(self, event: RunStarted | EpochReported) -> None:
+        self._worker.log_event(TOPIC, plain(worker_event(event)))
 
     def started(self) -> None:
-        self.send("started", worker=self._worker.address, pid=os.getpid())
+        self.send(RunStarted(self._run_id, self._worker.address, os.getpid()))
 
     def epoch(self, report: EpochReport) -> None:
-        self.send("epoch", report=report.to_dict())
+        self.send(EpochReported(self._run_id, report))
 
 
 def _first_attempt(run_id: str) -> bool:
@@ -170,30 +168,26 @@ def unexpected_error_message(error: BaseException) -> str:
     return f"The training stopped with an unexpected error ({name}{': ' + detail if detail else ''})."
 
 
-def run_job(spec: dict[str, Any]) -> dict[str, Any]:
-    """Train one run on this worker. ``spec``: run_id, config (dict), data (bytes | None), data_name.
-
-    Never raises for a training problem: returns the outcome dict described in the module doc.
-    """
-    run_id = spec["run_id"]
-    if not _first_attempt(run_id):
-        return {"state": "failed", "error": WORKER_LOST}
-    reporter = _Reporter(run_id)
-    should_stop = StopCheck(cancel_event_name(run_id))
+def run_job(job: Job) -> JobOutcome:
+    """Train one run on this worker. Never raises for a training problem: a failure is an outcome."""
+    if not _first_attempt(job.run_id):
+        return JobOutcome.failed(WORKER_LOST)
+    reporter = _Reporter(job.run_id)
+    should_stop = StopCheck(cancel_event_name(job.run_id))
     reporter.started()
     try:
         if should_stop():
             raise TrainingCancelled()
-        config = config_from_dict(spec["config"])
-        result = _train(config, spec.get("data"), spec.get("data_name"), reporter.epoch, should_stop)
-        return {"state": "succeeded", "result": _plain_result(result)}
+        config = config_from_dict(job.config)
+        result = _train(config, job.data, job.data_name, reporter.epoch, should_stop)
+        return JobOutcome.succeeded(_plain_result(result))
     except TrainingCancelled:
-        return {"state": "cancelled"}
+        return JobOutcome.cancelled()
     except LabError as error:
-        return {"state": "failed", "error": str(error)}
+        return JobOutcome.failed(str(error))
     except Exception as error:
-        logger.exception("Run %s failed", run_id)
-        return {"state": "failed", "error": unexpected_error_message(error)}
+        logger.exception("Run %s failed", job.run_id)
+        return JobOutcome.failed(unexpected_error_message(error))
 
 
 # ---------------------------------------------------------------- warm-up

@@ -281,7 +281,7 @@ def test_the_app_listens_on_loopback_unless_the_container_widens_it():
 
 
 def test_the_embedded_cluster_is_configured_for_loopback_only():
-    tree = ast.parse((ROOT / "models" / "engine" / "engine_thread.py").read_text())
+    tree = ast.parse((ROOT / "models" / "engine" / "cluster.py").read_text())
     (cluster,) = [call for call, _, name in _calls(tree) if name == "LocalCluster"]
     assert _keyword(cluster, "host") == "127.0.0.1"
     assert _keyword(cluster, "dashboard_address") is None

@@ -133,7 +133,7 @@ def test_a_killed_worker_gives_a_failed_run_with_a_plain_message(lab_engine, lab
 
 
 def test_unreachable_scheduler_gives_a_plain_error(tmp_path, monkeypatch, lab_owner, airline_csv):
-    monkeypatch.setattr("models.engine.engine_thread.CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("models.engine.cluster.CONNECT_TIMEOUT", "1s")
     engine = JobEngine(Settings(data_dir=tmp_path, scheduler="tcp://127.0.0.1:9"), warm=False)
     try:
         with pytest.raises(LabError, match="Cannot start background training on tcp://127.0.0.1:9"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -259,7 +260,7 @@ def test_a_worker_killed_mid_run_fails_the_run_and_the_other_worker_goes_on(on_c
         assert names.get(survivor.worker) not in (None, victim)
     finally:
         engine.close()
-    with RunStore(lab_data_dir)._read() as connection:
+    with sqlite3.connect(RunStore(lab_data_dir).db_path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -306,7 +307,7 @@ def test_a_killed_scheduler_ends_training_runs_plainly_and_waiting_runs_start_wh
         assert not any("cannot be reached" in warning.value for warning in page.warning)
     finally:
         engine.close()
-    with RunStore(lab_data_dir)._read() as connection:
+    with sqlite3.connect(RunStore(lab_data_dir).db_path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 

@@ -16,6 +16,7 @@ from distributed import Event
 from engine_runs import LONG, TINY, wait_for
 
 import models.engine.store_files
+from models.engine.database import Database
 from models.engine.engine import JobEngine
 from models.engine.store import INTERRUPTED_MESSAGE, RunStore
 from models.engine.worker import cancel_event_name
@@ -109,7 +110,7 @@ def test_a_server_restart_mid_run_leaves_an_interrupted_run_and_intact_finished_
     second = _engine_on(lab_engine, data_dir, recover=False)
     crashed = second.submit(LONG, airline_csv, "airline", lab_owner)
     wait_for(second, crashed, lab_owner, lambda record: record.epochs_done >= 1)
-    monkeypatch.setattr(second, "_shutdown", lambda: second.client.close())  # writes nothing
+    monkeypatch.setattr(second._loop, "shutdown", lambda: second.client.close())  # writes nothing
     second.close()
     _stop_abandoned(lab_engine, crashed)
     with sqlite3.connect(data_dir / "runs.sqlite") as connection:  # its process is gone, its pid reused
@@ -225,7 +226,7 @@ def test_a_full_disk_while_saving_results_keeps_the_run_active_and_no_partial_fi
 
 def test_sqlite_reporting_a_full_disk_gives_the_same_plain_error(lab_data_dir):
     store = RunStore(lab_data_dir)
-    with pytest.raises(LabError) as caught, store._writing():
+    with pytest.raises(LabError) as caught, Database(store.db_path, store.data_dir).plain_errors():
         raise sqlite3.OperationalError("database or disk is full")
     assert str(caught.value) == (f"The disk holding the data folder {store.data_dir} is full: free some "
                                  "space and try again.")

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from models.config import ForecastConfig
+from models.engine.schema import SCHEMA_VERSION
 from models.engine.store import INTERRUPTED_MESSAGE, RunStore, plain, process_identity
 from models.errors import LabError, LimitError, RunNotFound
 from models.results import EpochReport, RunResult
@@ -281,8 +282,8 @@ def test_a_store_of_the_previous_version_is_migrated_once_and_keeps_every_run(la
     with sqlite3.connect(lab_data_dir / "runs.sqlite") as connection:
         connection.executescript(VERSION_1_SCHEMA)
     store = RunStore(lab_data_dir)
-    with store._read() as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+    with sqlite3.connect(store.db_path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finished = store.get_run("old-finished-run-0001", "alice", everyone=True)
     assert finished.state == "succeeded" and finished.metrics.network.test_rmse == 12.5
