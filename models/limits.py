@@ -7,7 +7,7 @@ can change it without restarting Python) and falls back to a default. Plain ints
 |-------------------------------|------------|--------------------------------------------------------|
 | LSTMLAB_MAX_UPLOAD_MB         | 20         | size of one data file (same as .streamlit/config.toml)  |
 | LSTMLAB_MAX_ROWS              | 100_000    | data rows in one file                                  |
-| LSTMLAB_MAX_WORK              | 10_000_000 | networks x epochs x training windows of a forecast run |
+| LSTMLAB_MAX_WORK              | 10_000_000 | a whole forecast run: its fit and its evaluation       |
 | LSTMLAB_MAX_DIGITS_WORK       | 3_000_000  | epochs x training digits of one digits run             |
 | LSTMLAB_MAX_QUEUED_PER_OWNER  | 3          | runs one owner may have queued or running at a time    |
 | LSTMLAB_MAX_COLUMNS           | 50_000     | columns (fields per line) of one data file             |
@@ -20,10 +20,16 @@ hide an operator's typo.
 The work limits are set from ``bench/scaling.py``'s figures on 2 cores (the default settings, series of
 100 to 100,000 points, 1,000 to 60,000 digits): a forecast fit costs 54-55 us per window-epoch-network
 once a series has 10,000 points or more (more per unit on short series, whose runs are far below the
-limit), so 10,000,000 is about 9 minutes of fitting; a digits epoch costs 57 us per training digit on
-60,000 digits, so 3,000,000 is about 3 minutes. Not bounded by these: a forecast run's evaluation (the
-baselines' one-step forecasts and the backtest), which grows faster than the fit on long series
-(measured: 335 s besides the fit for 10,000 points).
+limit); a digits epoch costs 57 us per training digit on 60,000 digits, so 3,000,000 is about 3 minutes.
+
+A forecast run's work is the whole run in those units (``models/forecast/cost.py``): its fit (networks x
+epochs x training windows), the second fit of the same networks that calibrates the prediction
+intervals, and the evaluation (the statistical baselines' fits and forecasts, the backtest, the
+network's forecasts) converted from measured seconds. The evaluation is linear in the series' length,
+as it scores a bounded number of targets and origins on a long series (``models/forecast/pipeline.py``,
+``backtest.py``), so 10,000,000 is about 9 minutes of a whole run on 2 cores. (Before it was counted,
+the evaluation grew with the square of the length: 335 s besides the fit for 10,000 points, and
+100,000 points with one epoch were still running after 420 s at 4.2 GB.)
 
 The work limits are enforced where runs enter the core (the job engine's submit, the command line),
 through models/engine/workload.py, which counts a run's windows or digits; the pages check the same earlier.
@@ -37,7 +43,7 @@ from models.errors import ConfigError, WorkLimitError
 
 DEFAULT_MAX_UPLOAD_MB = 20  # keep equal to maxUploadSize in .streamlit/config.toml
 DEFAULT_MAX_ROWS = 100_000
-DEFAULT_MAX_WORK = 10_000_000  # about 9 minutes of fitting on 2 cores (bench/scaling.py: 54 us per unit)
+DEFAULT_MAX_WORK = 10_000_000  # about 9 minutes of a whole forecast run on 2 cores (54 us per unit)
 # 50 epochs over full MNIST's 60,000 training digits, about 3 minutes on 2 cores (bench/scaling.py:
 # 57 us per digit-epoch); the seed preset (10 x 60,000) and the quick preset (15 x 4,000) stay within.
 DEFAULT_MAX_DIGITS_WORK = 3_000_000
@@ -74,7 +80,8 @@ def max_rows() -> int:
 
 
 def max_work() -> int:
-    """Most epochs x training windows one run may ask for (a proxy for its training time)."""
+    """Most work one forecast run may ask for: its fit (networks x epochs x training windows) and its
+    evaluation, in the same units (``models/forecast/cost.py``)."""
     return _env_int("LSTMLAB_MAX_WORK", DEFAULT_MAX_WORK)
 
 
@@ -88,13 +95,22 @@ def max_queued_per_owner() -> int:
     return _env_int("LSTMLAB_MAX_QUEUED_PER_OWNER", DEFAULT_MAX_QUEUED_PER_OWNER)
 
 
-def check_work(epochs: int, training_windows: int, networks: int = 1) -> None:
-    """Raise WorkLimitError (a LimitError) when ``networks * epochs * training_windows`` exceeds
-    ``max_work()`` (an ensemble trains ``networks`` networks side by side, each over every window)."""
+def check_work(epochs: int, training_windows: int, networks: int = 1, scoring: int = 0) -> None:
+    """Raise WorkLimitError (a LimitError) when ``networks * epochs * training_windows`` (the fit: an
+    ensemble trains ``networks`` networks side by side, each over every window), or the fit and
+    ``scoring`` (the rest of the run's work: the intervals' second fit and the evaluation) together,
+    exceed ``max_work()``."""
     advice = ("use fewer epochs, fewer networks in the ensemble or a shorter series" if networks > 1
               else "use fewer epochs or a shorter series")
-    _check_product(epochs, training_windows, max_work(), "training windows", "steps of work", advice,
-                   networks)
+    limit = max_work()
+    _check_product(epochs, training_windows, limit, "training windows", "steps of work", advice, networks)
+    fit = int(networks) * int(epochs) * int(training_windows)
+    if fit + int(scoring) > limit:
+        count = f"{epochs:,} epochs" if networks == 1 else f"{networks} networks x {epochs:,} epochs"
+        raise WorkLimitError(
+            f"{count} x {training_windows:,} training windows is {fit:,} steps of work and scoring the run "
+            f"(the baselines, the backtest and the intervals' second fit) {int(scoring):,} more, "
+            f"{fit + int(scoring):,} in all, above this server's limit of {limit:,}: {advice}.")
 
 
 def check_digits_work(epochs: int, training_digits: int) -> None:

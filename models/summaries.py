@@ -177,7 +177,7 @@ class MemorySummary(_Stored):
     n_test: int = 0
     epochs_used: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: dict[str, dict[str, float]] = field(default_factory=dict)
-    gate_bias: bool = True
+    gate_bias: float | None = 3.0  # LearnConfig.gate_bias of the run (None: Keras' defaults)
 
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, **super().to_dict()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 from models.errors import LabError
 
@@ -15,7 +16,7 @@ _COMMAND_MODULES = ("models.cli.forecast", "models.cli.digits", "models.cli.runs
 class OneLineParser(argparse.ArgumentParser):
     """Argparse whose usage errors are one ``error: ...`` line and exit status 2."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         print(f"error: {message}", file=sys.stderr)
         sys.exit(2)
 

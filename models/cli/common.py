@@ -6,12 +6,15 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
+from models.config import DigitsConfig, ForecastConfig
 from models.errors import ConfigError
 
+ConfigT = TypeVar("ConfigT", ForecastConfig, DigitsConfig)
 
-def config_from_args(args: argparse.Namespace, base, overrides: Mapping[str, str]):
+
+def config_from_args(args: argparse.Namespace, base: ConfigT, overrides: Mapping[str, str]) -> ConfigT:
     """``base`` (a preset or the defaults) with every explicitly given option applied.
 
     ``overrides`` maps argparse destinations to configuration fields; ConfigError if invalid.
@@ -21,7 +24,8 @@ def config_from_args(args: argparse.Namespace, base, overrides: Mapping[str, str
     return base.replace(**changes) if changes else base
 
 
-def submit_background(config, data: bytes | None, name: str, as_json: bool) -> int:
+def submit_background(config: ForecastConfig | DigitsConfig, data: bytes | None, name: str,
+                      as_json: bool) -> int:
     """Queue the run in the run store (a detached runner trains it) and print its id; exit code 0."""
     try:
         from models.engine.background import submit_from_cli

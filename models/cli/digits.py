@@ -16,13 +16,15 @@ from models.cli import common as cli_common
 from models.config import DIGITS_PRESETS, DigitsConfig
 from models.engine import workload
 from models.knobs import DIGITS_KNOBS
+from models.results import EpochReport, RunResult
+from models.summaries import DigitsMetrics, DigitsSummary
 
 # argparse destination -> DigitsConfig field, for the options that override the preset.
 _OVERRIDES = ("units", "epochs", "batch_size", "limit", "source", "cell", "layers", "optimizer",
               "learning_rate", "seed")
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register the ``digits`` subcommand."""
     defaults = DigitsConfig()
     parser = subparsers.add_parser(
@@ -81,9 +83,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def result_document(result, config: DigitsConfig) -> dict[str, Any]:
+def result_document(result: RunResult, config: DigitsConfig) -> dict[str, Any]:
     """The JSON the CLI prints: data facts, test metrics, time, and the configuration used."""
     summary, metrics = result.summary, result.metrics
+    assert isinstance(summary, DigitsSummary) and isinstance(metrics, DigitsMetrics)
     return {
         "source": summary.source,
         "n_train": summary.n_train,
@@ -120,7 +123,7 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
-def _print_epoch(report) -> None:
+def _print_epoch(report: EpochReport) -> None:
     accuracy = report.metrics.get("accuracy")
     val_accuracy = report.metrics.get("val_accuracy")
     print(f"epoch {report.epoch}/{report.epochs}: loss {report.loss:.4f}, accuracy {_percent(accuracy)}, "

@@ -20,6 +20,8 @@ from models.engine import workload
 from models.errors import ConfigError, DataError
 from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
 from models.knobs import FORECAST_KNOBS
+from models.results import RunResult
+from models.summaries import ForecastMetrics, ForecastSummary
 from models.vocabulary import BASELINES, LEGACY_NETWORK_KEY, NETWORK_KEY, cell_name
 
 # argparse destination -> ForecastConfig field, for the options that override the preset.
@@ -50,7 +52,7 @@ _OVERRIDES = {
 _METRIC_ROWS = ((NETWORK_KEY, None), *((key, short) for key, (_, short) in BASELINES.items()))
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register the ``forecast`` subcommand."""
     defaults = ForecastConfig()
     parser = subparsers.add_parser(
@@ -149,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
     from models.data import load_series, reading_sentence
 
     series = load_series(data, time_column=config.time_column, target_column=config.target_column, name=name)
-    workload.plan_run(config, series.values)  # before TensorFlow: refuse over-limit runs at once
+    # Before TensorFlow: refuse over-limit runs at once.
+    workload.plan_run(config, series.values, series.season_length)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported
     from models.train.forecaster import train_forecaster  # heavy: imported only when training
 
@@ -164,8 +167,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def result_document(result, config: ForecastConfig) -> dict[str, Any]:
+def result_document(result: RunResult, config: ForecastConfig) -> dict[str, Any]:
     """The JSON the CLI prints: summary facts, every model's metrics, the verdict and the forecast."""
+    assert isinstance(result.summary, ForecastSummary) and isinstance(result.metrics, ForecastMetrics)
     summary = result.summary.to_dict()
     document = {
         key: summary.get(key)
@@ -200,7 +204,7 @@ def result_document(result, config: ForecastConfig) -> dict[str, Any]:
     return document
 
 
-def _with_alias(backtest: dict | None) -> dict | None:
+def _with_alias(backtest: dict[str, Any] | None) -> dict[str, Any] | None:
     """The backtest block with the network also under its old key, like ``metrics``."""
     if not backtest:
         return backtest

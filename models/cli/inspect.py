@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from models.errors import DataError
 
 SKIPPED_ROWS = 3  # skipped columns listed one per row; a wide file's others are counted
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register the ``inspect`` subcommand."""
     parser = subparsers.add_parser(
         "inspect",
@@ -36,7 +37,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def inspect_file(path: str, *, target: str | None = None, time: str | None = None,
-                 sheet: str | None = None) -> dict:
+                 sheet: str | None = None) -> dict[str, Any]:
     """The facts ``inspect`` reports for one file (DataError when it cannot be read)."""
     from models.data import describe_series, load_series
 

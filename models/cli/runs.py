@@ -30,7 +30,7 @@ from models.errors import LabError
 from models.settings import CLI_OWNER, load_settings
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Register the ``runs`` command (and its actions) on the top-level subparsers."""
     # The shared options may come before or after the action; SUPPRESS keeps an action's parser
     # from overwriting a value given before it with its default.

@@ -85,13 +85,15 @@ class JobEngine:
     # ------------------------------------------------------------ page side (never waits on Dask)
 
     def submit(self, config: ForecastConfig | DigitsConfig | dict[str, Any], data_bytes: bytes | None,
-               data_name: str | None, owner: str, *, values: np.ndarray | None = None) -> str:
+               data_name: str | None, owner: str, *, values: np.ndarray | None = None,
+               season_length: int | None = None) -> str:
         """Queue a run and return its id at once. LimitError when ``owner`` has too many runs
         waiting or running, WorkLimitError when the run asks for more training than the server
         allows (models/engine/workload.py); DataError when a forecast has no usable data.
 
         ``values``: the series the caller already read from ``data_bytes`` with ``load_series`` in
-        this process (the Forecast page), so the file is parsed once here and once on the worker.
+        this process (the Forecast page), so the file is parsed once here and once on the worker;
+        ``season_length``: the season it detected (the evaluation's cost depends on it).
         """
         config = as_config(config)
         if isinstance(config, ForecastConfig) and not data_bytes:
@@ -99,7 +101,7 @@ class JobEngine:
         if values is None:
             workload.check_run(config, data_bytes, data_name)
         else:
-            workload.plan_run(config, values)
+            workload.plan_run(config, values, season_length)
         self._check_usable()
         run_id = self.store.create_run(
             config=config.to_dict(), owner=owner, data_name=data_name, data_bytes=data_bytes,

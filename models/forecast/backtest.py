@@ -4,7 +4,10 @@ Origins start at the end of the training part and move on by ``stride`` steps wh
 still fits in the series (airline, 96 + 48 points, horizon 12: origins 96, 108, 120, 132). At each
 origin a model is handed only ``values[:origin]``, as a read-only copy, so it cannot see any value
 after the origin however it is written. Models are fitted once beforehand (on the training part)
-and are not refitted at an origin.
+and are not refitted at an origin. A long test part keeps only the last ``MAX_BACKTEST_ORIGINS`` of
+those origins, the same for every model (a note gives the counts): each forecast of a statistical
+baseline runs over all the values before its origin, so every origin of a long series would cost the
+square of its length.
 
 A model is any callable ``forecaster(history, steps) -> [steps]``: a baseline's bound ``forecast``
 method is one, and so is the network's recursive forecast. Scores come from ``models.forecast.metrics``
@@ -26,6 +29,7 @@ from models.results import finite_or_none
 # (one number of steps per history): the same forecasts from many histories in one go.
 Forecaster = Callable[[np.ndarray, int], np.ndarray]
 DEFAULT_HORIZON = 10  # steps, for a series without a known season
+MAX_BACKTEST_ORIGINS = 100  # the last ones are kept when a long test part has more
 SCORE_KEYS = ("rmse", "mae", "mape", "smape", "mase")
 
 
@@ -42,9 +46,11 @@ def default_horizon(season_length: int | None) -> int:
     return int(season_length) if season_length and season_length > 1 else DEFAULT_HORIZON
 
 
-def plan_origins(n_points: int, n_train: int, horizon: int, stride: int | None = None) -> np.ndarray:
+def plan_origins(n_points: int, n_train: int, horizon: int, stride: int | None = None,
+                 max_origins: int | None = None) -> np.ndarray:
     """Forecast origins [K]: ``n_train``, then every ``stride`` steps (default ``horizon``) while
-    ``origin + horizon <= n_points``. ValueError when not even one whole horizon fits in the test part.
+    ``origin + horizon <= n_points``; only the last ``max_origins`` of them when given. ValueError
+    when not even one whole horizon fits in the test part.
     """
     stride = horizon if stride is None else int(stride)
     if horizon < 1 or stride < 1:
@@ -56,7 +62,8 @@ def plan_origins(n_points: int, n_train: int, horizon: int, stride: int | None =
             f"The test part has {n_points - n_train} points, fewer than the {horizon}-step horizon; "
             "use a shorter horizon or a larger test part."
         )
-    return np.arange(n_train, n_points - horizon + 1, stride)
+    origins = np.arange(n_train, n_points - horizon + 1, stride)
+    return origins if max_origins is None else origins[-int(max_origins) :]
 
 
 def history_at(values: np.ndarray, origin: int) -> np.ndarray:
@@ -101,20 +108,27 @@ def run_backtest(
     horizon: int | None = None,
     stride: int | None = None,
     season_length: int | None = None,
+    max_origins: int | None = None,
 ) -> Backtest:
     """Score every forecaster ``horizon`` steps ahead (default: ``default_horizon(season_length)``)
-    from each origin of ``plan_origins``; ``season_length`` also sets the MASE scale.
+    from each origin of ``plan_origins``, the last ``max_origins`` of them (default
+    ``MAX_BACKTEST_ORIGINS``); ``season_length`` also sets the MASE scale.
 
     A forecaster that raises or returns anything but ``horizon`` finite numbers at some origin is
     left out of the scores, with a note, rather than scored on part of the origins.
     """
     values = np.asarray(values, dtype=np.float64)
     horizon = default_horizon(season_length) if horizon is None else int(horizon)
-    origins = plan_origins(values.size, n_train, horizon, stride)
+    planned = plan_origins(values.size, n_train, horizon, stride)
+    origins = planned[-int(MAX_BACKTEST_ORIGINS if max_origins is None else max_origins) :]
     actuals = np.stack([values[origin : origin + horizon] for origin in origins])  # [K, horizon]
     train_values = values[:n_train]
     forecasts: dict[str, np.ndarray] = {}
     notes: list[str] = []
+    if origins.size < planned.size:
+        notes.append(f"The backtest forecasts from the last {origins.size:,} of its {planned.size:,} "
+                     f"origins (from point {int(origins[0]):,} on), the same for every model: every "
+                     "origin of a series this long would take hours.")
     for name, forecaster in forecasters.items():
         try:
             histories = [history_at(values, origin) for origin in origins]

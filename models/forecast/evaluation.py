@@ -7,6 +7,11 @@ The network enters as two plain functions, so this module needs no TensorFlow:
   the values ``history`` only (the backtest hands each model the values before its origin);
 * ``network_fit(train_values) -> forecaster``: a network trained the same way on ``train_values``
   alone (the interval calibration fits on the training part minus its tail).
+
+On a long series the evaluation scores a bounded number of targets, the same for every model (the last
+``pipeline.MAX_SCORED_TARGETS`` one-step targets of each part and the last
+``backtest.MAX_BACKTEST_ORIGINS`` backtest origins; a note gives the counts), so its cost grows linearly
+with the length and ``models/forecast/cost.py`` can count it against the work limit before the run.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from models.config import ForecastConfig
 from models.forecast.backtest import Backtest, Forecaster, default_horizon, run_backtest
 from models.forecast.baselines import Baseline
 from models.forecast.intervals import LEVELS, Calibration, backtest_coverage, baseline_fitter, calibrate
-from models.forecast.pipeline import Prepared, baseline_predictions, score_predictions
+from models.forecast.pipeline import Prepared, baseline_predictions, score_predictions, scoring_note
 from models.forecast.verdict import Verdict, make_verdict
 from models.summaries import ForecastMetrics
 from models.vocabulary import NETWORK_KEY
@@ -59,6 +64,9 @@ def evaluate(prepared: Prepared, config: ForecastConfig, network_path: np.ndarra
     n_future = config.forecast_steps
     baseline_paths, baselines, notes = baseline_predictions(prepared, n_future)
     notes = list(notes)
+    bounded = scoring_note(split)
+    if bounded:
+        notes.append(bounded)
     predictions = {NETWORK_KEY: network_path, **baseline_paths}
     metrics = score_predictions(prepared, predictions)
     horizon = config.horizon or default_horizon(season)

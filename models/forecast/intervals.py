@@ -33,6 +33,9 @@ from models.forecast.statistical import STATISTICAL_CLASSES
 from models.results import finite_or_none
 
 LEVELS = (80, 95)
+# Calibration origins handed to a model at a time: each is a copy of the values before it, so all of a
+# long tail at once (up to 3,000 origins of a 1,000-step horizon) would hold gigabytes of copies.
+CALIBRATION_BATCH = 256
 Fit = Callable[[np.ndarray], Forecaster]
 
 
@@ -131,7 +134,11 @@ def calibrate(
     errors: list[list[float]] = [[] for _ in range(calibrated)]
     origins = range(tail_start, n_train)
     counts = [min(calibrated, n_train - origin) for origin in origins]
-    forecasts = forecast_each(forecaster, [history_at(train_values, origin) for origin in origins], counts)
+    forecasts: list = []
+    for start in range(0, len(origins), CALIBRATION_BATCH):
+        batch = origins[start : start + CALIBRATION_BATCH]
+        forecasts += forecast_each(forecaster, [history_at(train_values, origin) for origin in batch],
+                                   counts[start : start + CALIBRATION_BATCH])
     for origin, steps, forecast in zip(origins, counts, forecasts, strict=True):
         forecast = np.asarray(forecast, dtype=np.float64).ravel()
         if forecast.shape != (steps,) or not np.all(np.isfinite(forecast)):

@@ -15,24 +15,30 @@ infinite, so it can go straight into JSON, the run store and the pages.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from models.results import finite_or_none
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
-def _quiet(function):
+
+def _quiet(function: Callable[P, R]) -> Callable[P, R]:
     """Overflow becomes None through finite_or_none; NumPy need not warn about it on the way."""
 
     @functools.wraps(function)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return function(*args, **kwargs)
 
     return wrapper
 
 
-def _pair(actual, predicted) -> tuple[np.ndarray, np.ndarray]:
+def _pair(actual: ArrayLike, predicted: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     actual = np.asarray(actual, dtype=np.float64).ravel()
     predicted = np.asarray(predicted, dtype=np.float64).ravel()
     if actual.shape != predicted.shape:
@@ -41,7 +47,7 @@ def _pair(actual, predicted) -> tuple[np.ndarray, np.ndarray]:
 
 
 @_quiet
-def rmse(actual, predicted) -> float | None:
+def rmse(actual: ArrayLike, predicted: ArrayLike) -> float | None:
     """Root mean squared error; None for no targets."""
     actual, predicted = _pair(actual, predicted)
     if actual.size == 0:
@@ -58,7 +64,7 @@ def rmse(actual, predicted) -> float | None:
 
 
 @_quiet
-def mae(actual, predicted) -> float | None:
+def mae(actual: ArrayLike, predicted: ArrayLike) -> float | None:
     """Mean absolute error; None for no targets."""
     actual, predicted = _pair(actual, predicted)
     if actual.size == 0:
@@ -67,7 +73,7 @@ def mae(actual, predicted) -> float | None:
 
 
 @_quiet
-def mape(actual, predicted) -> float | None:
+def mape(actual: ArrayLike, predicted: ArrayLike) -> float | None:
     """Mean absolute percentage error in percent over non-zero targets; None if all are zero."""
     actual, predicted = _pair(actual, predicted)
     keep = actual != 0
@@ -77,7 +83,7 @@ def mape(actual, predicted) -> float | None:
 
 
 @_quiet
-def smape(actual, predicted) -> float | None:
+def smape(actual: ArrayLike, predicted: ArrayLike) -> float | None:
     """Symmetric MAPE in percent (0..200), skipping pairs where actual and predicted are both zero."""
     actual, predicted = _pair(actual, predicted)
     denominator = np.abs(actual) + np.abs(predicted)
@@ -88,7 +94,7 @@ def smape(actual, predicted) -> float | None:
 
 
 @_quiet
-def naive_scale(train_values, season_length: int | None = None) -> float | None:
+def naive_scale(train_values: ArrayLike, season_length: int | None = None) -> float | None:
     """In-sample MAE of the seasonal naive forecast on the training part (lag 1 without a season).
 
     None when the training part is too short for the lag or the naive forecast is perfect (scale 0).
@@ -101,7 +107,8 @@ def naive_scale(train_values, season_length: int | None = None) -> float | None:
     return scale if scale > 0 and np.isfinite(scale) else None
 
 
-def mase(actual, predicted, train_values, season_length: int | None = None) -> float | None:
+def mase(actual: ArrayLike, predicted: ArrayLike, train_values: ArrayLike,
+         season_length: int | None = None) -> float | None:
     """Mean absolute scaled error: MAE / naive_scale(train_values, season_length)."""
     error = mae(actual, predicted)
     scale = naive_scale(train_values, season_length)
@@ -111,7 +118,7 @@ def mase(actual, predicted, train_values, season_length: int | None = None) -> f
 
 
 def forecast_scores(
-    actual, predicted, train_values, season_length: int | None = None
+    actual: ArrayLike, predicted: ArrayLike, train_values: ArrayLike, season_length: int | None = None
 ) -> dict[str, float | None]:
     """All forecast scores at once: rmse, mae, mape, smape, mase."""
     return {
@@ -123,7 +130,7 @@ def forecast_scores(
     }
 
 
-def accuracy(labels, predicted_labels) -> float | None:
+def accuracy(labels: ArrayLike, predicted_labels: ArrayLike) -> float | None:
     """Share of labels predicted correctly (0..1); None for no labels."""
     labels = np.asarray(labels).ravel()
     predicted_labels = np.asarray(predicted_labels).ravel()

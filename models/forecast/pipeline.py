@@ -7,6 +7,13 @@ network and the baselines on the very same targets, and build the ``predictions.
 
 Prediction arrays are aligned with time: index ``t`` < N is a point of the series, N.. N+K-1 are
 the forecast steps past its end; NaN marks "no prediction here" and never reaches a result.
+
+One-step scores use at most ``MAX_SCORED_TARGETS`` targets of each part, the last ones
+(``scored_targets``), the same for the network and every baseline: each one-step forecast of a
+statistical baseline is a run over all the values before its target, so scoring every target of a long
+series costs the square of its length (a 10,000-point run spent 335 s on it). A series with no more
+targets than that in either part (every bundled sample) is scored on all of them, as before; past it a
+note gives the counts.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from models.forecast.statistical import STATISTICAL_NAMES, make_statistical_base
 from models.summaries import ForecastMetrics, ModelScores
 from models.vocabulary import LEGACY_NETWORK_KEY, NETWORK_KEY
 
+# One-step scores use at most this many targets of the training part and of the test part (the last).
+MAX_SCORED_TARGETS = 1_000
 PREDICTIONS_FILE = "predictions.csv"  # the artifact predictions_csv writes and read_predictions_csv reads
 ALL_BASELINE_NAMES = (*BASELINE_NAMES, *STATISTICAL_NAMES)
 PREDICTION_COLUMNS = (NETWORK_KEY, *ALL_BASELINE_NAMES)
@@ -135,6 +144,23 @@ def path_to_original(prepared: Prepared, scaled_path: np.ndarray) -> np.ndarray:
     return transforms.invert_path(prepared.transform, transformed, prepared.values, prepared.season_length)
 
 
+def scored_targets(split: Split) -> tuple[np.ndarray, np.ndarray]:
+    """The training and test targets the one-step scores use: the last ``MAX_SCORED_TARGETS`` of each
+    part (all of them in a shorter part), the same for every model."""
+    return split.train_targets[-MAX_SCORED_TARGETS:], split.test_targets[-MAX_SCORED_TARGETS:]
+
+
+def scoring_note(split: Split) -> str | None:
+    """The sentence saying which targets the one-step scores use, when not all of them (else None)."""
+    train, test = scored_targets(split)
+    if train.size == split.train_targets.size and test.size == split.test_targets.size:
+        return None
+    return (f"One-step scores use the last {train.size:,} of the {split.train_targets.size:,} training "
+            f"targets and the last {test.size:,} of the {split.n_test:,} test points, the same for every "
+            "model: a statistical baseline's one-step forecast runs over all the values before its target, "
+            "so every target of a series this long would take hours.")
+
+
 def fit_baselines(prepared: Prepared) -> tuple[dict[str, Baseline], list[str]]:
     """Every baseline, naive and statistical, fitted on the training part only; notes on skipped ones."""
     train_values = prepared.values[: prepared.split.n_train]
@@ -150,18 +176,22 @@ def baseline_predictions(
     (``fit_baselines`` unless given) and notes on skipped ones.
 
     Baselines predict the same targets as the network: its training targets and every test point,
-    one step ahead from the actual values before each, then ``forecast_steps`` past the end.
+    one step ahead from the actual values before each, then ``forecast_steps`` past the end. The
+    statistical ones predict the scored targets only (``scored_targets``: all of them but on a long
+    series), which are all the scores use.
     """
     split = prepared.split
     notes: list[str] = []
     if baselines is None:
         baselines, notes = fit_baselines(prepared)
-    targets = np.concatenate([split.train_targets, split.test_targets])
+    every = np.concatenate([split.train_targets, split.test_targets])
+    scored = np.concatenate(scored_targets(split))
     result: dict[str, np.ndarray] = {}
     for name in ALL_BASELINE_NAMES:
         path = np.full(split.n_points + forecast_steps, np.nan)
         baseline: Baseline | None = baselines.get(name)
         if baseline is not None:
+            targets = scored if name in STATISTICAL_NAMES else every
             path[targets] = baseline.predict(prepared.values, targets)
             try:
                 path[split.n_points :] = baseline.forecast(prepared.values, forecast_steps)
@@ -174,23 +204,24 @@ def baseline_predictions(
 def score_predictions(prepared: Prepared, predictions: dict[str, np.ndarray]) -> ForecastMetrics:
     """Train and test scores of every model on the same target indices.
 
-    Test scores use every test point (a model missing any test target gets None everywhere, which
-    only happens to a skipped baseline). Train scores use the network's training targets where the
-    model has a prediction (seasonal naive starts one season in).
+    Test scores use every scored test point (``scored_targets``: every test point but on a long
+    series; a model missing any of them gets None everywhere, which only happens to a skipped
+    baseline). Train scores use the scored training targets where the model has a prediction
+    (seasonal naive starts one season in).
     """
     split = prepared.split
     values = prepared.values
     train_part = values[: split.n_train]
     season = prepared.season_length
+    scored_train, scored_test = scored_targets(split)
     scores: dict[str, ModelScores] = {}
     for name, path in predictions.items():
         entry: dict[str, float | None] = {}
-        train = split.train_targets
-        train = train[np.isfinite(path[train])]
+        train = scored_train[np.isfinite(path[scored_train])]
         train_scores = forecast_scores(values[train], path[train], train_part, season) if train.size else {}
         entry["train_rmse"] = train_scores.get("rmse")
         entry["train_mae"] = train_scores.get("mae")
-        test = split.test_targets
+        test = scored_test
         complete = bool(np.isfinite(path[test]).all())
         test_scores = forecast_scores(values[test], path[test], train_part, season) if complete else {}
         for metric in ("rmse", "mae", "mape", "smape", "mase"):

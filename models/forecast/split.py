@@ -192,20 +192,27 @@ class MinMaxScaler:
         self.maximum = float(np.max(train_values))
         return self
 
-    @property
-    def scale(self) -> float:
+    def _fitted(self) -> tuple[float, float]:
+        """(min, max) of the training part; ValueError when the scaler has not been fitted."""
         if self.minimum is None or self.maximum is None:
             raise ValueError("The scaler has not been fitted.")
-        spread = self.maximum - self.minimum
+        return self.minimum, self.maximum
+
+    @property
+    def scale(self) -> float:
+        minimum, maximum = self._fitted()
+        spread = maximum - minimum
         return (spread if spread > 0 else 1.0) * self.headroom
 
     def transform(self, values: np.ndarray) -> np.ndarray:
         """(values - min) / scale (scale: (max - min) x headroom), same shape."""
-        return (np.asarray(values, dtype=np.float64) - self.minimum) / self.scale
+        minimum, _ = self._fitted()
+        return (np.asarray(values, dtype=np.float64) - minimum) / self.scale
 
     def inverse_transform(self, scaled: np.ndarray) -> np.ndarray:
         """Back to the original units, same shape."""
-        return np.asarray(scaled, dtype=np.float64) * self.scale + self.minimum
+        minimum, _ = self._fitted()
+        return np.asarray(scaled, dtype=np.float64) * self.scale + minimum
 
 
 __all__ = [

@@ -36,7 +36,7 @@ class Verdict:
     def rounded_percent(self) -> float | None:
         return None if self.percent is None else round(self.percent, 2)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The keys results use: verdict, verdict_kind, best_baseline, improvement_percent."""
         return {"verdict": self.text, "verdict_kind": self.kind, "best_baseline": self.best_baseline,
                 "improvement_percent": self.rounded_percent}
@@ -104,7 +104,7 @@ def make_verdict(
     scored = {name: value for name, value in baseline_rmses.items() if value is not None}
     if not scored:
         return Verdict(f"There is no baseline to compare the {model_name} with.", "worse", None, None)
-    best = min(scored, key=scored.get)
+    best = min(scored, key=scored.__getitem__)
     best_rmse = scored[best]
     phrase = baseline_phrase(best, season_length, frequency)
     if model_rmse is None:

@@ -17,6 +17,8 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow's start-up messages
 import keras
 
+STORED: dict[str, float | None]  # the run's stored test accuracy and loss, set among the settings below
+
 # ── every setting of the run ──
 # This file is the template of every digits run's script (models/train/digits_script.py): the export
 # (models/digits/repro.py) writes the run's settings in place of this block, down to the end mark,

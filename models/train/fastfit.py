@@ -38,10 +38,11 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -70,6 +71,7 @@ _keep_compiled_loops(COMPILE_CACHE)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from numpy.typing import ArrayLike  # noqa: E402
 from tensorflow.python.eager import context  # noqa: E402
 
 from models.errors import TrainingCancelled  # noqa: E402
@@ -107,16 +109,16 @@ def seed_everything(seed: int) -> None:
 
 
 def fit_fast(
-    model,
-    loss,
-    optimizer,
-    x_train,
-    y_train,
+    model: Any,
+    loss: Any,
+    optimizer: Any,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
     epochs: int,
     batch_size: int,
     shuffle_seed: int | None = None,
-    x_val=None,
-    y_val=None,
+    x_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
     on_epoch_end: EpochCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
     metrics: dict[str, SampleMetric] | None = None,
@@ -159,8 +161,10 @@ def fit_fast(
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
     has_val = x_val is not None and y_val is not None
-    x_val_t = _as_tensor(x_val) if has_val else x_all[:0]  # empty without validation data: never read
-    y_val_t = _as_tensor(y_val) if has_val else y_all[:0]
+    if x_val is not None and y_val is not None:  # (has_val, spelt out for the type checker)
+        x_val_t, y_val_t = _as_tensor(x_val), _as_tensor(y_val)
+    else:  # empty without validation data: never read
+        x_val_t, y_val_t = x_all[:0], y_all[:0]
     columns = ["loss", *metrics]
     history: dict[str, list[float]] = {name: [] for name in columns}
     if has_val:
@@ -228,9 +232,9 @@ WAIT_FOR_TRAINER = 15.0
 class _Trainer:
     """A private twin of a model and its optimizer with the graph function that trains them."""
 
-    model: object
-    optimizer: object
-    run: Callable
+    model: Any  # Keras objects: Keras ships no type hints
+    optimizer: Any
+    run: Callable[..., Any]  # the traced graph function (see _training_function)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -239,8 +243,8 @@ _graphs_lock = threading.Lock()
 
 
 @contextmanager
-def _trainer(model, loss, optimizer, batch_size: int, padded: bool, metrics: dict[str, SampleMetric],
-             signature: list[tf.TensorSpec]):
+def _trainer(model: Any, loss: Any, optimizer: Any, batch_size: int, padded: bool,
+             metrics: dict[str, SampleMetric], signature: list[tf.TensorSpec]) -> Iterator[_Trainer]:
     """A trainer for ``model``'s architecture, traced once per process and shape, while in use.
 
     Tracing a 12-step unrolled ensemble takes seconds: a later fit of another model with the same
@@ -277,8 +281,8 @@ def _trainer(model, loss, optimizer, batch_size: int, padded: bool, metrics: dic
         trainer.lock.release()
 
 
-def _new_trainer(model, loss, optimizer, batch_size: int, padded: bool, metrics: dict[str, SampleMetric],
-                 signature: list[tf.TensorSpec]) -> _Trainer:
+def _new_trainer(model: Any, loss: Any, optimizer: Any, batch_size: int, padded: bool,
+                 metrics: dict[str, SampleMetric], signature: list[tf.TensorSpec]) -> _Trainer:
     twin = keras.models.clone_model(model)
     twin_optimizer = type(optimizer)(**optimizer.get_config())  # our own settings, not a file's
     twin_optimizer.build(twin.trainable_variables)
@@ -287,8 +291,8 @@ def _new_trainer(model, loss, optimizer, batch_size: int, padded: bool, metrics:
     return _Trainer(twin, twin_optimizer, tf.function(run, input_signature=signature, jit_compile=padded))
 
 
-def _training_function(model, loss, optimizer, batch_size: int, padded: bool,
-                       metrics: dict[str, SampleMetric]) -> Callable:
+def _training_function(model: Any, loss: Any, optimizer: Any, batch_size: int, padded: bool,
+                       metrics: dict[str, SampleMetric]) -> Callable[..., Any]:
     """run(x [N, ...], y [N, ...], orders [E, W], weights [W], first, last, x_val, y_val) ->
     (sums [E, 1 + metrics], val [E, 1 + metrics]): the optimizer steps ``first`` to ``last`` (counted
     from the block's first epoch; one step per batch of an epoch's order) on ``model``'s variables.
@@ -298,7 +302,7 @@ def _training_function(model, loss, optimizer, batch_size: int, padded: bool,
     reduction = _weighted_reduction(loss)
     variables = model.trainable_variables
 
-    def train_step(x_batch, y_batch, weights):
+    def train_step(x_batch: tf.Tensor, y_batch: tf.Tensor, weights: tf.Tensor | None) -> tf.Tensor:
         # weights None: a real (possibly smaller) batch, reduced by the loss object itself exactly
         # as model.fit does; weights [B]: a fixed-size batch whose padding has weight 0.
         with tf.GradientTape() as tape:
@@ -323,13 +327,14 @@ def _training_function(model, loss, optimizer, batch_size: int, padded: bool,
             row.append(tf.reduce_sum(per_sample))
         return tf.stack(row)
 
-    def evaluate(x, y):
+    def evaluate(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         y_pred = model(x, training=False)
         values = [tf.cast(loss(y, y_pred), tf.float32)]
         values += [tf.reduce_sum(tf.cast(metric(y, y_pred), tf.float32)) for metric in metrics.values()]
         return tf.stack(values)
 
-    def run(x, y, orders, weights, first, last, x_val, y_val):
+    def run(x: tf.Tensor, y: tf.Tensor, orders: tf.Tensor, weights: tf.Tensor, first: tf.Tensor,
+            last: tf.Tensor, x_val: tf.Tensor, y_val: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         # Entirely inside the graph: no Python between steps. A plain while loop, not ``for .. in
         # tf.range``: XLA would treat a range's length as a compile-time constant and recompile for
         # every new chunk size.
@@ -357,10 +362,10 @@ def _training_function(model, loss, optimizer, batch_size: int, padded: bool,
     return run
 
 
-_predictors: OrderedDict[str, Callable] = OrderedDict()
+_predictors: OrderedDict[str, Callable[..., Any]] = OrderedDict()
 
 
-def predictor(model) -> Callable[[np.ndarray], np.ndarray]:
+def predictor(model: Any) -> Callable[[np.ndarray], np.ndarray]:
     """``model``'s forward pass (``training=False``) as NumPy [B, ...] -> NumPy [B, ...], through a
     graph traced once per process and architecture: each run's networks predict hundreds of times
     (backtest, calibration, the forecast past the end), and tracing the default ensemble's forward
@@ -398,7 +403,7 @@ def _validation_logs(values: np.ndarray, columns: list[str], n_val: int) -> dict
             for index, (name, value) in enumerate(zip(columns, values, strict=True))}
 
 
-def _architecture(config):
+def _architecture(config: Any) -> Any:
     """A model's configuration without what only its initial weights depend on (initializers, seeds)."""
     if isinstance(config, dict):
         return {key: _architecture(value) for key, value in config.items()
@@ -408,7 +413,7 @@ def _architecture(config):
     return config
 
 
-def _copy_state(model, optimizer, to_model, to_optimizer) -> None:
+def _copy_state(model: Any, optimizer: Any, to_model: Any, to_optimizer: Any) -> None:
     """Weights, other layer state (dropout seeds) and optimizer slots of one model into its twin."""
     pairs = ((model.variables, to_model.variables), (optimizer.variables, to_optimizer.variables))
     for source, target in pairs:
@@ -416,7 +421,7 @@ def _copy_state(model, optimizer, to_model, to_optimizer) -> None:
             twin.assign(variable.value)
 
 
-def _weighted_reduction(loss) -> str | None:
+def _weighted_reduction(loss: Any) -> str | None:
     """ "mean" or "sum" when the loss can be re-reduced with sample weights (the XLA path), else None."""
     reduction = getattr(loss, "reduction", None)
     if not hasattr(loss, "call"):
@@ -426,7 +431,7 @@ def _weighted_reduction(loss) -> str | None:
     return "sum" if reduction == "sum" else None
 
 
-def _as_tensor(values) -> tf.Tensor:
+def _as_tensor(values: ArrayLike) -> tf.Tensor:
     array = np.asarray(values)
     if not np.issubdtype(array.dtype, np.integer):
         array = array.astype(np.float32, copy=False)

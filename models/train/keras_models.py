@@ -9,6 +9,8 @@ command line (22.15). The reproduction scripts derive the seeds the same way.
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import numpy as np
 
@@ -23,14 +25,14 @@ def layer_seed(seed: int | None, index: int, role: int) -> int | None:
     return int(np.random.SeedSequence([int(seed), index, role]).generate_state(1)[0] % (2**31 - 1))
 
 
-def seeded(seed: int | None, index: int) -> dict:
+def seeded(seed: int | None, index: int) -> dict[str, Any]:
     """Keyword arguments giving a recurrent or dense layer its own seeded initial weights."""
     if seed is None:
         return {}
     return {"kernel_initializer": keras.initializers.GlorotUniform(seed=layer_seed(seed, index, 0))}
 
 
-def recurrent_seeded(seed: int | None, index: int) -> dict:
+def recurrent_seeded(seed: int | None, index: int) -> dict[str, Any]:
     """``seeded`` plus the recurrent kernel and the layer's own seed generator (role 3), which would
     otherwise draw its seed from Python's global ``random`` (shared with every thread)."""
     if seed is None:
@@ -39,9 +41,9 @@ def recurrent_seeded(seed: int | None, index: int) -> dict:
             "recurrent_initializer": keras.initializers.Orthogonal(seed=layer_seed(seed, index, 1))}
 
 
-def recurrent_stack(inputs, cell: str, units: int, layers: int, dropout: float = 0.0,
+def recurrent_stack(inputs: Any, cell: str, units: int, layers: int, dropout: float = 0.0,
                     return_sequences: bool = False, unroll: bool = False, seed: int | None = None,
-                    prefix: str = ""):
+                    prefix: str = "") -> Any:
     """``layers`` recurrent layers of ``cell``; all but the last return sequences. Layer ``i``
     (0-based) and the dropout after it are seeded from ``seed`` as ``layer_seed(seed, i, ...)``; the
     final dropout as layer ``layers``. ``prefix`` starts every layer name (one stack per member of
@@ -91,19 +93,20 @@ def build_forecaster(look_back: int, n_features: int, cell: str, units: int, lay
     return keras.Model(inputs, outputs, name=f"{cell}_forecaster_ensemble")
 
 
-class MemberSum(keras.losses.Loss):
+# Keras ships no type hints, so keras.losses.Loss is Any to mypy.
+class MemberSum(keras.losses.Loss):  # type: ignore[misc]
     """Squared error averaged over each member's ``steps`` outputs, summed over an ensemble's members
     [B, members * steps], then averaged over the batch: member k's gradient is exactly its own mean
     squared error's, as if it trained alone."""
 
-    def __init__(self, steps: int = 1, name: str = "member_sum", **kwargs):
+    def __init__(self, steps: int = 1, name: str = "member_sum", **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.steps = steps
 
-    def call(self, y_true, y_pred):
+    def call(self, y_true: Any, y_pred: Any) -> Any:
         return keras.ops.sum(keras.ops.square(y_pred - y_true), axis=-1) / self.steps
 
-    def get_config(self) -> dict:
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "steps": self.steps}
 
 

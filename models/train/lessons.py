@@ -17,6 +17,7 @@ import contextlib
 import math
 import os
 import time
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -167,7 +168,7 @@ def train_memory(config: LearnConfig, progress: ProgressFn | None = None,
     epochs_used: dict[str, dict[str, int]] = {cell: {} for cell in config.cells}
     seconds: dict[str, dict[str, float]] = {cell: {} for cell in config.cells}
     rule_accuracy: dict[str, float | None] = {}
-    history: list[dict] = []
+    history: list[dict[str, Any]] = []
     artifacts: dict[str, bytes] = {}
     started = time.perf_counter()
     slot = 0
@@ -211,11 +212,11 @@ class _Enough(Exception):
 
 def _fit(model: keras.Model, config: LearnConfig, x_train: np.ndarray, y_train: np.ndarray,
          x_test: np.ndarray, y_test: np.ndarray, progress: ProgressFn | None, should_stop: StopFn | None,
-         epochs_before: int, epochs_total: int, started: float | None = None, extra: dict | None = None,
-         stop_at: float | None = None) -> list[dict]:
+         epochs_before: int, epochs_total: int, started: float | None = None,
+         extra: dict[str, float] | None = None, stop_at: float | None = None) -> list[dict[str, Any]]:
     """Fit with the fast graph loop; epoch e is reported as ``epochs_before + e`` of ``epochs_total``."""
     started = time.perf_counter() if started is None else started
-    history: list[dict] = []
+    history: list[dict[str, Any]] = []
 
     def on_epoch_end(epoch: int, logs: dict[str, float]) -> None:
         if not all(math.isfinite(float(value)) for value in logs.values()):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,17 +27,42 @@ from models.settings import CLI_OWNER
 ROOT = Path(__file__).resolve().parents[2]
 # Airline (144 points), look-back 4, diff, a third for testing: 91 training windows.
 OVER = ForecastConfig(epochs=20, units=4, look_back=4, batch_size=16, ensemble=1)
-OVER_MESSAGE = ("20 epochs x 91 training windows is 1,820 steps of work, above this server's limit of 1,000: "
-                "use fewer epochs or a shorter series.")
 DIGITS_OVER = DigitsConfig(epochs=3, limit=500, source="bundled")
 DIGITS_MESSAGE = ("3 epochs x 500 training digits is 1,500 digit readings, above this server's limit of "
                   "1,000: use fewer epochs or fewer training digits.")
 
 
+@dataclass(frozen=True)
+class LowLimits:
+    """A work limit that a whole airline run of OVER's settings with 10 epochs just fits."""
+
+    limit: int
+    over_message: str  # what OVER (20 epochs) is refused with
+
+    def refusal(self, airline_csv: bytes, config: ForecastConfig) -> str:
+        """The sentence ``config`` is refused with under this limit (its whole run's work)."""
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("LSTMLAB_MAX_WORK", str(10**12))
+            plan = workload.check_run(config, airline_csv, "airline.csv")
+        count = (f"{config.epochs:,} epochs" if config.ensemble == 1
+                 else f"{config.ensemble} networks x {config.epochs:,} epochs")
+        advice = ("use fewer epochs, fewer networks in the ensemble or a shorter series"
+                  if config.ensemble > 1 else "use fewer epochs or a shorter series")
+        return (f"{count} x {plan.training_units:,} training windows is {plan.fit_work:,} steps of work and "
+                f"scoring the run (the baselines, the backtest and the intervals' second fit) "
+                f"{plan.cost.scoring:,} more, {plan.work:,} in all, above this server's limit of "
+                f"{self.limit:,}: {advice}.")
+
+
 @pytest.fixture
-def low_limits(monkeypatch):
-    monkeypatch.setenv("LSTMLAB_MAX_WORK", "1000")
+def low_limits(monkeypatch, airline_csv) -> LowLimits:
     monkeypatch.setenv("LSTMLAB_MAX_DIGITS_WORK", "1000")
+    monkeypatch.setenv("LSTMLAB_MAX_WORK", str(10**12))
+    limit = workload.check_run(OVER.replace(epochs=10), airline_csv, "airline.csv").work
+    low = LowLimits(limit, "")
+    low = LowLimits(limit, low.refusal(airline_csv, OVER))
+    monkeypatch.setenv("LSTMLAB_MAX_WORK", str(limit))
+    return low
 
 
 def test_digits_limit_has_a_default_and_follows_the_environment(monkeypatch):
@@ -80,25 +106,33 @@ def test_default_limits_let_every_preset_through_and_stop_the_largest_settings(m
 
 
 def test_check_run_counts_the_windows_of_the_uploaded_file(low_limits, airline_csv):
-    workload.check_run(OVER.replace(epochs=10), airline_csv, "airline.csv")  # 910 <= 1,000
+    workload.check_run(OVER.replace(epochs=10), airline_csv, "airline.csv")  # exactly the limit
     with pytest.raises(WorkLimitError) as caught:
         workload.check_run(OVER, airline_csv, "airline.csv")
-    assert str(caught.value) == OVER_MESSAGE
+    assert str(caught.value) == low_limits.over_message
     with pytest.raises(WorkLimitError) as caught:
         workload.check_run(DIGITS_OVER)
     assert str(caught.value) == DIGITS_MESSAGE
-    workload.check_run(OVER.replace(epochs=3, ensemble=3), airline_csv, "airline.csv")  # 819 <= 1,000
+    workload.check_run(OVER.replace(epochs=2, ensemble=3), airline_csv, "airline.csv")  # 546 < 910 fitted
     with pytest.raises(WorkLimitError) as caught:  # an ensemble trains every one of its networks
         workload.check_run(OVER.replace(epochs=4, ensemble=3), airline_csv, "airline.csv")
-    assert str(caught.value) == (
-        "3 networks x 4 epochs x 91 training windows is 1,092 steps of work, above this server's limit of "
-        "1,000: use fewer epochs, fewer networks in the ensemble or a shorter series.")
+    assert str(caught.value) == low_limits.refusal(airline_csv, OVER.replace(epochs=4, ensemble=3))
+    assert str(caught.value).startswith("3 networks x 4 epochs x 91 training windows is 1,092 steps of work")
+
+
+def test_the_fit_alone_over_the_limit_keeps_its_sentence(monkeypatch, airline_csv):
+    monkeypatch.setenv("LSTMLAB_MAX_WORK", "1000")
+    with pytest.raises(WorkLimitError) as caught:
+        workload.check_run(OVER, airline_csv, "airline.csv")
+    assert str(caught.value) == ("20 epochs x 91 training windows is 1,820 steps of work, above this "
+                                 "server's limit of 1,000: use fewer epochs or a shorter series.")
 
 
 def test_cli_background_refuses_before_queueing_or_starting_a_runner(low_limits, lab_data_dir, airline_csv):
     read_table(airline_csv)  # this process's file-read server (models/data/isolated.py) is up before
     before = {child.pid for child in psutil.Process().children(recursive=True)}
-    for config, data, message in ((OVER, airline_csv, OVER_MESSAGE), (DIGITS_OVER, None, DIGITS_MESSAGE)):
+    for config, data, message in ((OVER, airline_csv, low_limits.over_message),
+                                  (DIGITS_OVER, None, DIGITS_MESSAGE)):
         with pytest.raises(LimitError) as caught:
             submit_from_cli(config, data, "airline.csv")
         assert str(caught.value) == message
@@ -112,7 +146,7 @@ def test_cli_over_limit_exits_2_with_one_error_line(low_limits, lab_data_dir, ca
     forecast = ["forecast", "--sample", "airline", "--epochs", "20", "--units", "4", "--look-back", "4",
                 "--ensemble", "1", *extra]
     digits = ["digits", "--source", "bundled", "--limit", "500", "--epochs", "3", "--json", *extra]
-    for argv, message in ((forecast, OVER_MESSAGE), (digits, DIGITS_MESSAGE)):
+    for argv, message in ((forecast, low_limits.over_message), (digits, DIGITS_MESSAGE)):
         capsys.readouterr()
         assert main(argv) == 2
         captured = capsys.readouterr()
@@ -149,14 +183,15 @@ def test_a_sweep_skips_an_over_limit_configuration_and_goes_on(tmp_path, low_lim
     assert sweep.advance(book, made.id, "alice", submit) == 2
     items = book.get(made.id, "alice").items
     assert submitted == [5, 10] and not book.get(made.id, "alice").pending
-    assert items[1].run_id is None and items[1].error == OVER_MESSAGE
+    assert items[1].run_id is None and items[1].error == low_limits.over_message
 
 
 @pytest.mark.slow
 def test_the_job_engine_refuses_over_limit_runs_before_queueing(lab_engine, lab_owner, low_limits,
                                                                 airline_csv):
-    for config, data, message in ((OVER, airline_csv, OVER_MESSAGE), (DIGITS_OVER, None, DIGITS_MESSAGE),
-                                  (OVER.to_dict(), airline_csv, OVER_MESSAGE)):
+    for config, data, message in ((OVER, airline_csv, low_limits.over_message),
+                                  (DIGITS_OVER, None, DIGITS_MESSAGE),
+                                  (OVER.to_dict(), airline_csv, low_limits.over_message)):
         with pytest.raises(LimitError) as caught:
             lab_engine.submit(config, data, "airline.csv", lab_owner)
         assert str(caught.value) == message
@@ -179,9 +214,10 @@ def test_every_limit_is_documented_in_the_readme_settings_table():
 
 
 def test_plan_run_is_the_one_decision_for_page_engine_and_cli(low_limits, airline_csv):
-    values = load_series(airline_csv).values
-    plan = workload.plan_run(OVER.replace(epochs=10), values)
-    assert (plan.split.n_train, plan.split.n_test, plan.training_units, plan.work) == (96, 48, 91, 910)
+    series = load_series(airline_csv)
+    values = series.values
+    plan = workload.plan_run(OVER.replace(epochs=10), values, series.season_length)
+    assert (plan.split.n_train, plan.split.n_test, plan.training_units, plan.fit_work) == (96, 48, 91, 910)
     assert workload.check_run(OVER.replace(epochs=10), airline_csv, "airline.csv") == plan
     with pytest.raises(ConfigError, match="log"):  # a transform that cannot apply is refused up front
         workload.plan_run(ForecastConfig(transform="log", epochs=1), np.array([1.0, 0.0] * 40))
