@@ -6,6 +6,7 @@ Digits are drawn as MNIST stores them: bright ink on a black field, pixels kept 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -28,7 +29,7 @@ def _unit(image: np.ndarray) -> np.ndarray:
     return array.astype(np.float64) / (255.0 if array.dtype == np.uint8 else 1.0)
 
 
-def _hide_axes(figure: go.Figure, **selector) -> None:
+def _hide_axes(figure: go.Figure, **selector: Any) -> None:
     figure.update_xaxes(visible=False, **selector)
     figure.update_yaxes(visible=False, autorange="reversed", **selector)
 
@@ -143,7 +144,8 @@ def _bar_colors(probabilities: np.ndarray) -> list[str]:
     return [ACCENT if digit == best else PLAIN for digit in DIGITS]
 
 
-def probability_bars(probabilities: Sequence[float], title: str = "How sure is it?") -> go.Figure:
+def probability_bars(probabilities: Sequence[float] | np.ndarray,
+                     title: str = "How sure is it?") -> go.Figure:
     """Class probabilities [10] as bars, the most probable one highlighted."""
     values = np.asarray(probabilities, dtype=np.float64)
     figure = go.Figure(go.Bar(x=DIGITS, y=values, marker_color=_bar_colors(values),

@@ -61,7 +61,7 @@ def axis_kind(labels: Sequence[str]) -> tuple[str, str | None]:
     return "category", None
 
 
-def _x_values(labels: Sequence[str], kind: str) -> list:
+def _x_values(labels: Sequence[str], kind: str) -> list[int] | list[str]:
     return [int(label) for label in labels] if kind == "linear" else [str(label) for label in labels]
 
 
@@ -107,7 +107,8 @@ def series_figure(time_labels: Sequence[str], values: np.ndarray, target: str, n
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+    values: np.ndarray = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
+    return values
 
 
 def forecast_figure(frame: pd.DataFrame, target: str, model_name: str = "LSTM",

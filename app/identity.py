@@ -43,7 +43,8 @@ def current_owner() -> str:
         st.session_state[_SESSION_KEY] = from_cookie if _valid(from_cookie) else secrets.token_urlsafe(18)
     if OLD_OWNER_PARAM in st.query_params:
         del st.query_params[OLD_OWNER_PARAM]
-    return st.session_state[_SESSION_KEY]
+    owner: str = st.session_state[_SESSION_KEY]  # a valid token: checked or set just above
+    return owner
 
 
 def keep_in_browser(token: str) -> None:

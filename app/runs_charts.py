@@ -28,11 +28,12 @@ def predictions_overlay(predictions: Mapping[str, pd.DataFrame], small: bool = F
             figure.add_trace(go.Scatter(x=known["time"], y=known["actual"], mode="lines", name=name,
                                         line={"color": "black", "width": 2}))
         figure.add_trace(go.Scatter(x=frame["time"], y=frame[NETWORK_KEY], mode="lines", name=label))
-    test = next(iter(predictions.values()))
-    test = test[test["part"] == "test"]["time"] if "part" in test else []
-    if len(test):
-        figure.add_vrect(x0=test.iloc[0], x1=test.iloc[-1], fillcolor="grey", opacity=0.08, line_width=0,
-                         annotation_text="test part", annotation_position="top left")
+    first = next(iter(predictions.values()))
+    if "part" in first:
+        test = first[first["part"] == "test"]["time"]
+        if len(test):
+            figure.add_vrect(x0=test.iloc[0], x1=test.iloc[-1], fillcolor="grey", opacity=0.08, line_width=0,
+                             annotation_text="test part", annotation_position="top left")
     title = next(iter(predictions)) if small else "Predictions of the chosen runs"
     figure.update_layout(title=title, xaxis_title="time", yaxis_title="value",
                          **{**_LAYOUT, "height": 300 if small else _LAYOUT["height"]})

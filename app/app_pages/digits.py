@@ -55,7 +55,7 @@ def train_section(owner: str, busy: bool) -> bool:
     if st.button("Train", key="digits-train", type="primary", icon=":material/play_arrow:",
                  disabled=config is None or busy,
                  help="Starts training in the background: you can switch pages or reload meanwhile."
-                 if not busy else "A run is in progress: wait for it or cancel it."):
+                 if not busy else "A run is in progress: wait for it or cancel it.") and config is not None:
         try:
             run_id = runtime.engine().submit(config, None, "mnist", owner)
         except LabError as error:

@@ -22,6 +22,7 @@ from app.components import (
 )
 from app.components.messages import escape_markdown, show_error, show_warning
 from app.identity import current_owner
+from models.config import ForecastConfig
 from models.engine.store import RunRecord
 from models.errors import LabError
 from models.vocabulary import RunKind, RunState
@@ -33,11 +34,12 @@ def is_forecast(record: RunRecord) -> bool:
     return record.kind == RunKind.FORECAST
 
 
-def train(config, choice: data_input.DataChoice, owner: str) -> bool:
+def train(config: ForecastConfig, choice: data_input.DataChoice, owner: str) -> bool:
     """Queue a run and make it the page's current run; returns at once (False after an error)."""
     try:
         run_id = runtime.engine().submit(config, choice.data, choice.name, owner,
-                                         values=choice.series.values)
+                                         values=choice.series.values,
+                                         season_length=choice.series.season_length)
     except LabError as error:
         show_error(error, icon=":material/block:")
         return False
@@ -56,8 +58,10 @@ st.header("1. Data", anchor=False)
 choice = data_input.show()
 
 st.header("2. Settings", anchor=False)
-if record is not None and record.mine and forecast_settings.SETTINGS_KEY not in st.session_state:
+if (record is not None and record.mine and isinstance(record.config, ForecastConfig)
+        and forecast_settings.SETTINGS_KEY not in st.session_state):
     # A reload or a new tab starts a new session: show the settings of the run it shows, not the defaults.
+    # (A forecast run's stored settings always read as a ForecastConfig.)
     forecast_settings.apply(record.config)
 config = forecast_settings.show(choice)
 

@@ -19,6 +19,7 @@ from functools import partial
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app import forecast_charts
 from app.components.messages import escape_markdown, show_error
@@ -171,8 +172,9 @@ def _choose_sheet(key: str, digest: str, names: list[str]) -> str | None:
     if choice["digest"] != digest or choice["sheet"] not in names:
         choice.update(digest=digest, sheet=names[0])
         forget_widgets(f"{key}-sheet")
-    return sticky(choice, "sheet", f"{key}-sheet", st.selectbox, "Sheet", options=names,
-                  help="This workbook has several sheets: pick the one that holds the series.")
+    sheet: str = sticky(choice, "sheet", f"{key}-sheet", st.selectbox, "Sheet", options=names,
+                        help="This workbook has several sheets: pick the one that holds the series.")
+    return sheet  # one of ``names``
 
 
 def _code(name: str) -> str:
@@ -250,7 +252,7 @@ def facts_table(series: Series) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["What", "Detected"])
 
 
-def _show_series(key: str, series: Series, chart_box, facts_box) -> None:
+def _show_series(key: str, series: Series, chart_box: DeltaGenerator, facts_box: DeltaGenerator) -> None:
     with chart_box:
         st.markdown(reading_line(series), help="What the file was read as. Pick other columns on the right "
                     "if this is not what the file means.")

@@ -70,7 +70,9 @@ def data_line(summary: DigitsSummary) -> str:
 
 def show(record: RunRecord, owner: str, key: str) -> None:
     """Results of a finished digits run: headline numbers, per-class accuracy, confusion, mistakes."""
-    metrics, summary = record.metrics or DigitsMetrics(), record.summary or DigitsSummary()
+    # The store types a run's results by its kind: a digits run's (None until it succeeded).
+    metrics = record.metrics if isinstance(record.metrics, DigitsMetrics) else DigitsMetrics()
+    summary = record.summary if isinstance(record.summary, DigitsSummary) else DigitsSummary()
     st.caption(data_line(summary))
     accuracy, loss, train, seconds = st.columns(4)
     accuracy.metric("Test accuracy", _percent(metrics.test_accuracy),

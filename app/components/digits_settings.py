@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 import streamlit as st
 
@@ -30,7 +32,17 @@ SOURCE_NAMES = {
 }
 
 
-def _values(config: DigitsConfig) -> dict:
+class _Where(Protocol):
+    """Where a setting's widget is drawn: a column, or the page itself (the ``st`` module)."""
+
+    @property
+    def number_input(self) -> Callable[..., Any]: ...
+
+    @property
+    def selectbox(self) -> Callable[..., Any]: ...
+
+
+def _values(config: DigitsConfig) -> dict[str, Any]:
     return {name: getattr(config, name) for name in FIELDS}
 
 
@@ -59,12 +71,12 @@ def source_line(source: str) -> str:
             "the 5,000 bundled digits.")
 
 
-def _number(where, name: str, key: str, **extra) -> None:
+def _number(where: _Where, name: str, key: str, **extra: Any) -> None:
     """A number input for one setting, with its label, range, step and help from models.knobs."""
     where.number_input(**widget_options(DIGITS_KNOBS[name], **extra), key=f"{key}-{name}")
 
 
-def _choice(where, name: str, key: str, options=None, **extra) -> None:
+def _choice(where: _Where, name: str, key: str, options: Sequence[Any] | None = None, **extra: Any) -> None:
     """A select box for one setting (its choices from models.knobs unless ``options`` are given)."""
     if options is not None:
         extra["options"] = options

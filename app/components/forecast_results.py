@@ -7,6 +7,7 @@ when its download button is clicked. Nothing here imports TensorFlow.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,8 +15,9 @@ import streamlit as st
 
 from app import forecast_charts, runtime
 from app.components import forecast_settings
-from app.components.messages import escape_markdown
+from app.components.messages import escape_markdown, show_error
 from app.glossary import score_help
+from models.config import ForecastConfig
 from models.engine.export import export_file_name, export_run
 from models.engine.store import RunRecord
 from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
@@ -56,7 +58,7 @@ def metrics_table(metrics: ForecastMetrics, network: str) -> pd.DataFrame:
 BACKTEST_COLUMNS = {"rmse": "RMSE", "mae": "MAE", "mape": "MAPE %", "smape": "sMAPE %", "mase": "MASE"}
 
 
-def backtest_table(backtest: dict, coverage: dict, network: str) -> pd.DataFrame:
+def backtest_table(backtest: dict[str, Any], coverage: dict[str, Any], network: str) -> pd.DataFrame:
     """One row per model of the multi-step backtest (the network first), with the test coverage of
     its 80% and 95% intervals where it has them; None becomes NaN."""
     names = {NETWORK_KEY: f"{network} (network)", **MODEL_ROWS}
@@ -77,11 +79,11 @@ def score_format(column: pd.Series, fixed: str = "%.2f") -> str:
     return "%.3g" if sizes.size and 0 < sizes.max() < 0.01 else fixed
 
 
-def _number(value) -> float:
+def _number(value: float | None) -> float:
     return np.nan if value is None else float(value)
 
 
-def _extrapolation_note(intervals: dict) -> str:
+def _extrapolation_note(intervals: dict[str, Any]) -> str:
     """A sentence when the forecast's bands reach past the horizon they were calibrated on."""
     bands = (intervals.get("bands") or {}).get(NETWORK_KEY) or {}
     horizon, steps = bands.get("calibrated_horizon"), bands.get("extrapolated") or []
@@ -114,7 +116,7 @@ def _multi_step(summary: ForecastSummary, network: str, key: str) -> None:
     st.plotly_chart(forecast_charts.horizon_figure(backtest["by_step"], names), key=f"{key}-by-step")
 
 
-def _downloads(record: RunRecord, owner: str, csv_bytes: bytes, key: str) -> None:
+def _downloads(record: RunRecord, config: ForecastConfig, owner: str, csv_bytes: bytes, key: str) -> None:
     stem = script_file_name(record.data_name).removeprefix("reproduce_").removesuffix(".py")
     columns = st.columns(4)
     columns[0].download_button(
@@ -130,7 +132,7 @@ def _downloads(record: RunRecord, owner: str, csv_bytes: bytes, key: str) -> Non
             help="The trained network; load it with keras.models.load_model. It expects scaled, "
                  "transformed windows (see the script).")
     columns[2].download_button(
-        "Settings (JSON)", json.dumps(record.config.to_dict(), indent=2, sort_keys=True),
+        "Settings (JSON)", json.dumps(config.to_dict(), indent=2, sort_keys=True),
         file_name=f"{stem}-config.json",
         mime="application/json", on_click="ignore", icon=":material/data_object:", key=f"{key}-config",
         help="Every setting of this run; `python -m models forecast` accepts the same values.")
@@ -145,9 +147,14 @@ def _downloads(record: RunRecord, owner: str, csv_bytes: bytes, key: str) -> Non
 
 def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
     """Draw a succeeded forecasting run."""
-    summary = record.summary or ForecastSummary()
-    metrics = record.metrics or ForecastMetrics({})
-    network = cell_name(record.config.cell)
+    config = record.config
+    if not isinstance(config, ForecastConfig):  # a forecast run's stored settings always read as one
+        show_error("This run's settings cannot be read, so its result cannot be shown.")
+        return
+    # The store types a run's results by its kind: a forecast run's (None until it succeeded).
+    summary = record.summary if isinstance(record.summary, ForecastSummary) else ForecastSummary()
+    metrics = record.metrics if isinstance(record.metrics, ForecastMetrics) else ForecastMetrics({})
+    network = cell_name(config.cell)
     verdict = escape_markdown(summary.verdict)
     if summary.verdict_kind == "better":
         st.success(verdict, icon=":material/check_circle:")
@@ -185,7 +192,7 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
     with st.expander("What was done to the data and the scores"):
         for note in summary.notes:
             st.text(f"• {note}")
-    _downloads(record, owner, csv_bytes, key)
-    st.button("Use these settings", on_click=forecast_settings.apply, args=(record.config.to_dict(),),
+    _downloads(record, config, owner, csv_bytes, key)
+    st.button("Use these settings", on_click=forecast_settings.apply, args=(config.to_dict(),),
               icon=":material/settings_backup_restore:", key=f"{key}-reuse",
               help="Copy this run's settings into the settings above, to change one and train again.")

@@ -9,6 +9,7 @@ plain sentence about what to change.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -73,10 +74,11 @@ def build_config(settings: dict[str, Any], choice: DataChoice) -> ForecastConfig
 def check(config: ForecastConfig, choice: DataChoice) -> RunPlan:
     """Raise a LabError (one plain sentence) if the run cannot work on this series; else its plan
     (the same decision the job engine makes on submit)."""
-    return plan_run(config, choice.series.values)
+    return plan_run(config, choice.series.values, choice.series.season_length)
 
 
-def _knob(settings: dict[str, Any], name: str, widget, *, help_extra: str = "", **extra: Any) -> None:
+def _knob(settings: dict[str, Any], name: str, widget: Callable[..., Any], *, help_extra: str = "",
+          **extra: Any) -> None:
     """One setting's widget: label, range, step and help from models.knobs (``extra`` adds or overrides)."""
     knob = FORECAST_KNOBS[name]
     sticky(settings, name, WIDGET_PREFIX + name, widget,
@@ -97,6 +99,8 @@ def _main_controls(settings: dict[str, Any], season: int | None) -> None:
 def _more_controls(settings: dict[str, Any], season: int | None) -> None:
     rates = sorted({*FORECAST_KNOBS["learning_rate"].suggestions, float(settings["learning_rate"])})
     test_part = FORECAST_KNOBS["test_fraction"]
+    # models.knobs declares the test part's range (0.05 to 0.8): neither end is None.
+    assert test_part.low is not None and test_part.high is not None
     # One row of four columns, each holding three settings: the same grid as three rows of four, with
     # a third of the layout elements (each costs the page a message on every rerun).
     columns = st.columns(4)
@@ -162,6 +166,8 @@ def show(choice: DataChoice | None) -> ForecastConfig | None:
     except LabError as error:
         show_error(error, icon=":material/tune:")
         return None
+    # plan_run always splits a forecast it is given the values of (models.engine.workload).
+    assert plan.split is not None
     st.caption(f"The network trains on the first {plan.split.n_train} points ({plan.training_units} windows) "
                f"and is scored, with the baselines, on the last {plan.split.n_test}.")
     return config

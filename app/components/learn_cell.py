@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import numpy as np
 import streamlit as st
 
 from app import learn_charts, runtime
 from app.components.messages import show_error
-from models.config import LearnConfig
+from models.config import ForecastConfig, LearnConfig
 from models.engine.store import RunRecord
 from models.errors import LabError
 from models.lessons import tasks as toy_tasks
@@ -81,7 +82,8 @@ def show(owner: str) -> None:
         st.plotly_chart(learn_charts.gate_heatmap(gates[part], part, labels), key=f"cell-{part}")
 
 
-def _input(record: RunRecord, owner: str, name: str, facts: dict) -> tuple[np.ndarray, list[str], str]:
+def _input(record: RunRecord, owner: str, name: str,
+           facts: dict[str, Any]) -> tuple[np.ndarray, list[str], str]:
     """One input sequence for this run [T, F], step labels, and a sentence saying what it is."""
     store = runtime.store()
     if record.kind == RunKind.DIGITS:
@@ -97,7 +99,10 @@ def _input(record: RunRecord, owner: str, name: str, facts: dict) -> tuple[np.nd
         return _forecast_window(record, owner)
     summary, config = record.summary, record.config
     if isinstance(config, LearnConfig) and config.task == "memory":
-        cell, length = _MEMORY_WEIGHTS.match(name).groups()
+        match = _MEMORY_WEIGHTS.match(name)
+        if match is None:  # a memory run keeps only weights-<cell>-<N>.npz files (weight_files)
+            raise LabError(f"{name} is not one of the memory task's networks.")
+        cell, length = match.groups()
         seed = st.number_input("Example", 0, 999, 0, key="cell-example", help="Another random sequence.")
         symbols = config.symbols
         x, y = toy_tasks.memory_task(1, int(length), symbols, 50_000 + int(seed))
@@ -123,6 +128,8 @@ def _forecast_window(record: RunRecord, owner: str) -> tuple[np.ndarray, list[st
     )
 
     config = record.config
+    if not isinstance(config, ForecastConfig):  # a forecast run's stored settings always read as one
+        raise LabError("This run's settings cannot be read.")
     data = runtime.store().read_artifact(record.id, "data.csv", owner)
     series = load_series(data, time_column=config.time_column, target_column=config.target_column,
                          name=record.data_name)
@@ -153,7 +160,7 @@ def _label(record: RunRecord) -> str:
     return f"{what} · {record.id[:6]}"
 
 
-def _network_order(name: str) -> tuple:
+def _network_order(name: str) -> tuple[int, int, str]:
     match = _MEMORY_WEIGHTS.match(name)
     if not match:
         return (0, 0, name)

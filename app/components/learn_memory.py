@@ -37,7 +37,8 @@ def show(owner: str, shared_run: RunRecord | None = None) -> None:
     config = _settings()
     clicked = config is not None and st.button("Train them side by side", key="memory-train", type="primary",
                                                icon=":material/compare_arrows:")
-    if clicked and learn_live.start_run(config, "long-memory task", owner, "memory-run"):
+    if (clicked and config is not None
+            and learn_live.start_run(config, "long-memory task", owner, "memory-run")):
         shared_run = None  # the new run replaces a run opened by link
     record = shared_run or learn_live.current_run(owner, "memory-run", "memory")
     if record is None:
@@ -85,7 +86,8 @@ def _settings() -> LearnConfig | None:
 
 def accuracy_so_far(record: RunRecord, history: list[EpochReport]) -> dict[str, dict[str, float]]:
     """{cell: {length: latest test accuracy}} from the epoch reports of a running memory run."""
-    cells = list(record.config.cells)
+    config = record.config
+    cells = list(config.cells) if isinstance(config, LearnConfig) else []  # a memory run's is a LearnConfig
     accuracy: dict[str, dict[str, float]] = {cell: {} for cell in cells}
     for report in history:
         index, length = report.metrics.get("cell"), report.metrics.get("length")
@@ -97,7 +99,7 @@ def accuracy_so_far(record: RunRecord, history: list[EpochReport]) -> dict[str, 
 
 
 def _live_chart(record: RunRecord, history: list[EpochReport]) -> None:
-    if history:
+    if history and isinstance(record.config, LearnConfig):  # a memory run's settings are a LearnConfig
         chance = toy_tasks.chance_accuracy(record.config.symbols)
         figure = learn_charts.memory_accuracy(accuracy_so_far(record, history), chance,
                                               title="Accuracy so far (the networks are still training)")
@@ -105,7 +107,9 @@ def _live_chart(record: RunRecord, history: list[EpochReport]) -> None:
 
 
 def _results(record: RunRecord) -> None:
-    metrics, summary = record.metrics or MemoryMetrics(), record.summary or MemorySummary()
+    # The store types a run's results by its kind and task: a memory run's (None until it succeeded).
+    metrics = record.metrics if isinstance(record.metrics, MemoryMetrics) else MemoryMetrics()
+    summary = record.summary if isinstance(record.summary, MemorySummary) else MemorySummary()
     accuracy = metrics.accuracy
     st.plotly_chart(learn_charts.memory_accuracy(accuracy, metrics.chance), key="memory-chart")
     lengths = [str(length) for length in summary.lengths]

@@ -104,7 +104,9 @@ def _days_table(weather: np.ndarray, dinners: np.ndarray) -> pd.DataFrame:
 
 def _results(record: RunRecord, owner: str) -> None:
     """Tomorrow's dinner (network vs rule), accuracy by weather and the yesterday x weather table."""
-    metrics, summary = record.metrics or RoommateMetrics(), record.summary or RoommateSummary()
+    # The store types a run's results by its kind and task: a roommate run's (None until it succeeded).
+    metrics = record.metrics if isinstance(record.metrics, RoommateMetrics) else RoommateMetrics()
+    summary = record.summary if isinstance(record.summary, RoommateSummary) else RoommateSummary()
     try:
         weights = numpy_rnn.load_weights(runtime.store().read_artifact(record.id, "weights.npz", owner))
     except LabError as error:

@@ -15,7 +15,8 @@ from models.engine.store import RunRecord
 from models.errors import LabError
 from models.vocabulary import RunKind
 
-RESULT_PAGES = {RunKind.FORECAST: "forecast", RunKind.DIGITS: "digits", RunKind.LEARN: "learn"}
+RESULT_PAGES: dict[str, str] = {
+    RunKind.FORECAST: "forecast", RunKind.DIGITS: "digits", RunKind.LEARN: "learn"}
 
 
 def result_path(record: RunRecord) -> str:

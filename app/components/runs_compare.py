@@ -105,8 +105,9 @@ def settings_table(records: list[RunRecord]) -> tuple[pd.DataFrame, list[bool]]:
 
 def show(records: list[RunRecord], owner: str) -> None:
     """Pick two or more runs and compare them."""
+    run_labels = {record.id: run_label(record) for record in records}
     chosen_ids = st.multiselect("Runs to compare", [record.id for record in records], key="compare-runs",
-                                format_func={record.id: run_label(record) for record in records}.get,
+                                format_func=lambda run_id: run_labels[run_id],
                                 placeholder="pick two or more runs",
                                 help="Their scores, predictions, losses and settings side by side.")
     chosen = [record for record in records if record.id in chosen_ids]

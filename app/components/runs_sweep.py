@@ -9,6 +9,8 @@ job engine lets one owner have only a few runs waiting or running, so each tick 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -21,7 +23,7 @@ from models.config import FORECAST_PRESETS
 from models.data import bundled_samples
 from models.engine import leaderboard
 from models.engine import sweep as sweeps
-from models.engine.store import ACTIVE_STATES
+from models.engine.store import ACTIVE_STATES, RunRecord
 from models.errors import LabError, RunNotFound
 from models.knobs import FORECAST_KNOBS
 
@@ -80,7 +82,8 @@ def _new_sweep(owner: str) -> None:
     try:
         if len(axes_text) == 2 and len(set(axes_text)) < 2:
             raise LabError("Choose two different settings, or (none) for the second.")
-        axes = {name: sweeps.parse_values(name, text) for name, text in axes_text.items()}
+        axes: dict[str, Sequence[Any]] = {name: sweeps.parse_values(name, text)
+                                          for name, text in axes_text.items()}
         data = samples[sample].path.read_bytes()
         base = BASE.replace(epochs=int(epochs))
         created = book().create(owner, samples[sample].path.name, data, base, axes)
@@ -91,7 +94,7 @@ def _new_sweep(owner: str) -> None:
 
 
 def _progress(sweep_id: str, owner: str) -> None:
-    def submit(config: dict, data: bytes) -> str:
+    def submit(config: dict[str, Any], data: bytes) -> str:
         return runtime.engine().submit(config, data, current.data_name, owner)
 
     try:
@@ -147,11 +150,12 @@ def _leaderboard(rows: list[leaderboard.LeaderRow]) -> None:
         st.caption(f"Ranked by test RMSE relative to {reference} (RMSE {ranked[0].reference_rmse:.3f} on the "
                    "same test points): the best configuration first.")
         st.plotly_chart(runs_charts.leaderboard_bars([_settings_text(row.settings) for row in ranked],
-                                                     [row.ratio for row in ranked], reference),
+                                                     [row.ratio for row in ranked if row.ratio is not None],
+                                                     reference),
                         key="sweep-bars")
 
 
-def _records(current: sweeps.Sweep, owner: str) -> dict:
+def _records(current: sweeps.Sweep, owner: str) -> dict[str, RunRecord]:
     records = {}
     for run_id in current.run_ids:
         try:
@@ -165,7 +169,7 @@ def _any_active(current: sweeps.Sweep, owner: str) -> bool:
     return any(record.active for record in _records(current, owner).values())
 
 
-def _settings_text(settings: dict) -> str:
+def _settings_text(settings: dict[str, Any]) -> str:
     return " · ".join(f"{sweeps.SWEEP_SETTINGS[name].label.lower()} {value}"
                       for name, value in settings.items())
 

@@ -98,7 +98,9 @@ def evaluate(prepared: Prepared, config: ForecastConfig, network_path: np.ndarra
              for name, calibration in calibrations.items() if n_future}
     coverage = backtest_coverage(backtest, calibrations) if backtest is not None else {}
 
-    describe = dict(cell=config.cell, settings=config.to_dict(), season_length=season, frequency=frequency)
+    # The series' level: errors below a millionth of it are float rounding, too small for a percentage.
+    describe = dict(cell=config.cell, settings=config.to_dict(), season_length=season, frequency=frequency,
+                    level=float(np.max(np.abs(values))))
     one_step_rmse = {name: scores.test_rmse for name, scores in metrics.baselines.items()}
     one_step = make_verdict(metrics.network.test_rmse, one_step_rmse, **describe)
     if backtest is None:

@@ -46,6 +46,9 @@ UNROLL_MAX_LOOK_BACK = 32
 # graphs trained for many steps, such as the seed preset (look-back 1, batch 1, 100 epochs).
 XLA_MIN_STEPS = 5000
 XLA_MAX_GRAPH = 4  # look_back * layers
+# Windows per prediction call: one call over the 67,000 training windows of a 100,000-point series
+# took 5 GB, in calls of 4,096 about 1 GB (bench/long_series.py); shorter series make a single call.
+PREDICT_BATCH = 4096
 
 
 def use_xla(config: ForecastConfig, n_windows: int) -> bool:
@@ -254,7 +257,8 @@ def _predict_function(model: keras.Model, members: int, steps: int):
     call = predictor(model)
 
     def predict(x: np.ndarray) -> np.ndarray:
-        outputs = call(x).astype(np.float64)
+        outputs = np.concatenate([call(x[start:start + PREDICT_BATCH])
+                                  for start in range(0, max(len(x), 1), PREDICT_BATCH)]).astype(np.float64)
         return outputs.reshape(len(outputs), members, steps)
 
     predict.shape = (members, steps)  # type: ignore[attr-defined]
