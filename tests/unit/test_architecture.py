@@ -80,3 +80,22 @@ def test_the_ui_side_loads_no_tensorflow():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True, timeout=180)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+MYPY = Path(sys.executable).with_name("mypy")
+
+
+def test_the_type_checker_fails_on_a_planted_wrong_annotation(tmp_path):
+    """`make lint` runs mypy with pyproject.toml's settings: strict on the core (every function
+    annotated), the UI at mypy's default; both refuse a value of the wrong type."""
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    planted = 'def planted() -> int:\n    return "text"\n\n\ndef untyped(x):\n    return x\n'
+    for room in ("models", "app"):
+        (tmp_path / room).mkdir()
+        (tmp_path / room / "__init__.py").write_text("")
+        (tmp_path / room / "planted.py").write_text(planted)
+    result = subprocess.run([str(MYPY), "--no-incremental", "models/planted.py", "app/planted.py"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout
+    errors = {line.split(" error: ")[0] for line in result.stdout.splitlines() if " error: " in line}
+    assert errors == {"models/planted.py:2:", "models/planted.py:5:", "app/planted.py:2:"}, result.stdout
