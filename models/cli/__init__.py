@@ -13,6 +13,9 @@ from models.errors import LabError
 _COMMAND_MODULES = ("models.cli.forecast", "models.cli.digits", "models.cli.runs", "models.cli.inspect")
 
 
+__all__ = ["OneLineParser", "build_parser", "main"]
+
+
 class OneLineParser(argparse.ArgumentParser):
     """Argparse whose usage errors are one ``error: ...`` line and exit status 2."""
 

@@ -5,3 +5,6 @@ confident mistakes) that workers and the page share.
 May import: numpy and the shared core modules; Keras only lazily, for the full-MNIST download
 that a worker asks for (the layer linter's named exception).
 """
+
+# The room's modules: each is imported by name where it is used (nothing is imported here).
+__all__ = ["data", "evaluation", "preprocess", "repro"]

@@ -7,3 +7,9 @@ May import: numpy, pandas, statsforecast (lazily, in ``statistical`` only: it is
 ``models.data`` and the shared core modules (config, errors, results); never TensorFlow (the
 reproduction script, models/train/forecast_script.py, imports Keras: ``repro`` reads it as text).
 """
+
+# The room's modules: each is imported by name where it is used (nothing is imported here).
+__all__ = [
+    "advice", "backtest", "baselines", "cost", "evaluation", "intervals", "metrics", "pipeline", "repro",
+    "split", "statistical", "transforms", "verdict",
+]

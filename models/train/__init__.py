@@ -10,3 +10,6 @@ Also here, because they import Keras: the reproduction scripts ``forecast_script
 (models/forecast/repro.py, models/digits/repro.py) read them as text, never import them, and write
 a run's settings into their settings block; tests import them and run them on a tiny run.
 """
+
+# The room's modules: each is imported by name where it is used (nothing is imported here).
+__all__ = ["digits", "digits_script", "fastfit", "forecast_script", "forecaster", "keras_models", "lessons"]
