@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from models.forecast.metrics import forecast_scores
 from models.results import finite_or_none
@@ -33,8 +35,11 @@ MAX_BACKTEST_ORIGINS = 100  # the last ones are kept when a long test part has m
 SCORE_KEYS = ("rmse", "mae", "mape", "smape", "mase")
 
 
-def forecast_each(forecaster: Forecaster, histories: list[np.ndarray], counts: list[int]) -> list:
+def forecast_each(
+    forecaster: Forecaster, histories: list[np.ndarray], counts: list[int]
+) -> list[np.ndarray]:
     """``forecaster(history, count)`` for every history and its count, in one go when it can (``many``)."""
+    # attributes on a closure: replaced by the Forecaster protocol (issue 30)
     many = getattr(forecaster, "many", None)
     if many is None:
         return [forecaster(history, count) for history, count in zip(histories, counts, strict=True)]
@@ -90,7 +95,7 @@ class Backtest:
     by_step: dict[str, list[float | None]]
     notes: tuple[str, ...] = field(default=())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``{"horizon", "origins", "metrics": {model: {...}}, "by_step": {model: [...]}}``."""
         return {
             "horizon": self.horizon,
@@ -148,21 +153,22 @@ def run_backtest(
                     forecasts=forecasts, metrics=metrics, by_step=by_step, notes=tuple(notes))
 
 
-def _checked(forecast, horizon: int) -> np.ndarray:
-    forecast = np.asarray(forecast, dtype=np.float64).ravel()
-    if forecast.shape != (horizon,):
-        raise ValueError(f"it gave {forecast.size} values for a {horizon}-step horizon.")
-    if not np.all(np.isfinite(forecast)):
+def _checked(forecast: ArrayLike, horizon: int) -> np.ndarray:
+    checked = np.asarray(forecast, dtype=np.float64).ravel()
+    if checked.shape != (horizon,):
+        raise ValueError(f"it gave {checked.size} values for a {horizon}-step horizon.")
+    if not np.all(np.isfinite(checked)):
         raise ValueError("it gave values that are not finite numbers.")
-    return forecast
+    return checked
 
 
-def _mean_scores(actuals, predicted, train_values, season_length) -> dict[str, float | None]:
+def _mean_scores(actuals: np.ndarray, predicted: np.ndarray, train_values: np.ndarray,
+                 season_length: int | None) -> dict[str, float | None]:
     """Each score averaged over the origins where it is defined (None where it is defined nowhere)."""
     per_origin = [forecast_scores(actual, forecast, train_values, season_length)
                   for actual, forecast in zip(actuals, predicted, strict=True)]
     means: dict[str, float | None] = {}
     for key in SCORE_KEYS:
-        defined = [scores[key] for scores in per_origin if scores[key] is not None]
-        means[key] = finite_or_none(np.mean(defined)) if defined else None
+        defined = [score for scores in per_origin if (score := scores[key]) is not None]
+        means[key] = finite_or_none(float(np.mean(defined))) if defined else None
     return means

@@ -66,10 +66,10 @@ class Persistence(Baseline):
     name = "persistence"
     title = baseline_name("persistence")
 
-    def predict(self, values, targets):
+    def predict(self, values: np.ndarray, targets: np.ndarray) -> np.ndarray:
         return self._lagged(values, targets, 1)
 
-    def forecast(self, values, steps):
+    def forecast(self, values: np.ndarray, steps: int) -> np.ndarray:
         return np.full(steps, float(np.asarray(values)[-1]))
 
 
@@ -84,10 +84,10 @@ class SeasonalNaive(Baseline):
             raise ValueError("A seasonal naive forecast needs a season of at least 2 steps.")
         self.lag = int(season_length)
 
-    def predict(self, values, targets):
+    def predict(self, values: np.ndarray, targets: np.ndarray) -> np.ndarray:
         return self._lagged(values, targets, self.lag)
 
-    def forecast(self, values, steps):
+    def forecast(self, values: np.ndarray, steps: int) -> np.ndarray:
         values = np.asarray(values, dtype=np.float64)
         last_season = values[-self.lag :]  # [lag]
         return last_season[np.arange(steps) % self.lag]
@@ -102,16 +102,16 @@ class Drift(Baseline):
     def __init__(self) -> None:
         self.slope = 0.0
 
-    def fit(self, train_values):
+    def fit(self, train_values: np.ndarray) -> Drift:
         train_values = np.asarray(train_values, dtype=np.float64)
         if train_values.size >= 2:
             self.slope = float((train_values[-1] - train_values[0]) / (train_values.size - 1))
         return self
 
-    def predict(self, values, targets):
+    def predict(self, values: np.ndarray, targets: np.ndarray) -> np.ndarray:
         return self._lagged(values, targets, 1) + self.slope
 
-    def forecast(self, values, steps):
+    def forecast(self, values: np.ndarray, steps: int) -> np.ndarray:
         return float(np.asarray(values)[-1]) + self.slope * np.arange(1, steps + 1)
 
 
@@ -125,14 +125,14 @@ class Mean(Baseline):
     def __init__(self) -> None:
         self.level = 0.0
 
-    def fit(self, train_values):
+    def fit(self, train_values: np.ndarray) -> Mean:
         self.level = float(np.mean(np.asarray(train_values, dtype=np.float64)))
         return self
 
-    def predict(self, values, targets):
+    def predict(self, values: np.ndarray, targets: np.ndarray) -> np.ndarray:
         return np.full(np.asarray(targets).shape, self.level)
 
-    def forecast(self, values, steps):
+    def forecast(self, values: np.ndarray, steps: int) -> np.ndarray:
         return np.full(steps, self.level)
 
 

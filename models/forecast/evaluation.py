@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ class Evaluation:
     predictions: dict[str, np.ndarray]
     metrics: ForecastMetrics  # one step ahead, on the same test targets
     backtest: Backtest | None  # None when the test part is shorter than the horizon
-    bands: dict[str, dict]  # model -> the JSON bands around its forecast past the end
+    bands: dict[str, dict[str, Any]]  # model -> the JSON bands around its forecast past the end
     test_coverage: dict[str, dict[str, float | None]]  # model -> {"80": share, "95": share}
     verdict: Verdict  # on the multi-step score (one step ahead when there is no backtest)
     one_step_verdict: Verdict
@@ -50,7 +51,7 @@ class Evaluation:
     def horizon(self) -> int | None:
         return None if self.backtest is None else self.backtest.horizon
 
-    def intervals(self) -> dict:
+    def intervals(self) -> dict[str, Any]:
         """JSON-ready: ``{"levels", "test_coverage", "bands"}``."""
         return {"levels": list(LEVELS), "test_coverage": self.test_coverage, "bands": self.bands}
 
@@ -99,15 +100,20 @@ def evaluate(prepared: Prepared, config: ForecastConfig, network_path: np.ndarra
     coverage = backtest_coverage(backtest, calibrations) if backtest is not None else {}
 
     # The series' level: errors below a millionth of it are float rounding, too small for a percentage.
-    describe = dict(cell=config.cell, settings=config.to_dict(), season_length=season, frequency=frequency,
-                    level=float(np.max(np.abs(values))))
+    level = float(np.max(np.abs(values)))
+
+    def judge(model_rmse: float | None, baseline_rmses: dict[str, float | None],
+              horizon: int | None = None) -> Verdict:
+        return make_verdict(model_rmse, baseline_rmses, cell=config.cell, settings=config.to_dict(),
+                            season_length=season, frequency=frequency, horizon=horizon, level=level)
+
     one_step_rmse = {name: scores.test_rmse for name, scores in metrics.baselines.items()}
-    one_step = make_verdict(metrics.network.test_rmse, one_step_rmse, **describe)
+    one_step = judge(metrics.network.test_rmse, one_step_rmse)
     if backtest is None:
         verdict = one_step
     else:
         scores = {name: entry.get("rmse") for name, entry in backtest.metrics.items()}
-        verdict = make_verdict(scores.pop(NETWORK_KEY, None), scores, horizon=horizon, **describe)
+        verdict = judge(scores.pop(NETWORK_KEY, None), scores, horizon=horizon)
     return Evaluation(predictions=predictions, metrics=metrics, backtest=backtest, bands=bands,
                       test_coverage=coverage, verdict=verdict, one_step_verdict=one_step, notes=notes)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -92,7 +93,7 @@ class Calibration:
             widths[level] = width
         return widths, extrapolated
 
-    def bands(self, forecast: np.ndarray) -> dict:
+    def bands(self, forecast: np.ndarray) -> dict[str, Any]:
         """JSON-ready bands around ``forecast`` [steps]: ``{"levels", "lower": {"80": [...]},
         "upper": {...}, "extrapolated": [bool per step], "calibrated_horizon"}``."""
         forecast = np.asarray(forecast, dtype=np.float64).ravel()
@@ -134,7 +135,7 @@ def calibrate(
     errors: list[list[float]] = [[] for _ in range(calibrated)]
     origins = range(tail_start, n_train)
     counts = [min(calibrated, n_train - origin) for origin in origins]
-    forecasts: list = []
+    forecasts: list[np.ndarray] = []
     for start in range(0, len(origins), CALIBRATION_BATCH):
         batch = origins[start : start + CALIBRATION_BATCH]
         forecasts += forecast_each(forecaster, [history_at(train_values, origin) for origin in batch],
@@ -143,8 +144,8 @@ def calibrate(
         forecast = np.asarray(forecast, dtype=np.float64).ravel()
         if forecast.shape != (steps,) or not np.all(np.isfinite(forecast)):
             raise ValueError("The model gave no finite forecast on the calibration tail.")
-        for step, error in enumerate(np.abs(forecast - train_values[origin : origin + steps])):
-            errors[step].append(float(error))
+        for step, step_error in enumerate(np.abs(forecast - train_values[origin : origin + steps])):
+            errors[step].append(float(step_error))
     half_widths: dict[int, np.ndarray] = {}
     notes: list[str] = []
     for level in levels:

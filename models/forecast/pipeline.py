@@ -19,7 +19,9 @@ note gives the counts.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -255,11 +257,10 @@ def future_labels(time_labels: list[str], times: pd.DatetimeIndex | None, steps:
     return [f"+{k}" for k in range(1, steps + 1)]
 
 
-def _label_formatter(stamp: pd.Timestamp, label: str):
+def _label_formatter(stamp: pd.Timestamp, label: str) -> Callable[[pd.Timestamp], str] | None:
     """A function formatting timestamps like ``label`` formats ``stamp`` (None if no format fits)."""
     candidates = [
-        lambda t, f=pattern: t.strftime(f)
-        for pattern in ("%Y-%m", "%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+        _strftime(pattern) for pattern in ("%Y-%m", "%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
     ]
     candidates.append(lambda t: f"{t.year} Q{t.quarter}")
     for candidate in candidates:
@@ -268,9 +269,14 @@ def _label_formatter(stamp: pd.Timestamp, label: str):
     return None
 
 
+def _strftime(pattern: str) -> Callable[[pd.Timestamp], str]:
+    """A function formatting a timestamp with the strftime ``pattern``."""
+    return lambda stamp: stamp.strftime(pattern)
+
+
 def predictions_table(
     time_labels: list[str], future: list[str], prepared: Prepared, predictions: dict[str, np.ndarray],
-    bands: dict[str, dict] | None = None,
+    bands: dict[str, dict[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """One row per time label plus one per forecast step: time, actual, part, and every model's value.
 

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -62,12 +64,12 @@ class StatisticalBaseline(Baseline):
         self.season_length = int(season_length) if season_length and season_length > 1 else 1
         self.lag = MIN_FIT_POINTS
         self.description = ""
-        self._model = None
+        self._model: Any = None  # a fitted statsforecast model (statsforecast ships no types)
 
-    def _new_model(self, season_length: int):  # pragma: no cover - each subclass has its own
+    def _new_model(self, season_length: int) -> Any:  # pragma: no cover - each subclass has its own
         raise NotImplementedError
 
-    def _describe(self, model) -> str:  # pragma: no cover - each subclass has its own
+    def _describe(self, model: Any) -> str:  # pragma: no cover - each subclass has its own
         raise NotImplementedError
 
     def fit(self, train_values: np.ndarray) -> StatisticalBaseline:
@@ -103,7 +105,7 @@ class StatisticalBaseline(Baseline):
         """The last ``window`` of ``values`` (all of them without a window)."""
         return values if self.window is None or values.size <= self.window else values[-self.window :]
 
-    def predict(self, values, targets):
+    def predict(self, values: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """One-step forecasts [M] of ``values[targets]``, each from ``values[:t]``; NaN where undefined.
 
         Undefined: fewer than ``lag`` values before the target, or a non-finite forward run.
@@ -120,7 +122,7 @@ class StatisticalBaseline(Baseline):
         result[~np.isfinite(result)] = np.nan
         return result
 
-    def forecast(self, values, steps):
+    def forecast(self, values: np.ndarray, steps: int) -> np.ndarray:
         """Forecasts [steps] past the end of ``values``; ValueError if they are not finite."""
         mean = self._forward(np.asarray(values, dtype=np.float64), steps)
         if not np.all(np.isfinite(mean)):
@@ -134,12 +136,12 @@ class ETS(StatisticalBaseline):
     name = "ets"
     label, title = BASELINES["ets"][1], baseline_name("ets")
 
-    def _new_model(self, season_length):
+    def _new_model(self, season_length: int) -> Any:
         from statsforecast.models import AutoETS
 
         return AutoETS(season_length=season_length)
 
-    def _describe(self, model):
+    def _describe(self, model: Any) -> str:
         error, trend, season, damped = model.model_["components"][:4]
         trend = trend + ("d" if damped != "N" else "")
         return f"ETS({error},{trend},{season})"
@@ -152,12 +154,12 @@ class Theta(StatisticalBaseline):
     label, title = BASELINES["theta"][1], baseline_name("theta")
     window = THETA_MAX_POINTS
 
-    def _new_model(self, season_length):
+    def _new_model(self, season_length: int) -> Any:
         from statsforecast.models import AutoTheta
 
         return AutoTheta(season_length=season_length)
 
-    def _describe(self, model):
+    def _describe(self, model: Any) -> str:
         modeltype = model.model_["modeltype"]
         seasonal = ", seasonally adjusted" if model.model_.get("decompose") else ""
         return f"Theta ({_THETA_KINDS.get(modeltype, modeltype)}{seasonal})"
@@ -174,15 +176,16 @@ class ARIMA(StatisticalBaseline):
     name = "arima"
     label, title = BASELINES["arima"][1], baseline_name("arima")
 
-    def _new_model(self, season_length):
+    def _new_model(self, season_length: int) -> Any:
         from statsforecast.models import AutoARIMA
 
         return AutoARIMA(season_length=season_length)
 
-    def _describe(self, model):
+    def _describe(self, model: Any) -> str:
         from statsforecast.arima import arima_string
 
-        return arima_string(model.model_, padding=False).strip()
+        # statsforecast's arima_string has no annotations (statsforecast is untyped).
+        return arima_string(model.model_, padding=False).strip()  # type: ignore[no-untyped-call]
 
 
 def unfit_reason(train_values: np.ndarray) -> str | None:
@@ -246,7 +249,7 @@ def make_statistical_baselines(
 
 
 @contextlib.contextmanager
-def _quiet():
+def _quiet() -> Iterator[None]:
     """statsforecast warns about every awkward candidate model it tries; none of it is for the user."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")

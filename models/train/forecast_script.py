@@ -323,7 +323,7 @@ def main(path):
     values = read_values(path)  # [N] original units
     n_points = len(values)
     n_train = train_size(n_points)
-    season = SEASON_LENGTH if SEASON_LENGTH is not None else DETECTED_SEASON
+    season: int | None = SEASON_LENGTH if SEASON_LENGTH is not None else DETECTED_SEASON
     season = season if season and season >= 2 else None
     transform = chosen_transform(season, n_train)
     lag = lag_of(transform, season)

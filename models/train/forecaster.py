@@ -14,7 +14,9 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -25,7 +27,7 @@ from models.config import ForecastConfig  # noqa: E402
 from models.errors import ConfigError, TrainingCancelled  # noqa: E402
 from models.forecast import pipeline as forecast  # noqa: E402
 from models.forecast import transforms  # noqa: E402
-from models.forecast.backtest import default_horizon  # noqa: E402
+from models.forecast.backtest import Forecaster, default_horizon  # noqa: E402
 from models.forecast.evaluation import evaluate  # noqa: E402
 from models.forecast.split import (  # noqa: E402
     MIN_TRAIN_WINDOWS,  # noqa: E402
@@ -37,6 +39,9 @@ from models.summaries import ForecastSummary  # noqa: E402
 from models.train.fastfit import fit_fast, predictor, seed_everything  # noqa: E402
 from models.train.keras_models import MemberSum, build_forecaster, make_optimizer  # noqa: E402
 from models.vocabulary import RunKind  # noqa: E402
+
+if TYPE_CHECKING:
+    from models.data import Series
 
 # Unrolling the recurrence is the same mathematics and much faster for short windows; long windows
 # would make a graph too big to build quickly.
@@ -60,7 +65,8 @@ def use_xla(config: ForecastConfig, n_windows: int) -> bool:
 
 
 def train_forecaster(
-    config: ForecastConfig, series, progress: ProgressFn | None = None, should_stop: StopFn | None = None
+    config: ForecastConfig, series: Series, progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
 ) -> RunResult:
     """Fit the configured network on ``series`` (a models.data.Series) and score it honestly.
 
@@ -75,7 +81,7 @@ def train_forecaster(
 
     if should_stop is not None and should_stop():
         raise TrainingCancelled("Training was cancelled before it started.")
-    history: list[dict] = []
+    history: list[dict[str, Any]] = []
     started = time.perf_counter()  # fit time, measured as the seed program measures model.fit
 
     def on_epoch_end(epoch: int, logs: dict[str, float]) -> None:
@@ -209,6 +215,16 @@ def _network_notes(config: ForecastConfig, steps: int, n_windows: int) -> list[s
     return notes
 
 
+@overload
+def _training_pairs(scaled: np.ndarray, targets: np.ndarray, end: int, look_back: int, steps: int,
+                    required: Literal[True] = ...) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@overload
+def _training_pairs(scaled: np.ndarray, targets: np.ndarray, end: int, look_back: int, steps: int,
+                    required: bool) -> tuple[np.ndarray | None, np.ndarray | None]: ...
+
+
 def _training_pairs(scaled: np.ndarray, targets: np.ndarray, end: int, look_back: int, steps: int,
                     required: bool = True) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Windows [M, look_back, 1] and the ``steps`` values after each [M, steps], for the ``targets``
@@ -228,7 +244,7 @@ def _training_pairs(scaled: np.ndarray, targets: np.ndarray, end: int, look_back
 
 
 def _train_network(config: ForecastConfig, x: np.ndarray, y: np.ndarray, should_stop: StopFn | None,
-                   **fit_options):
+                   **fit_options: Any) -> tuple[keras.Model, keras.optimizers.Optimizer, keras.losses.Loss]:
     """(model, optimizer, loss): the configured network (an ensemble of ``config.ensemble`` in one
     model), initialised from the run's seed and fitted on windows ``x`` [M, look_back, 1] and the
     values after each ``y`` [M, steps] (steps: 1, or the horizon of a direct network)."""
@@ -251,7 +267,7 @@ def _train_network(config: ForecastConfig, x: np.ndarray, y: np.ndarray, should_
     return model, optimizer, loss
 
 
-def _predict_function(model: keras.Model, members: int, steps: int):
+def _predict_function(model: keras.Model, members: int, steps: int) -> Callable[[np.ndarray], np.ndarray]:
     """NumPy [M, look_back, 1] -> NumPy [M, members, steps] scaled forecasts (each member's next
     ``steps`` values), through one traced graph."""
     call = predictor(model)
@@ -261,18 +277,21 @@ def _predict_function(model: keras.Model, members: int, steps: int):
                                   for start in range(0, max(len(x), 1), PREDICT_BATCH)]).astype(np.float64)
         return outputs.reshape(len(outputs), members, steps)
 
+    # attributes on a closure: replaced by the Forecaster protocol (issue 30)
     predict.shape = (members, steps)  # type: ignore[attr-defined]
     return predict
 
 
-def _forecast_paths(predict, last_windows: np.ndarray, steps: int) -> np.ndarray:
+def _forecast_paths(predict: Callable[[np.ndarray], np.ndarray], last_windows: np.ndarray,
+                    steps: int) -> np.ndarray:
     """Each member's forecast of the ``steps`` values after each of ``last_windows`` [H, look_back]
     (scaled): [H, steps, members]. A call gives every member's next values from its own window, for
     every window at once; they are fed back as its newest inputs until ``steps`` are forecast (one
     per call, or a horizon per call)."""
     start = np.asarray(last_windows, dtype=np.float64)
     n_windows, look_back = start.shape
-    members, head = predict.shape
+    # attributes on a closure: replaced by the Forecaster protocol (issue 30)
+    members, head = predict.shape  # type: ignore[attr-defined]
     windows = np.repeat(start[:, None, :], members, axis=1)  # [H, members, L]: member k's own inputs
     path = np.empty((n_windows, steps, members))
     own = np.arange(members)
@@ -287,8 +306,8 @@ def _forecast_paths(predict, last_windows: np.ndarray, steps: int) -> np.ndarray
     return path
 
 
-def _network_forecaster(predict, config: ForecastConfig, prepared: forecast.Prepared,
-                        scaler: MinMaxScaler | None = None):
+def _network_forecaster(predict: Callable[[np.ndarray], np.ndarray], config: ForecastConfig,
+                        prepared: forecast.Prepared, scaler: MinMaxScaler | None = None) -> Forecaster:
     """The trained network as a forecaster of the values after ``history`` (original units), using
     only ``history``: transformed (as the run was) and scaled (by ``scaler``, else the run's) as in
     training, then forecast (an ensemble: each member's path, then their median). Its ``many`` makes
@@ -313,12 +332,13 @@ def _network_forecaster(predict, config: ForecastConfig, prepared: forecast.Prep
     def forecaster(history: np.ndarray, steps: int) -> np.ndarray:
         return many([history], [steps])[0]
 
+    # attributes on a closure: replaced by the Forecaster protocol (issue 30)
     forecaster.many = many  # type: ignore[attr-defined]
     return forecaster
 
 
 def _fit_network(config: ForecastConfig, prepared: forecast.Prepared, train_values: np.ndarray,
-                 should_stop: StopFn | None):
+                 should_stop: StopFn | None) -> Forecaster:
     """A network trained like the run's (same transform) on ``train_values`` alone, as a forecaster
     (the interval calibration's fit: it never sees the values after ``train_values``). ValueError
     if too short."""
