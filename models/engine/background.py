@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from io import BufferedWriter
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +37,16 @@ def submit_from_cli(config: ForecastConfig | DigitsConfig | dict[str, Any], data
     work through the same store.
     """
     settings = settings or load_settings()
-    config = as_config(config)
-    if isinstance(config, ForecastConfig) and not data_bytes:
+    run_config = as_config(config)
+    if isinstance(run_config, ForecastConfig) and not data_bytes:
         raise DataError("A forecast run needs a data file.")
-    workload.check_run(config, data_bytes, data_name)
+    workload.check_run(run_config, data_bytes, data_name)
     store = RunStore(settings.data_dir)
-    run_id = store.create_run(config=config.to_dict(), owner=owner, data_name=data_name,
+    run_id = store.create_run(config=run_config.to_dict(), owner=owner, data_name=data_name,
                               data_bytes=data_bytes, runner=process_identity(cli_runner=True),
                               max_active=settings.max_queued_per_owner or max_queued_per_owner())
     log_dir = settings.data_dir / "logs"
+    log: BufferedWriter | int  # the log file, or subprocess.DEVNULL when it cannot be opened
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
         log = open(log_dir / f"{run_id}.log", "ab")  # noqa: SIM115 (handed to the child process)
@@ -62,7 +64,7 @@ def submit_from_cli(config: ForecastConfig | DigitsConfig | dict[str, Any], data
         store.finish(run_id, FAILED, "Could not start the background training process.")
         raise LabError(f"Could not start the background training process ({error}).") from error
     finally:
-        if log is not subprocess.DEVNULL:
+        if isinstance(log, BufferedWriter):  # not subprocess.DEVNULL
             log.close()
     # The child is responsible from now on (a server restarting meanwhile must not think it dead).
     store.claim(run_id, process_identity(child.pid, cli_runner=True))

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import dask
 from distributed import Client, LocalCluster
+from distributed.scheduler import Scheduler
 
 from models.engine.messages import TOPIC
 from models.engine.worker import WarmUp
+from models.errors import LabError
 from models.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -24,7 +27,7 @@ RECONNECT_TIMEOUT = "2s"  # one try (the engine thread waits for it; nothing els
 # - allowed-failures 0: a task whose worker died is not re-run; it fails with KilledWorker;
 # - work-stealing off: with one run per worker there is nothing to rebalance.
 # The order in which runs start is the engine's own (models/engine/run_queue.py), not Dask's.
-_LOCAL_DASK_CONFIG = {
+_LOCAL_DASK_CONFIG: dict[str, Any] = {
     "distributed.scheduler.allowed-failures": 0,
     "distributed.scheduler.work-stealing": False,
 }
@@ -35,7 +38,7 @@ def unreachable_message(address: str) -> str:
             "runs that were training there have stopped.")
 
 
-def _busy_threads(keys: list[str], dask_scheduler) -> tuple[int, int]:
+def _busy_threads(keys: list[str], dask_scheduler: Scheduler) -> tuple[int, int]:
     """(threads of the cluster, tasks it is running or holding): runs on the scheduler. ``keys``
     are the caller's runs handed to Dask: one the scheduler has not received yet (submissions travel
     on another connection than this question) counts as busy too."""
@@ -52,7 +55,7 @@ class ClusterConnection:
     TensorFlow on every worker as soon as it starts.
     """
 
-    def __init__(self, settings: Settings, on_event: Callable[[tuple[float, dict]], None], *,
+    def __init__(self, settings: Settings, on_event: Callable[[tuple[float, dict[str, Any]]], None], *,
                  warm: bool = True):
         self.settings = settings
         self.client: Client | None = None
@@ -74,20 +77,30 @@ class ClusterConnection:
 
     def _connect(self, timeout: str) -> None:
         if self.settings.scheduler:
-            self.client = Client(self.settings.scheduler, timeout=timeout, set_as_default=False)
+            self.client = Client(  # type: ignore[no-untyped-call]  # distributed: Client() is unannotated
+                self.settings.scheduler, timeout=timeout, set_as_default=False)
         else:
             with dask.config.set(_LOCAL_DASK_CONFIG):
-                self._cluster = LocalCluster(
+                self._cluster = LocalCluster(  # type: ignore[no-untyped-call]  # distributed: unannotated
                     n_workers=self.settings.workers, threads_per_worker=1, processes=True,
                     host="127.0.0.1", dashboard_address=None, worker_dashboard_address=None,
                     # The scheduler always serves a small HTTP endpoint: keep it on loopback, random port.
                     scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                     silence_logs=logging.ERROR,
                 )
-            self.client = Client(self._cluster, set_as_default=False)
-        self.client.subscribe_topic(TOPIC, self._on_event)
+            self.client = Client(  # type: ignore[no-untyped-call]  # distributed: Client() is unannotated
+                self._cluster, set_as_default=False)
+        self.client.subscribe_topic(  # type: ignore[no-untyped-call]  # distributed: unannotated
+            TOPIC, self._on_event)
         if self._warm:
             self.client.register_plugin(WarmUp(), name=WarmUp.name)
+
+    def connected_client(self) -> Client:
+        """The client, for a Dask call; LabError when there is none (the engine could not start, or
+        lost its scheduler and has not reached it again)."""
+        if self.client is None:
+            raise LabError("The job engine has no connection to a Dask scheduler.")
+        return self.client
 
     @property
     def in_contact(self) -> bool:
@@ -98,18 +111,22 @@ class ClusterConnection:
 
         Dask's client retries for a while by itself, then closes. Either way a fresh client is
         started, which subscribes to the runs' events again. Runs in the engine's line wait
-        meanwhile; the pages show ``unreachable``."""
+        meanwhile; the pages show ``unreachable``. The embedded cluster (no scheduler address) has
+        nothing to keep in contact with: the engine thread only calls this with an address."""
+        address = self.settings.scheduler
+        if address is None:
+            return
         status = None if self.client is None else self.client.status
         if status == "running" and not self.unreachable:
             return
         if not self.unreachable:
-            logger.warning("Lost contact with the Dask scheduler at %s", self.settings.scheduler)
-            self.unreachable = unreachable_message(self.settings.scheduler)
+            logger.warning("Lost contact with the Dask scheduler at %s", address)
+            self.unreachable = unreachable_message(address)
         if status == "connecting":  # Dask's own retries are still going on
             return
         if self.client is not None:
             try:
-                self.client.close(timeout=1)
+                self.client.close(timeout=1)  # type: ignore[no-untyped-call]  # distributed: unannotated
             except Exception:
                 logger.debug("Closing the lost client failed", exc_info=True)
             self.client = None
@@ -121,13 +138,15 @@ class ClusterConnection:
             return
         self.error = None  # an engine that could not start at all recovers too
         self.unreachable = None
-        logger.warning("Connected to the Dask scheduler at %s again", self.settings.scheduler)
+        logger.warning("Connected to the Dask scheduler at %s again", address)
 
     def idle_threads(self, keys: list[str]) -> int:
         """Worker threads of the whole cluster with nothing to do, asked of the scheduler itself, so
         several engines (the server, CLI runners) sharing one cluster agree. ``keys``: this engine's
         tasks handed to Dask and not finished."""
-        threads, busy = self.client.run_on_scheduler(_busy_threads, keys)
+        client = self.connected_client()
+        threads, busy = client.run_on_scheduler(  # type: ignore[no-untyped-call]  # distributed: unannotated
+            _busy_threads, keys)
         return max(0, threads - busy)
 
     def close(self) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from distributed import Event
+from distributed import Future
 from distributed.scheduler import KilledWorker
 
 from models.engine.cluster import ClusterConnection
@@ -24,6 +24,7 @@ from models.engine.worker import (
     WORKER_LOST,
     attempt_event_name,
     cancel_event_name,
+    run_flag,
     run_job,
     unexpected_error_message,
 )
@@ -40,7 +41,7 @@ class TaskOnDask:
     """A run handed to Dask and not finished yet."""
 
     place: Place  # back in line if a lost scheduler drops the task before it starts
-    future: Any  # distributed.Future
+    future: Future[JobOutcome]
     worker: str | None = None  # the worker's address, once the run started there
     cancel_sent: float | None = None  # monotonic time the run's cancel Event was set
 
@@ -52,7 +53,8 @@ class Dispatcher:
     engine turns it into a ``TaskDone`` note and calls ``finish`` on its own thread).
     """
 
-    def __init__(self, store: RunStore, connection: ClusterConnection, line: RunQueue, on_done):
+    def __init__(self, store: RunStore, connection: ClusterConnection, line: RunQueue,
+                 on_done: Callable[[Future[JobOutcome]], None]):
         self.store = store
         self.connection = connection
         self.line = line
@@ -70,14 +72,15 @@ class Dispatcher:
     def _hand_over(self, place: Place) -> None:
         try:
             # Priority for schedulers shared with other engines: earlier rounds first.
-            future = self.connection.client.submit(run_job, place.job, key=task_key(place.run_id),
-                                                   pure=False, retries=0, priority=-place.turn)
+            client = self.connection.connected_client()
+            future = client.submit(run_job, place.job, key=task_key(place.run_id), pure=False, retries=0,
+                                   priority=-place.turn)
         except Exception:
             logger.exception("Could not submit run %s", place.run_id)
             self.store.finish(place.run_id, FAILED, LOST_SCHEDULER)
             return
         self.tasks[place.run_id] = TaskOnDask(place, future)
-        future.add_done_callback(self._on_done)
+        future.add_done_callback(self._on_done)  # type: ignore[no-untyped-call]  # distributed: unannotated
 
     def started(self, event: RunStarted) -> None:
         """A run started on a worker (runs of other engines on a shared scheduler are ignored)."""
@@ -89,7 +92,8 @@ class Dispatcher:
         # finished state. Store it first, so the store never shows more runs training than there
         # are workers.
         for earlier, other in list(self.tasks.items()):
-            if other.worker == event.worker and earlier != event.run_id and other.future.done():
+            if (other.worker == event.worker and earlier != event.run_id
+                    and other.future.done()):  # type: ignore[no-untyped-call]  # distributed: unannotated
                 self.finish(earlier)
         task.worker = event.worker
         self.store.mark_running(event.run_id, worker=event.worker or None)
@@ -115,22 +119,22 @@ class Dispatcher:
             except Exception:
                 logger.exception("Could not mark run %s failed", run_id)
         finally:
-            task.future.release()
+            task.future.release()  # type: ignore[no-untyped-call]  # distributed: unannotated
             for name in (cancel_event_name(run_id), attempt_event_name(run_id)) \
                     if self.connection.in_contact else ():
                 try:
-                    Event(name, client=self.connection.client).clear()  # frees the scheduler's memory
+                    run_flag(name, self.connection.client).clear()  # frees the scheduler's memory
                 except Exception:
                     logger.debug("Could not clear event %s", name, exc_info=True)
 
-    def _store_outcome(self, run_id: str, future, asked: bool) -> None:
+    def _store_outcome(self, run_id: str, future: Future[JobOutcome], asked: bool) -> None:
         """Turn a finished future into the run's final state (``asked``: someone cancelled it)."""
         if future.status == "cancelled":
             # Cancelled by us (on request) or dropped by a scheduler we lost contact with.
             self.store.finish(run_id, CANCELLED if asked else FAILED, None if asked else LOST_SCHEDULER)
             return
         if future.status == "error":
-            error = future.exception()
+            error = future.exception()  # type: ignore[no-untyped-call]  # distributed: unannotated
             lost = isinstance(error, KilledWorker)
             self.store.finish(run_id, FAILED, WORKER_LOST if lost else unexpected_error_message(error))
             return
@@ -155,10 +159,11 @@ class Dispatcher:
         task = self.tasks.get(run_id)
         if task is None or task.cancel_sent is not None:
             return
-        Event(cancel_event_name(run_id), client=self.connection.client).set()
+        run_flag(cancel_event_name(run_id), self.connection.client).set()
         task.cancel_sent = time.monotonic()
         if task.worker is None:  # still waiting on the scheduler (or starting right now)
-            self.connection.client.cancel(task.future)
+            client = self.connection.connected_client()
+            client.cancel(task.future)  # type: ignore[no-untyped-call]  # distributed: unannotated
             self.store.finish(run_id, CANCELLED)
 
     def forward_store_cancels(self) -> None:
@@ -180,7 +185,7 @@ class Dispatcher:
 
     def _restart_worker(self, worker: str) -> None:
         try:
-            self.connection.client.restart_workers([worker], raise_for_error=False)
+            self.connection.connected_client().restart_workers([worker], raise_for_error=False)
         except Exception:
             logger.exception("Could not restart worker %s", worker)
 

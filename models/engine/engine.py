@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from distributed import Client
 
-from models.config import DigitsConfig, ForecastConfig, config_from_dict
+from models.config import DigitsConfig, ForecastConfig, LearnConfig, config_from_dict
 from models.engine import workload
 from models.engine.cluster import ClusterConnection
 from models.engine.dispatcher import Dispatcher
@@ -46,8 +46,11 @@ from models.results import EpochReport
 from models.settings import Settings, load_settings
 
 
-def as_config(config: ForecastConfig | DigitsConfig | dict[str, Any]) -> ForecastConfig | DigitsConfig:
-    """A validated configuration object from an object or its dict (ConfigError if bad)."""
+def as_config(
+    config: ForecastConfig | DigitsConfig | dict[str, Any],
+) -> ForecastConfig | DigitsConfig | LearnConfig:
+    """A validated configuration object from an object or its dict (ConfigError if bad; the Learn
+    page's runs come as dicts)."""
     if isinstance(config, (ForecastConfig, DigitsConfig)):
         return config
     return config_from_dict(dict(config))
@@ -95,18 +98,18 @@ class JobEngine:
         this process (the Forecast page), so the file is parsed once here and once on the worker;
         ``season_length``: the season it detected (the evaluation's cost depends on it).
         """
-        config = as_config(config)
-        if isinstance(config, ForecastConfig) and not data_bytes:
+        run_config = as_config(config)
+        if isinstance(run_config, ForecastConfig) and not data_bytes:
             raise DataError("Choose a data file before starting a forecast run.")
         if values is None:
-            workload.check_run(config, data_bytes, data_name)
+            workload.check_run(run_config, data_bytes, data_name)
         else:
-            workload.plan_run(config, values, season_length)
+            workload.plan_run(run_config, values, season_length)
         self._check_usable()
         run_id = self.store.create_run(
-            config=config.to_dict(), owner=owner, data_name=data_name, data_bytes=data_bytes,
+            config=run_config.to_dict(), owner=owner, data_name=data_name, data_bytes=data_bytes,
             runner=self.identity, max_active=self.settings.max_queued_per_owner or max_queued_per_owner())
-        self._inbox.put(Submit(Job(run_id, config.to_dict(), data_bytes, data_name)))
+        self._inbox.put(Submit(Job(run_id, run_config.to_dict(), data_bytes, data_name)))
         return run_id
 
     def adopt(self, run_id: str) -> None:
@@ -115,6 +118,8 @@ class JobEngine:
         if not self.store.claim(run_id, self.identity):
             raise LabError("This run is no longer waiting to start.")
         record = self.store.get_run(run_id, "", everyone=True)
+        if record.config is None:
+            raise LabError("This run is of a kind this version of LSTM Lab does not know.")
         self._inbox.put(Submit(Job(run_id, record.config.to_dict(), self.store.load_data(run_id),
                                    record.data_name)))
 

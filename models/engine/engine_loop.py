@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVarTuple
 
 from models.engine.cluster import ClusterConnection
 from models.engine.dispatcher import Dispatcher
@@ -29,7 +31,10 @@ RECOVERY_SECONDS = 30.0  # how often the engine looks for runs of dead processes
 RECONNECT_SECONDS = 3.0  # how often the engine tries an external scheduler it lost contact with
 
 
-def guarded(function, *args) -> None:
+_Args = TypeVarTuple("_Args")
+
+
+def guarded(function: Callable[[*_Args], object], *args: *_Args) -> None:
     """The engine thread must survive anything one run can throw at it."""
     try:
         function(*args)

@@ -36,7 +36,7 @@ from models.digits.data import BUNDLED_PATH
 from models.engine.store import RunRecord, RunStore
 from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
 from models.forecast.repro import SERIES_FILE, reproduction_script, script_file_name
-from models.summaries import DigitsSummary, ForecastSummary
+from models.summaries import DigitsMetrics, DigitsSummary, ForecastMetrics, ForecastSummary
 from models.vocabulary import RunKind
 
 _RECORD_FIELDS = ("id", "kind", "state", "error", "data_name", "data_fingerprint", "shared", "created",
@@ -66,10 +66,9 @@ def export_run(store: RunStore, run_id: str, owner: str, *, everyone: bool = Fal
     otherwise. The one builder behind the Forecast page's download, the Runs page and the CLI."""
     record = store.get_run(run_id, owner, everyone=everyone)
     history = store.history(run_id, owner, everyone=everyone)
-    files: dict[str, bytes] = {
-        "run.json": _json({name: getattr(record, name) for name in _RECORD_FIELDS}),
-        "config.json": _json(record.config.to_dict()),
-    }
+    files: dict[str, bytes] = {"run.json": _json({name: getattr(record, name) for name in _RECORD_FIELDS})}
+    if record.config is not None:  # None: a kind this version does not know
+        files["config.json"] = _json(record.config.to_dict())
     if record.metrics is not None:
         files["metrics.json"] = _json(record.metrics.to_dict())
     if record.summary is not None:
@@ -80,9 +79,9 @@ def export_run(store: RunStore, run_id: str, owner: str, *, everyone: bool = Fal
         if name not in files:
             files[name] = store.read_artifact(run_id, name, owner, everyone=everyone)
     if record.kind == RunKind.FORECAST and isinstance(record.config, ForecastConfig):
-        files.update(_forecast_files(record, files))
+        files.update(_forecast_files(record, record.config, files))
     elif record.kind == RunKind.DIGITS and isinstance(record.config, DigitsConfig):
-        files.update(_digits_files(record))
+        files.update(_digits_files(record, record.config))
     files = {"README.txt": _readme(record, files), **files}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -94,30 +93,33 @@ def export_run(store: RunStore, run_id: str, owner: str, *, everyone: bool = Fal
     return buffer.getvalue()
 
 
-def _forecast_files(record: RunRecord, files: dict[str, bytes]) -> dict[str, bytes]:
+def _forecast_files(record: RunRecord, config: ForecastConfig, files: dict[str, bytes]) -> dict[str, bytes]:
     """``series.csv`` (the cleaned series the run trained on, from its predictions) and the
-    reproduction script that reads it; {} for a run without predictions."""
+    reproduction script of ``config`` (the run's) that reads it; {} for a run without predictions."""
     if PREDICTIONS_FILE not in files:
         return {}
     table = read_predictions_csv(files[PREDICTIONS_FILE])
     observed = table[table["part"] != "forecast"]
     series = pd.DataFrame({"time": observed["time"], "value": observed["actual"]})
-    summary = record.summary or ForecastSummary()
-    models = {} if record.metrics is None else record.metrics.models
+    summary = record.summary if isinstance(record.summary, ForecastSummary) else ForecastSummary()
+    models = record.metrics.models if isinstance(record.metrics, ForecastMetrics) else {}
     stored = {name: scores.test_rmse for name, scores in models.items() if scores.test_rmse is not None}
-    script = reproduction_script(record.config, data_name=record.data_name, target=summary.target,
+    script = reproduction_script(config, data_name=record.data_name, target=summary.target,
                                  season_length=summary.season_length, stored_test_rmse=stored)
     return {SERIES_FILE: to_safe_csv(series), script_file_name(record.data_name): script.encode("utf-8")}
 
 
-def _digits_files(record: RunRecord) -> dict[str, bytes]:
-    """The digits reproduction script, and the bundled digits when the run trained on them."""
+def _digits_files(record: RunRecord, config: DigitsConfig) -> dict[str, bytes]:
+    """The reproduction script of ``config`` (the digits run's), and the bundled digits when the run
+    trained on them."""
     summary = record.summary if isinstance(record.summary, DigitsSummary) else DigitsSummary()
-    source = summary.source or ("keras" if record.config.source == "keras" else "bundled")
-    stored = {} if record.metrics is None else {"test_accuracy": record.metrics.test_accuracy,
-                                                "test_loss": record.metrics.test_loss}
+    source = summary.source or ("keras" if config.source == "keras" else "bundled")
+    metrics = record.metrics if isinstance(record.metrics, DigitsMetrics) else DigitsMetrics()
+    # A score the run could not compute (None) is left out: the script prints it as None all the same.
+    stored = {name: value for name, value in (("test_accuracy", metrics.test_accuracy),
+                                              ("test_loss", metrics.test_loss)) if value is not None}
     files = {digits_repro.SCRIPT_NAME: digits_repro.reproduction_script(
-        record.config, source=source, stored=stored).encode("utf-8")}
+        config, source=source, stored=stored).encode("utf-8")}
     if source == "bundled":
         files[digits_repro.BUNDLED_FILE] = BUNDLED_PATH.read_bytes()
     return files

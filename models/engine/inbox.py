@@ -8,8 +8,11 @@ only hand over. The engine thread (``models.engine.engine_loop``) takes the note
 from __future__ import annotations
 
 import queue
+from typing import Any
 
-from models.engine.messages import Message, TaskDone, from_worker_event, run_id_of
+from distributed import Future
+
+from models.engine.messages import JobOutcome, Message, TaskDone, from_worker_event, run_id_of
 
 
 class Inbox:
@@ -21,16 +24,16 @@ class Inbox:
     def put(self, message: Message) -> None:
         self._notes.put(message)
 
-    def on_worker_event(self, event: tuple[float, dict]) -> None:
+    def on_worker_event(self, event: tuple[float, dict[str, Any]]) -> None:
         """Dask's handler of the runs' topic (on the client's event loop): read it, hand it over."""
         message = from_worker_event(event[1])
         if message is not None:
             self._notes.put(message)
 
-    def on_task_done(self, future) -> None:
+    def on_task_done(self, future: Future[JobOutcome]) -> None:
         """Dask's callback (on its callback thread) when a run's future finished, erred or was
         cancelled."""
-        self._notes.put(TaskDone(run_id_of(future.key)))
+        self._notes.put(TaskDone(run_id_of(str(future.key))))  # the engine's keys are strings (task_key)
 
     def take(self, timeout: float, most: int = 1000) -> list[Message]:
         """Wait up to ``timeout`` for one note, then take every note already waiting (a batch)."""

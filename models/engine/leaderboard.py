@@ -64,7 +64,9 @@ def leaderboard(sweep: Sweep, records: dict[str, RunRecord]) -> list[LeaderRow]:
         record = records.get(item.run_id) if item.run_id else None
         state = record.state if record else ("not submitted" if item.error else
                                             "waiting to be queued" if item.run_id is None else "deleted")
-        metrics = record.metrics if record and record.state == SUCCEEDED else None
+        # Only a succeeded forecast run has scores to rank (a sweep holds forecast runs only).
+        metrics = (record.metrics if record and record.state == SUCCEEDED
+                   and isinstance(record.metrics, ForecastMetrics) else None)
         reference, reference_rmse = reference_of(metrics)
         rmse = _rmse(metrics, NETWORK_KEY)
         row = LeaderRow(rank=None, run_id=item.run_id, settings=item.settings, state=state, test_rmse=rmse,

@@ -8,6 +8,7 @@ owner a reader reads as; None reads every run. Files are not handled here: see `
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 import time
 from typing import Any
@@ -81,6 +82,7 @@ class RunsTable:
                 row = self._visible_row(connection, run_id, viewer)
         return record_from_row(row, viewer, positions)
 
+    # Below this method, annotations say ``builtins.list``: in the class body ``list`` is the method.
     def list(self, viewer: str | None, limit: int) -> list[RunRecord]:
         """The viewer's runs and the shared ones (None: every run), newest first."""
         with self._database.read() as connection:
@@ -95,7 +97,7 @@ class RunsTable:
             positions = self._queue_positions(connection)
             return [record_from_row(row, viewer, positions) for row in rows]
 
-    def history(self, run_id: str, viewer: str | None) -> list[EpochReport]:
+    def history(self, run_id: str, viewer: str | None) -> builtins.list[EpochReport]:
         """Per-epoch reports of a visible run, in epoch order."""
         with self._database.read() as connection:
             self._visible_row(connection, run_id, viewer)
@@ -116,7 +118,7 @@ class RunsTable:
         with self._database.read() as connection:
             return self._queue_positions(connection).get(run_id)
 
-    def active_artifacts(self, run_id: str) -> list[str] | None:
+    def active_artifacts(self, run_id: str) -> builtins.list[str] | None:
         """The artifact names of an active run; None when the run has ended or is not there."""
         with self._database.read() as connection:
             row = connection.execute("SELECT state, artifacts FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -124,7 +126,7 @@ class RunsTable:
             return None
         return list(loads_json(row["artifacts"], []))
 
-    def cancel_requested(self, run_ids: list[str]) -> set[str]:
+    def cancel_requested(self, run_ids: builtins.list[str]) -> set[str]:
         """Which of these runs someone asked to stop (from any process)."""
         if not run_ids:
             return set()
@@ -137,7 +139,7 @@ class RunsTable:
     # -- owner actions
 
     def insert(self, run_id: str, *, config: dict[str, Any], owner: str, data_name: str | None,
-               fingerprint: str | None, artifacts: list[str], runner: str | None,
+               fingerprint: str | None, artifacts: builtins.list[str], runner: str | None,
                max_active: int | None) -> None:
         """A new queued run; LimitError if ``owner`` already has ``max_active`` runs active."""
         epochs = config.get("epochs")
@@ -171,7 +173,7 @@ class RunsTable:
                 raise LabError("This run is still queued or running: cancel it before deleting it.")
             self._delete_rows(connection, [run_id])
 
-    def delete_finished_before(self, cutoff: float) -> list[str]:
+    def delete_finished_before(self, cutoff: float) -> builtins.list[str]:
         """Delete the rows of every run that ended before ``cutoff``; returns their ids."""
         with self._database.write(immediate=True) as connection:
             places = ", ".join("?" * len(FINAL_STATES))
@@ -182,7 +184,7 @@ class RunsTable:
         return old
 
     @staticmethod
-    def _delete_rows(connection: sqlite3.Connection, run_ids: list[str]) -> None:
+    def _delete_rows(connection: sqlite3.Connection, run_ids: builtins.list[str]) -> None:
         connection.executemany("DELETE FROM epochs WHERE run_id = ?", [(run_id,) for run_id in run_ids])
         connection.executemany("DELETE FROM runs WHERE id = ?", [(run_id,) for run_id in run_ids])
 
@@ -219,7 +221,7 @@ class RunsTable:
                 (RUNNING, time.time(), worker, run_id, QUEUED))
             return cursor.rowcount == 1
 
-    def add_epochs(self, run_id: str, reports: list[EpochReport]) -> bool:
+    def add_epochs(self, run_id: str, reports: builtins.list[EpochReport]) -> bool:
         """Epoch rows of an active run and its latest progress, in one transaction; False (nothing
         written) if the run is over."""
         rows = [plain(report.to_dict()) for report in reports]
@@ -245,7 +247,7 @@ class RunsTable:
                 (state, error, time.time(), run_id, *ACTIVE_STATES))
             return cursor.rowcount == 1
 
-    def finish_success(self, run_id: str, result: RunResult, artifacts: list[str]) -> bool:
+    def finish_success(self, run_id: str, result: RunResult, artifacts: builtins.list[str]) -> bool:
         """Metrics, summary, full history and ``succeeded`` in one transaction; False if the run had
         ended meanwhile."""
         history = [plain(report) for report in result.history]

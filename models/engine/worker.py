@@ -27,16 +27,17 @@ import logging
 import os
 import threading
 import time
+from typing import Any, Protocol
 
-from distributed import Event, get_worker
+from distributed import Client, Event, Worker, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from models.config import DigitsConfig, ForecastConfig, LearnConfig, config_from_dict
 from models.engine.messages import TOPIC, EpochReported, Job, JobOutcome, RunStarted, worker_event
 from models.engine.records import plain
 from models.errors import LabError, TrainingCancelled
-from models.results import EpochReport, RunResult
-from models.summaries import as_dict
+from models.results import EpochReport, ProgressFn, RunResult, StopFn
+from models.summaries import Metrics, Summary, as_dict
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,22 @@ def attempt_event_name(run_id: str) -> str:
     return f"lstmlab-attempt-{run_id}"
 
 
+class RunFlag(Protocol):
+    """What the engine and the worker use of a ``distributed.Event`` (a flag shared by the cluster)."""
+
+    def is_set(self) -> bool: ...
+
+    def set(self) -> None: ...
+
+    def clear(self) -> None: ...
+
+
+def run_flag(name: str, client: Client | None = None) -> RunFlag:
+    """The cluster's ``distributed.Event`` called ``name``, through ``client`` (None: the worker's
+    own client, or the default one)."""
+    return Event(name, client=client)  # type: ignore[no-untyped-call]  # distributed: Event() is unannotated
+
+
 class StopCheck:
     """``should_stop()`` for the training loop: true once the run's cancel Event is set, or once
     nobody waits for the run any more.
@@ -65,7 +82,7 @@ class StopCheck:
     """
 
     def __init__(self, event_name: str, interval: float = STOP_CHECK_INTERVAL):
-        self._event = Event(event_name)
+        self._event = run_flag(event_name)
         self._interval = interval
         self._next_check = 0.0
         self._stopped = False
@@ -117,15 +134,15 @@ class _Reporter:
 
 def _first_attempt(run_id: str) -> bool:
     """True the first time a run's task starts anywhere in the cluster."""
-    attempt = Event(attempt_event_name(run_id))
+    attempt = run_flag(attempt_event_name(run_id))
     if attempt.is_set():
         return False
     attempt.set()
     return True
 
 
-def _train(config: ForecastConfig | DigitsConfig, data: bytes | None, data_name: str | None,
-           progress, should_stop) -> RunResult:
+def _train(config: ForecastConfig | DigitsConfig | LearnConfig, data: bytes | None, data_name: str | None,
+           progress: ProgressFn, should_stop: StopFn) -> RunResult:
     """Dispatch on the run kind; the training modules (TensorFlow) are imported only here."""
     if isinstance(config, LearnConfig):  # the Learn page's toy networks (models/train/lessons.py)
         from models.train.lessons import train_learn
@@ -154,9 +171,12 @@ def _plain_result(result: RunResult) -> RunResult:
                      fit_seconds=plain(float(result.fit_seconds)) or 0.0)
 
 
-def _plain_typed(value):
-    """A typed result rebuilt from builtins only (a trainer may leave NumPy scalars inside)."""
-    return type(value).from_dict(plain(as_dict(value))) if hasattr(value, "to_dict") else plain(value)
+def _plain_typed(value: Metrics | Summary | dict[str, Any] | None) -> Any:
+    """A typed result rebuilt from builtins only (a trainer may leave NumPy scalars inside): of the
+    same type as ``value``, which the checker cannot follow through ``type(value)``."""
+    if value is None or isinstance(value, dict):
+        return plain(value)
+    return type(value).from_dict(plain(as_dict(value)))
 
 
 def unexpected_error_message(error: BaseException) -> str:
@@ -231,5 +251,5 @@ class WarmUp(WorkerPlugin):
 
     name = "lstmlab-warmup"
 
-    def setup(self, worker) -> None:
+    def setup(self, worker: Worker) -> None:
         threading.Thread(target=_import_training, name="lstmlab-warmup", daemon=True).start()

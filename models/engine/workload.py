@@ -116,12 +116,14 @@ def plan_run(config: Any, values: np.ndarray | None = None, season_length: int |
         transforms.check_values(config.transform, values)
         split = forecast.split_for(config, len(values))
         cost = run_work(config, split, forecast.resolve_season(config, season_length))
-        plan = RunPlan(config, split, split.n_train - split.first_target, cost)
-        limits.check_work(config.epochs, plan.training_units, config.ensemble, cost.scoring)
+        windows = split.n_train - split.first_target
+        plan = RunPlan(config, split, windows, cost)
+        limits.check_work(config.epochs, windows, config.ensemble, cost.scoring)
         return plan
     if isinstance(config, DigitsConfig):
-        plan = RunPlan(config, training_units=training_digits(config))
-        limits.check_digits_work(config.epochs, plan.training_units)
+        digits = training_digits(config)
+        plan = RunPlan(config, training_units=digits)
+        limits.check_digits_work(config.epochs, digits)
         return plan
     return RunPlan(config)
 
