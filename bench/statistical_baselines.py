@@ -44,11 +44,6 @@ def _fit(model_class, season_length, train):
     return model_class(season_length).fit(train)
 
 
-def _fitter(model_class, season_length):
-    """The interval calibration's ``fit``: fit on a part, return its forecaster."""
-    return lambda part: model_class(season_length).fit(part).forecast
-
-
 def child() -> None:
     """One fresh process: print one JSON line of timings (seconds)."""
     started = time.perf_counter()
@@ -72,8 +67,8 @@ def child() -> None:
         second, model = _timed(_fit, model_class, 12, train)
         more = [_timed(_fit, model_class, 12, train)[0] for _ in range(5)]
         one_step, _ = _timed(model.predict, values, range(N_TRAIN, values.size))
-        backtest, _ = _timed(run_backtest, values, N_TRAIN, {name: model.forecast}, season_length=12)
-        calibration, _ = _timed(calibrate, train, _fitter(model_class, 12), horizon=12)
+        backtest, _ = _timed(run_backtest, values, N_TRAIN, {name: model}, season_length=12)
+        calibration, _ = _timed(calibrate, train, model_class(12), horizon=12)
         timings[name] = {"first_fit": first, "second_fit": second, "fit": statistics.median(more),
                          "one_step": one_step, "backtest": backtest, "calibration": calibration}
 
@@ -83,9 +78,9 @@ def child() -> None:
         every = {**baselines, **statistical}
         for model in every.values():
             model.predict(values, range(N_TRAIN, values.size))
-        result = run_backtest(values, N_TRAIN, {key: model.forecast for key, model in every.items()},
+        result = run_backtest(values, N_TRAIN, every,
                               season_length=12)
-        calibrations = {key: calibrate(train, _fitter(type(model), 12), horizon=12)
+        calibrations = {key: calibrate(train, model, horizon=12)
                         for key, model in statistical.items()}
         return backtest_coverage(result, calibrations)
 

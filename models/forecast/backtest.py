@@ -9,41 +9,28 @@ those origins, the same for every model (a note gives the counts): each forecast
 baseline runs over all the values before its origin, so every origin of a long series would cost the
 square of its length.
 
-A model is any callable ``forecaster(history, steps) -> [steps]``: a baseline's bound ``forecast``
-method is one, and so is the network's recursive forecast. Scores come from ``models.forecast.metrics``
+A model is a ``Forecaster`` (models/forecast/contract.py): every origin's history goes to its
+``forecast_many`` in one call. Scores come from ``models.forecast.metrics``
 (MAPE and sMAPE in percent, MASE scaled by the seasonal naive error on the training part), computed
 per origin and averaged over origins; ``by_step`` is the RMSE at each step ahead over all origins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from models.forecast.contract import Forecaster
 from models.forecast.metrics import forecast_scores
 from models.results import finite_or_none
 
-# forecaster(history, steps) -> [steps]. One may also have ``many(histories, counts) -> [forecasts]``
-# (one number of steps per history): the same forecasts from many histories in one go.
-Forecaster = Callable[[np.ndarray, int], np.ndarray]
 DEFAULT_HORIZON = 10  # steps, for a series without a known season
 MAX_BACKTEST_ORIGINS = 100  # the last ones are kept when a long test part has more
 SCORE_KEYS = ("rmse", "mae", "mape", "smape", "mase")
-
-
-def forecast_each(
-    forecaster: Forecaster, histories: list[np.ndarray], counts: list[int]
-) -> list[np.ndarray]:
-    """``forecaster(history, count)`` for every history and its count, in one go when it can (``many``)."""
-    # attributes on a closure: replaced by the Forecaster protocol (issue 30)
-    many = getattr(forecaster, "many", None)
-    if many is None:
-        return [forecaster(history, count) for history, count in zip(histories, counts, strict=True)]
-    return list(many(histories, counts))
 
 
 def default_horizon(season_length: int | None) -> int:
@@ -138,7 +125,7 @@ def run_backtest(
         try:
             histories = [history_at(values, origin) for origin in origins]
             rows = [_checked(row, horizon)
-                    for row in forecast_each(forecaster, histories, [horizon] * len(origins))]
+                    for row in forecaster.forecast_many(histories, [horizon] * len(origins))]
         except (ValueError, ArithmeticError) as error:
             notes.append(f"The {name} forecast was left out of the backtest: {error}")
             continue

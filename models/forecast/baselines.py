@@ -1,6 +1,7 @@
 """Naive forecasters every network must beat, with the same contract as the network (NumPy only).
 
-Contract: ``fit(train_values)`` learns from the training part only; ``predict(values, targets)``
+Contract (beside models/forecast/contract.py's, which they keep too): ``fit(train_values)`` returns a
+copy that learned from the training part only; ``predict(values, targets)``
 gives the one-step-ahead forecast of each target index ``t`` from the actual values before it
 (``values[:t]``, known when the forecast is made), exactly like the network's test predictions;
 ``forecast(values, steps)`` continues past the end of ``values`` without any new actual values;
@@ -11,6 +12,10 @@ callers score only the defined targets and never store NaN.
 """
 
 from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Self
 
 import numpy as np
 
@@ -27,9 +32,21 @@ class Baseline:
     title = ""
     lag = 1
 
-    def fit(self, train_values: np.ndarray) -> Baseline:
-        """Learn parameters from the training part only; returns self."""
-        return self
+    def fit(self, train_values: np.ndarray) -> Self:
+        """A copy of this baseline that learned from ``train_values`` only (this one stays as it was)."""
+        fitted = copy.copy(self)
+        fitted._learn(np.asarray(train_values, dtype=np.float64))
+        return fitted
+
+    def _learn(self, train_values: np.ndarray) -> None:
+        """Set what the baseline learns from the training part (nothing for most)."""
+
+    def forecast_many(self, histories: Sequence[np.ndarray], counts: Sequence[int]) -> list[np.ndarray]:
+        """The forecaster contract's forecasts: ``forecast`` from each history."""
+        return [self.forecast(history, count) for history, count in zip(histories, counts, strict=True)]
+
+    def describe(self) -> str:
+        return self.title
 
     def predict(self, values: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """One-step-ahead forecasts [M] of ``values[targets]`` from earlier actual values."""
@@ -102,11 +119,10 @@ class Drift(Baseline):
     def __init__(self) -> None:
         self.slope = 0.0
 
-    def fit(self, train_values: np.ndarray) -> Drift:
+    def _learn(self, train_values: np.ndarray) -> None:
         train_values = np.asarray(train_values, dtype=np.float64)
         if train_values.size >= 2:
             self.slope = float((train_values[-1] - train_values[0]) / (train_values.size - 1))
-        return self
 
     def predict(self, values: np.ndarray, targets: np.ndarray) -> np.ndarray:
         return self._lagged(values, targets, 1) + self.slope
@@ -125,9 +141,8 @@ class Mean(Baseline):
     def __init__(self) -> None:
         self.level = 0.0
 
-    def fit(self, train_values: np.ndarray) -> Mean:
+    def _learn(self, train_values: np.ndarray) -> None:
         self.level = float(np.mean(np.asarray(train_values, dtype=np.float64)))
-        return self
 
     def predict(self, values: np.ndarray, targets: np.ndarray) -> np.ndarray:
         return np.full(np.asarray(targets).shape, self.level)

@@ -1,12 +1,10 @@
 """Everything a forecast run is scored on once the network is fitted: every baseline one step ahead,
 the multi-step backtest, prediction intervals and the verdict, all by the same rules for every model.
 
-The network enters as two plain functions, so this module needs no TensorFlow:
-
-* ``network_forecaster(history, steps) -> [steps]``: the trained network's recursive forecast from
-  the values ``history`` only (the backtest hands each model the values before its origin);
-* ``network_fit(train_values) -> forecaster``: a network trained the same way on ``train_values``
-  alone (the interval calibration fits on the training part minus its tail).
+The network enters as a ``Forecaster`` (models/forecast/contract.py), like every baseline, so this
+module needs no TensorFlow: its ``forecast_many`` forecasts from the values before each origin only,
+and its ``fit`` trains a network the same way on a part of the series (the interval calibration fits
+on the training part minus its tail).
 
 On a long series the evaluation scores a bounded number of targets, the same for every model (the last
 ``pipeline.MAX_SCORED_TARGETS`` one-step targets of each part and the last
@@ -16,16 +14,15 @@ with the length and ``models/forecast/cost.py`` can count it against the work li
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from models.config import ForecastConfig
-from models.forecast.backtest import Backtest, Forecaster, default_horizon, run_backtest
-from models.forecast.baselines import Baseline
-from models.forecast.intervals import LEVELS, Calibration, backtest_coverage, baseline_fitter, calibrate
+from models.forecast.backtest import Backtest, default_horizon, run_backtest
+from models.forecast.contract import Forecaster
+from models.forecast.intervals import LEVELS, Calibration, backtest_coverage, calibrate
 from models.forecast.pipeline import Prepared, baseline_predictions, score_predictions, scoring_note
 from models.forecast.verdict import Verdict, make_verdict
 from models.summaries import ForecastMetrics
@@ -57,8 +54,7 @@ class Evaluation:
 
 
 def evaluate(prepared: Prepared, config: ForecastConfig, network_path: np.ndarray,
-             network_forecaster: Forecaster, network_fit: Callable[[np.ndarray], Forecaster],
-             frequency: str | None = None) -> Evaluation:
+             network: Forecaster, frequency: str | None = None) -> Evaluation:
     """Score the network (``network_path``: its one-step predictions and forecast past the end,
     [N + K] original units) and every baseline on the run's split."""
     split, values, season = prepared.split, prepared.values, prepared.season_length
@@ -72,8 +68,7 @@ def evaluate(prepared: Prepared, config: ForecastConfig, network_path: np.ndarra
     metrics = score_predictions(prepared, predictions)
     horizon = config.horizon or default_horizon(season)
 
-    forecasters: dict[str, Forecaster] = {NETWORK_KEY: network_forecaster}
-    forecasters.update({name: _forecaster(baseline) for name, baseline in baselines.items()})
+    forecasters: dict[str, Forecaster] = {NETWORK_KEY: network, **baselines}
     try:
         backtest = run_backtest(values, split.n_train, forecasters, horizon=horizon, stride=config.stride,
                                 season_length=season)
@@ -86,11 +81,10 @@ def evaluate(prepared: Prepared, config: ForecastConfig, network_path: np.ndarra
     calibrations: dict[str, Calibration] = {}
     train_values = values[: split.n_train]
     for name in INTERVAL_MODELS:
-        if name != NETWORK_KEY and name not in baselines:
+        if name not in forecasters:
             continue
-        fit = network_fit if name == NETWORK_KEY else baseline_fitter(name, season)
         try:
-            calibrations[name] = calibrate(train_values, fit, horizon)
+            calibrations[name] = calibrate(train_values, forecasters[name], horizon)
         except ValueError as error:
             notes.append(f"No prediction intervals for {name}: {error}")
     for calibration in calibrations.values():
@@ -117,7 +111,3 @@ def evaluate(prepared: Prepared, config: ForecastConfig, network_path: np.ndarra
     return Evaluation(predictions=predictions, metrics=metrics, backtest=backtest, bands=bands,
                       test_coverage=coverage, verdict=verdict, one_step_verdict=one_step, notes=notes)
 
-
-def _forecaster(baseline: Baseline) -> Forecaster:
-    """A fitted baseline in the backtest's contract: a forecast from the values it is handed."""
-    return baseline.forecast

@@ -15,46 +15,27 @@ Steps past the calibrated horizon get the last calibrated half-width grown like 
 the step (how a random walk's spread grows) and are marked as extrapolated. ``empirical_coverage``
 checks the result on held-out points: the share of backtest targets that fall inside their band.
 
-A model enters as ``fit(train_values) -> forecaster`` where ``forecaster(history, steps) -> [steps]``
-is the backtest's contract (e.g. ``lambda train: ETS(12).fit(train).forecast``).
+A model enters as a ``Forecaster`` (models/forecast/contract.py): its ``fit`` gives the one fitted
+on the training part less its tail, whose ``forecast_many`` forecasts from every origin of the tail.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from models.forecast.backtest import Backtest, Forecaster, forecast_each, history_at
-from models.forecast.baselines import Baseline, Drift, Mean, Persistence, SeasonalNaive
-from models.forecast.statistical import STATISTICAL_CLASSES
+from models.forecast.backtest import Backtest, history_at
+from models.forecast.contract import Forecaster
 from models.results import finite_or_none
 
 LEVELS = (80, 95)
 # Calibration origins handed to a model at a time: each is a copy of the values before it, so all of a
 # long tail at once (up to 3,000 origins of a 1,000-step horizon) would hold gigabytes of copies.
 CALIBRATION_BATCH = 256
-Fit = Callable[[np.ndarray], Forecaster]
-
-
-def baseline_fitter(name: str, season_length: int | None) -> Fit:
-    """The ``fit`` for ``calibrate`` of any baseline by its metrics key (naive or statistical):
-    a fresh baseline fitted on the part it is given, returned as its bound ``forecast``."""
-
-    def fit(train_values: np.ndarray) -> Forecaster:
-        baseline: Baseline
-        if name in STATISTICAL_CLASSES:
-            baseline = STATISTICAL_CLASSES[name](season_length)
-        elif name == "seasonal_naive":
-            baseline = SeasonalNaive(season_length or 0)
-        else:
-            baseline = {"persistence": Persistence, "drift": Drift, "mean": Mean}[name]()
-        return baseline.fit(train_values).forecast
-
-    return fit
 
 
 def default_tail(n_train: int, horizon: int) -> int:
@@ -108,7 +89,7 @@ class Calibration:
 
 
 def calibrate(
-    train_values: np.ndarray, fit: Fit, horizon: int, *, levels: tuple[int, ...] = LEVELS,
+    train_values: np.ndarray, forecaster: Forecaster, horizon: int, *, levels: tuple[int, ...] = LEVELS,
     tail: int | None = None,
 ) -> Calibration:
     """Calibrate intervals up to ``horizon`` steps from the training part alone (see the module notes).
@@ -129,7 +110,7 @@ def calibrate(
     tail_start = n_train - tail
     calibrated = min(horizon, tail)
     try:
-        forecaster = fit(history_at(train_values, tail_start))
+        fitted = forecaster.fit(history_at(train_values, tail_start))
     except ValueError as error:
         raise ValueError(f"The model could not be fitted for the interval calibration: {error}") from error
     errors: list[list[float]] = [[] for _ in range(calibrated)]
@@ -138,8 +119,8 @@ def calibrate(
     forecasts: list[np.ndarray] = []
     for start in range(0, len(origins), CALIBRATION_BATCH):
         batch = origins[start : start + CALIBRATION_BATCH]
-        forecasts += forecast_each(forecaster, [history_at(train_values, origin) for origin in batch],
-                                   counts[start : start + CALIBRATION_BATCH])
+        forecasts += fitted.forecast_many([history_at(train_values, origin) for origin in batch],
+                                          counts[start : start + CALIBRATION_BATCH])
     for origin, steps, forecast in zip(origins, counts, forecasts, strict=True):
         forecast = np.asarray(forecast, dtype=np.float64).ravel()
         if forecast.shape != (steps,) or not np.all(np.isfinite(forecast)):

@@ -72,7 +72,7 @@ class StatisticalBaseline(Baseline):
     def _describe(self, model: Any) -> str:  # pragma: no cover - each subclass has its own
         raise NotImplementedError
 
-    def fit(self, train_values: np.ndarray) -> StatisticalBaseline:
+    def _learn(self, train_values: np.ndarray) -> None:
         """Fit on ``train_values`` only; ValueError (with a plain sentence) when it cannot be fitted."""
         train_values = self._recent(np.array(train_values, dtype=np.float64))
         reason = unfit_reason(train_values)
@@ -90,7 +90,9 @@ class StatisticalBaseline(Baseline):
             raise ValueError(f"The {self.title} fitted on the training part gives no finite forecast.")
         self._model = model
         self.description = self._describe(model)
-        return self
+
+    def describe(self) -> str:
+        return self.description or self.title
 
     def _forward(self, history: np.ndarray, steps: int) -> np.ndarray:
         if self._model is None:

@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -27,7 +27,7 @@ from models.config import ForecastConfig  # noqa: E402
 from models.errors import ConfigError, TrainingCancelled  # noqa: E402
 from models.forecast import pipeline as forecast  # noqa: E402
 from models.forecast import transforms  # noqa: E402
-from models.forecast.backtest import Forecaster, default_horizon  # noqa: E402
+from models.forecast.backtest import default_horizon  # noqa: E402
 from models.forecast.evaluation import evaluate  # noqa: E402
 from models.forecast.split import (  # noqa: E402
     MIN_TRAIN_WINDOWS,  # noqa: E402
@@ -108,7 +108,7 @@ def train_forecaster(
                                             x_val=x_val, y_val=y_val,  # reported only, never used
                                             on_epoch_end=on_epoch_end)
     fit_seconds = time.perf_counter() - started
-    predict = _predict_function(model, config.ensemble, steps)
+    predict = MemberPredictor(model, config.ensemble, steps)
 
     n_future = config.forecast_steps
     network_path = np.full(split.n_points + n_future, np.nan)  # [N + K] original units
@@ -122,12 +122,9 @@ def train_forecaster(
         network_path[split.n_points :] = np.median([forecast.path_to_original(prepared, path)
                                                     for path in paths.T], axis=0)
 
-    evaluation = evaluate(
-        prepared, config, network_path,
-        network_forecaster=_network_forecaster(predict, config, prepared),
-        network_fit=lambda train_values: _fit_network(config, prepared, train_values, should_stop),
-        frequency=series.frequency,
-    )
+    evaluation = evaluate(prepared, config, network_path, NetworkForecaster(predict, config, prepared,
+                                                                            should_stop=should_stop),
+                          frequency=series.frequency)
     verdict, one_step = evaluation.verdict, evaluation.one_step_verdict
     future = forecast.future_labels(list(series.time_labels), series.times, n_future)
     table = forecast.predictions_table(list(series.time_labels), future, prepared, evaluation.predictions,
@@ -185,7 +182,7 @@ def warm_up(config: ForecastConfig | None = None) -> None:
     x = np.zeros((windows, config.look_back, 1), dtype=np.float32)
     y = np.zeros((windows, output_steps(config, None)))
     model = _train_network(config, x, y, None, x_val=x[:2], y_val=y[:2])[0]
-    _predict_function(model, config.ensemble, y.shape[1])(x)
+    MemberPredictor(model, config.ensemble, y.shape[1])(x)
 
 
 def member_seeds(config: ForecastConfig) -> list[int]:
@@ -267,31 +264,28 @@ def _train_network(config: ForecastConfig, x: np.ndarray, y: np.ndarray, should_
     return model, optimizer, loss
 
 
-def _predict_function(model: keras.Model, members: int, steps: int) -> Callable[[np.ndarray], np.ndarray]:
-    """NumPy [M, look_back, 1] -> NumPy [M, members, steps] scaled forecasts (each member's next
-    ``steps`` values), through one traced graph."""
-    call = predictor(model)
+class MemberPredictor:
+    """The trained ensemble's next values: NumPy [M, look_back, 1] -> [M, members, steps] scaled (each
+    member's next ``steps`` values), through one traced graph, in calls of PREDICT_BATCH windows."""
 
-    def predict(x: np.ndarray) -> np.ndarray:
-        outputs = np.concatenate([call(x[start:start + PREDICT_BATCH])
+    def __init__(self, model: keras.Model, members: int, steps: int) -> None:
+        self.call = predictor(model)
+        self.members, self.steps = members, steps
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        outputs = np.concatenate([self.call(x[start:start + PREDICT_BATCH])
                                   for start in range(0, max(len(x), 1), PREDICT_BATCH)]).astype(np.float64)
-        return outputs.reshape(len(outputs), members, steps)
-
-    # attributes on a closure: replaced by the Forecaster protocol (issue 30)
-    predict.shape = (members, steps)  # type: ignore[attr-defined]
-    return predict
+        return outputs.reshape(len(outputs), self.members, self.steps)
 
 
-def _forecast_paths(predict: Callable[[np.ndarray], np.ndarray], last_windows: np.ndarray,
-                    steps: int) -> np.ndarray:
+def _forecast_paths(predict: MemberPredictor, last_windows: np.ndarray, steps: int) -> np.ndarray:
     """Each member's forecast of the ``steps`` values after each of ``last_windows`` [H, look_back]
     (scaled): [H, steps, members]. A call gives every member's next values from its own window, for
     every window at once; they are fed back as its newest inputs until ``steps`` are forecast (one
     per call, or a horizon per call)."""
     start = np.asarray(last_windows, dtype=np.float64)
     n_windows, look_back = start.shape
-    # attributes on a closure: replaced by the Forecaster protocol (issue 30)
-    members, head = predict.shape  # type: ignore[attr-defined]
+    members, head = predict.members, predict.steps
     windows = np.repeat(start[:, None, :], members, axis=1)  # [H, members, L]: member k's own inputs
     path = np.empty((n_windows, steps, members))
     own = np.arange(members)
@@ -306,55 +300,59 @@ def _forecast_paths(predict: Callable[[np.ndarray], np.ndarray], last_windows: n
     return path
 
 
-def _network_forecaster(predict: Callable[[np.ndarray], np.ndarray], config: ForecastConfig,
-                        prepared: forecast.Prepared, scaler: MinMaxScaler | None = None) -> Forecaster:
-    """The trained network as a forecaster of the values after ``history`` (original units), using
-    only ``history``: transformed (as the run was) and scaled (by ``scaler``, else the run's) as in
-    training, then forecast (an ensemble: each member's path, then their median). Its ``many`` makes
-    the forecasts from many histories at once: one graph call per step for all of them (a backtest's
-    origins called one by one made hundreds of small calls)."""
-    name, season = prepared.transform, prepared.season_length
-    scaler = scaler or prepared.scaler
+class NetworkForecaster:
+    """The trained network in the forecaster contract (models/forecast/contract.py).
 
-    def many(histories: list[np.ndarray], counts: list[int]) -> list[np.ndarray]:
-        histories = [np.asarray(history, dtype=np.float64) for history in histories]
-        for history in histories:
-            if history.size < config.look_back + transforms.offset(name, season):
-                raise ValueError(f"it needs {config.look_back} values before the forecast")
-        windows = [scaler.transform(transforms.forward(name, history, season))[-config.look_back :]
-                   for history in histories]
-        paths = _forecast_paths(predict, np.stack(windows), max(counts))  # [H, steps, members] scaled
+    ``forecast_many`` forecasts the values after each history (original units) from that history only:
+    transformed as the run was, scaled by ``scaler`` (the run's unless it was refitted), then forecast
+    by every member (an ensemble: their median), one graph call per step for all histories at once (a
+    backtest's origins called one by one made hundreds of small calls). ``fit`` trains a network the
+    same way on a part of the series alone (the interval calibration's: it never sees what follows).
+    """
+
+    def __init__(self, predict: MemberPredictor, config: ForecastConfig, prepared: forecast.Prepared,
+                 scaler: MinMaxScaler | None = None, should_stop: StopFn | None = None) -> None:
+        self.predict, self.config, self.prepared = predict, config, prepared
+        self.scaler = scaler or prepared.scaler
+        self.should_stop = should_stop
+
+    def describe(self) -> str:
+        config = self.config
+        members = f"median of {config.ensemble} networks" if config.ensemble > 1 else "one network"
+        return f"{config.cell.upper()}({config.units}), look-back {config.look_back}, {members}"
+
+    def forecast_many(self, histories: Sequence[np.ndarray], counts: Sequence[int]) -> list[np.ndarray]:
+        name, season, look_back = self.prepared.transform, self.prepared.season_length, self.config.look_back
+        arrays = [np.asarray(history, dtype=np.float64) for history in histories]
+        for history in arrays:
+            if history.size < look_back + transforms.offset(name, season):
+                raise ValueError(f"it needs {look_back} values before the forecast")
+        windows = [self.scaler.transform(transforms.forward(name, history, season))[-look_back:]
+                   for history in arrays]
+        paths = _forecast_paths(self.predict, np.stack(windows), max(counts))  # [H, steps, members] scaled
         # A path's first k steps are the forecast of k steps: each step depends only on earlier ones.
-        return [np.median([transforms.invert_path(name, scaler.inverse_transform(member_path[:count]),
+        return [np.median([transforms.invert_path(name, self.scaler.inverse_transform(member_path[:count]),
                                                   history, season) for member_path in path.T], axis=0)
-                for history, path, count in zip(histories, paths, counts, strict=True)]
+                for history, path, count in zip(arrays, paths, counts, strict=True)]
 
-    def forecaster(history: np.ndarray, steps: int) -> np.ndarray:
-        return many([history], [steps])[0]
-
-    # attributes on a closure: replaced by the Forecaster protocol (issue 30)
-    forecaster.many = many  # type: ignore[attr-defined]
-    return forecaster
-
-
-def _fit_network(config: ForecastConfig, prepared: forecast.Prepared, train_values: np.ndarray,
-                 should_stop: StopFn | None) -> Forecaster:
-    """A network trained like the run's (same transform) on ``train_values`` alone, as a forecaster
-    (the interval calibration's fit: it never sees the values after ``train_values``). ValueError
-    if too short."""
-    train_values = np.asarray(train_values, dtype=np.float64)
-    offset = transforms.offset(prepared.transform, prepared.season_length)
-    transformed = transforms.forward(prepared.transform, train_values, prepared.season_length)
-    scaler = MinMaxScaler(config.headroom).fit(transformed[offset:])
-    steps = output_steps(config, prepared.season_length)
-    targets = np.arange(offset + config.look_back, train_values.size)
-    try:
-        x, y = _training_pairs(scaler.transform(transformed), targets, train_values.size, config.look_back,
-                               steps)
-    except ConfigError:
-        raise ValueError("too few training windows are left before the calibration tail") from None
-    model = _train_network(config, x, y, should_stop)[0]
-    return _network_forecaster(_predict_function(model, config.ensemble, steps), config, prepared, scaler)
+    def fit(self, train_values: np.ndarray) -> NetworkForecaster:
+        """A network trained like the run's (same transform) on ``train_values`` alone. ValueError if
+        too short."""
+        config, prepared = self.config, self.prepared
+        train_values = np.asarray(train_values, dtype=np.float64)
+        offset = transforms.offset(prepared.transform, prepared.season_length)
+        transformed = transforms.forward(prepared.transform, train_values, prepared.season_length)
+        scaler = MinMaxScaler(config.headroom).fit(transformed[offset:])
+        steps = output_steps(config, prepared.season_length)
+        targets = np.arange(offset + config.look_back, train_values.size)
+        try:
+            x, y = _training_pairs(scaler.transform(transformed), targets, train_values.size,
+                                   config.look_back, steps)
+        except ConfigError:
+            raise ValueError("too few training windows are left before the calibration tail") from None
+        model = _train_network(config, x, y, self.should_stop)[0]
+        return NetworkForecaster(MemberPredictor(model, config.ensemble, steps), config, prepared, scaler,
+                                 self.should_stop)
 
 
 def _finite_report(report: EpochReport) -> EpochReport:

@@ -10,6 +10,7 @@ import pytest
 from models.forecast.backtest import default_horizon, history_at, plan_origins, run_backtest
 from models.forecast.baselines import Persistence, make_baselines
 from models.forecast.statistical import make_statistical_baselines
+from tests.unit.forecast.stand_ins import FunctionForecaster
 from tests.unit.forecast.test_baselines import airline_values
 
 
@@ -45,14 +46,14 @@ def test_no_origin_sees_a_value_after_it():
         seen.append((history.size, float(history[-1])))
         return np.full(steps, history[-1])
 
-    result = run_backtest(values, 20, {"spy": spy}, horizon=4, stride=3)
+    result = run_backtest(values, 20, {"spy": FunctionForecaster.fixed(spy)}, horizon=4, stride=3)
     assert result.origins == (20, 23, 26)
     assert seen == [(origin, values[origin - 1]) for origin in result.origins]
 
 
 def test_scores_by_hand_for_persistence():
     values = np.array([1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 12.0])
-    result = run_backtest(values, 4, {"persistence": Persistence().fit(values[:4]).forecast}, horizon=2)
+    result = run_backtest(values, 4, {"persistence": Persistence().fit(values[:4])}, horizon=2)
     # origin 4: forecast [4, 4] for [6, 8]; origin 6: [8, 8] for [10, 12]. Errors 2, 4 both times.
     assert result.origins == (4, 6)
     np.testing.assert_array_equal(result.forecasts["persistence"], [[4, 4], [8, 8]])
@@ -73,8 +74,9 @@ def test_a_failing_model_is_left_out_with_a_note_and_the_shape_is_json_ready():
     def short(history, steps):
         return np.zeros(steps - 1)
 
-    result = run_backtest(values, 20, {"naive": Persistence().forecast, "broken": broken, "short": short},
-                          horizon=5)
+    models = {"naive": Persistence(), "broken": FunctionForecaster.fixed(broken),
+              "short": FunctionForecaster.fixed(short)}
+    result = run_backtest(values, 20, models, horizon=5)
     assert list(result.metrics) == list(result.by_step) == ["naive"]
     assert len(result.notes) == 2 and "broken" in result.notes[0] and "short" in result.notes[1]
     shape = json.loads(json.dumps(result.to_dict()))
@@ -96,9 +98,9 @@ def test_every_airline_model_ignores_what_comes_after_each_origin():
     models = _all_baselines(values, 96)
     changed = values.copy()
     changed[100:] = changed[100:] * 2.0 + 300.0
-    original = run_backtest(values, 96, {name: model.forecast for name, model in models.items()}, horizon=4,
+    original = run_backtest(values, 96, models, horizon=4,
                             stride=4, season_length=12)
-    moved = run_backtest(changed, 96, {name: model.forecast for name, model in models.items()}, horizon=4,
+    moved = run_backtest(changed, 96, models, horizon=4,
                          stride=4, season_length=12)
     for name in models:  # origins 96 and 100 (values from 100 on changed); later origins see them
         np.testing.assert_array_equal(moved.forecasts[name][0], original.forecasts[name][0], err_msg=name)
@@ -112,7 +114,7 @@ def test_airline_twelve_months_of_1960_from_the_end_of_1959():
     Theta 3.9%, ARIMA 4.2%, ETS 7.2% (AutoETS picks ETS(M,N,M) on 1949-1959)."""
     values = airline_values()
     models = _all_baselines(values, 132)
-    result = run_backtest(values, 132, {name: model.forecast for name, model in models.items()},
+    result = run_backtest(values, 132, models,
                           horizon=12, season_length=12)
     mape = {name: scores["mape"] for name, scores in result.metrics.items()}
     print("1960 MAPE %:", {name: round(value, 2) for name, value in mape.items()})
@@ -127,7 +129,7 @@ def test_airline_default_backtest():
     """96 training months, h = 12 from 1957, 1958, 1959 and 1960's origins: RMSE averaged over origins."""
     values = airline_values()
     models = _all_baselines(values, 96)
-    result = run_backtest(values, 96, {name: model.forecast for name, model in models.items()},
+    result = run_backtest(values, 96, models,
                           season_length=12)
     rmse = {name: scores["rmse"] for name, scores in result.metrics.items()}
     print("backtest RMSE (h=12, 4 origins):", {name: round(value, 2) for name, value in rmse.items()})

@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 
 from models.forecast.backtest import run_backtest
-from models.forecast.baselines import Persistence, SeasonalNaive
+from models.forecast.baselines import Drift, Mean, Persistence, SeasonalNaive
 from models.forecast.intervals import (
     Calibration,
     backtest_coverage,
-    baseline_fitter,
     calibrate,
     default_tail,
     empirical_coverage,
 )
 from models.forecast.statistical import ETS, Theta
+from tests.unit.forecast.stand_ins import FunctionForecaster
 from tests.unit.forecast.test_baselines import airline_values
 
 
@@ -41,11 +41,12 @@ def test_calibration_uses_no_point_after_the_training_part():
 
         return forecaster
 
-    calibration = calibrate(values[:n_train], fit, horizon=5, tail=10)
+    calibration = calibrate(values[:n_train], FunctionForecaster(fit), horizon=5, tail=10)
     assert fitted_on == [30] and calibration.tail_start == 30
     assert histories == list(range(30, 40)) and max(histories) < n_train
     # The calibration is a function of the training part: the test part cannot change it.
-    again = calibrate(np.r_[values[:n_train], np.full(20, 1e6)][:n_train], fit, horizon=5, tail=10)
+    again = calibrate(np.r_[values[:n_train], np.full(20, 1e6)][:n_train], FunctionForecaster(fit), horizon=5,
+                      tail=10)
     for level in calibration.levels:
         np.testing.assert_array_equal(again.half_widths[level], calibration.half_widths[level])
 
@@ -53,7 +54,7 @@ def test_calibration_uses_no_point_after_the_training_part():
 def test_half_widths_are_conformal_quantiles_per_step_and_never_shrink():
     # Persistence on a straight line with slope 1: the error at step k is exactly k.
     line = np.arange(50.0)
-    calibration = calibrate(line, lambda train: Persistence().fit(train).forecast, horizon=4, tail=20)
+    calibration = calibrate(line, Persistence(), horizon=4, tail=20)
     assert calibration.horizon == 4 and calibration.n_errors == (20, 19, 18, 17)
     for level in (80, 95):
         np.testing.assert_allclose(calibration.half_widths[level], [1, 2, 3, 4])
@@ -67,7 +68,7 @@ def test_half_widths_are_conformal_quantiles_per_step_and_never_shrink():
             return noisy[origin : origin + steps] + errors[origin - 20]
         return forecaster
 
-    result = calibrate(noisy, fit, horizon=1, tail=10)
+    result = calibrate(noisy, FunctionForecaster(fit), horizon=1, tail=10)
     assert result.half_widths[80][0] == 9.0  # ceil(11 * 0.8) = 9th smallest of 1..10
     assert result.half_widths[95][0] == 10.0 and "95%" in result.notes[0]  # ceil(11 * 0.95) = 11 > 10
 
@@ -86,9 +87,9 @@ def test_steps_past_the_calibrated_horizon_are_extrapolated_and_wider():
 
 def test_a_training_part_too_short_for_a_tail_gives_a_plain_error():
     with pytest.raises(ValueError, match="too short to set a calibration tail aside"):
-        calibrate(np.arange(3.0), lambda train: Persistence().forecast, horizon=10)
+        calibrate(np.arange(3.0), Persistence(), horizon=10)
     with pytest.raises(ValueError, match="could not be fitted for the interval calibration"):
-        calibrate(np.full(40, 3.0), lambda train: ETS(12).fit(train).forecast, horizon=12)
+        calibrate(np.full(40, 3.0), ETS(12), horizon=12)
 
 
 def test_empirical_coverage_by_hand():
@@ -105,15 +106,16 @@ def test_empirical_coverage_by_hand():
 def test_airline_intervals_and_their_coverage_on_the_test_part():
     values = airline_values()
     n_train, season = 96, 12
-    fits = {name: baseline_fitter(name, season) for name in ("seasonal_naive", "ets", "theta")}
-    calibrations = {name: calibrate(values[:n_train], fit, horizon=season) for name, fit in fits.items()}
+    fits = {"seasonal_naive": SeasonalNaive(season), "ets": ETS(season), "theta": Theta(season)}
+    calibrations = {name: calibrate(values[:n_train], forecaster, horizon=season)
+                    for name, forecaster in fits.items()}
     for calibration in calibrations.values():
         assert calibration.horizon == 12 and calibration.tail_start == 64 and calibration.notes == ()
         for level in (80, 95):
             assert np.all(np.diff(calibration.half_widths[level]) >= 0)
         assert np.all(calibration.half_widths[95] >= calibration.half_widths[80])
-    backtest = run_backtest(values, n_train, {name: fit(values[:n_train]) for name, fit in fits.items()},
-                            season_length=season)
+    backtest = run_backtest(values, n_train, {name: forecaster.fit(values[:n_train])
+                                              for name, forecaster in fits.items()}, season_length=season)
     coverage = backtest_coverage(backtest, calibrations)
     print("airline test coverage (80%, 95%):", {name: (round(shares["80"], 2), round(shares["95"], 2))
                                                  for name, shares in coverage.items()})
@@ -123,13 +125,18 @@ def test_airline_intervals_and_their_coverage_on_the_test_part():
     json.dumps({"levels": [80, 95], "test_coverage": coverage})
 
 
-def test_baseline_fitter_fits_a_fresh_baseline_of_any_kind_on_the_part_it_is_given():
+def test_fit_gives_a_fresh_baseline_fitted_on_the_part_it_is_given_and_leaves_the_first_as_it_was():
+    """The forecaster contract's ``fit``: the intervals refit on the training part less its tail while
+    the backtest's forecaster keeps its own fit."""
     values = 100 + 10 * np.sin(np.arange(40) / 2.0) + np.arange(40)
-    for name, expected in (("persistence", Persistence().forecast(values[:30], 3)),
-                           ("seasonal_naive", SeasonalNaive(4).fit(values[:30]).forecast(values[:30], 3)),
-                           ("ets", ETS(4).fit(values[:30]).forecast(values[:30], 3)),
-                           ("theta", Theta(4).fit(values[:30]).forecast(values[:30], 3))):
-        forecaster = baseline_fitter(name, 4)(values[:30])
-        np.testing.assert_allclose(forecaster(values[:30], 3), expected, err_msg=name)
-    mean = baseline_fitter("mean", None)(values[:10])
-    np.testing.assert_allclose(mean(values[:30], 2), np.full(2, values[:10].mean()))
+    for baseline in (Persistence(), SeasonalNaive(4), Drift(), Mean(), ETS(4), Theta(4)):
+        whole = baseline.fit(values)
+        part = whole.fit(values[:30])
+        assert part is not whole and part.describe()
+        np.testing.assert_allclose(whole.forecast_many([values[:30]], [3])[0],
+                                   whole.fit(values).forecast(values[:30], 3), err_msg=baseline.name)
+        np.testing.assert_allclose(part.forecast_many([values[:30], values[:35]], [3, 2])[1],
+                                   baseline.fit(values[:30]).forecast(values[:35], 2), err_msg=baseline.name)
+    drift = Drift().fit(values)
+    drift.fit(values[:10])
+    assert drift.slope == (values[-1] - values[0]) / 39  # unchanged by the second fit

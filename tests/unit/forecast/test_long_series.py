@@ -53,8 +53,7 @@ def test_a_long_series_scores_the_last_targets_and_origins_the_same_for_every_mo
     path[split.train_targets] = persistence.predict(values, split.train_targets)
     path[split.test_targets] = persistence.predict(values, split.test_targets)
     path[split.n_points :] = persistence.forecast(values, 3)
-    result = evaluate(prepared, config, path, persistence.forecast,
-                      lambda train: Persistence().fit(train).forecast)
+    result = evaluate(prepared, config, path, persistence)
 
     assert asked and max(asked) == 80  # each statistical baseline: 40 training and 40 test targets
     scored_test = split.test_targets[-40:]

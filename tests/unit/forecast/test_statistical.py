@@ -41,7 +41,7 @@ def _changed_from(values: np.ndarray, start: int) -> np.ndarray:
 @pytest.mark.parametrize("baseline", [Persistence(), SeasonalNaive(3), Drift(), Mean()])
 def test_naive_forecast_from_reads_only_the_values_before_the_origin(baseline):
     values = np.array([10.0, 12.0, 11.0, 15.0, 14.0, 18.0, 17.0, 21.0])
-    baseline.fit(values[:5])
+    baseline = baseline.fit(values[:5])
     expected = baseline.forecast(values[:5], 3)
     np.testing.assert_array_equal(baseline.forecast_from(values, 5, 3), expected)
     np.testing.assert_array_equal(baseline.forecast_from(_changed_from(values, 5), 5, 3), expected)

@@ -233,8 +233,8 @@ def test_an_ensemble_trains_its_members_side_by_side_and_forecasts_their_median(
 
     y = prepared.y_train[:, None]  # [M, 1]: the next value of each window
     model = forecaster._train_network(single.replace(ensemble=3), prepared.x_train, y, None)[0]
-    members = forecaster._predict_function(model, 3, 1)(prepared.x_test)[:, :, 0]  # [T, 3] scaled
-    first = forecaster._predict_function(
+    members = forecaster.MemberPredictor(model, 3, 1)(prepared.x_test)[:, :, 0]  # [T, 3] scaled
+    first = forecaster.MemberPredictor(
         forecaster._train_network(single, prepared.x_train, y, None)[0], 1, 1)(prepared.x_test)[:, :, 0]
     np.testing.assert_allclose(members[:, 0], first[:, 0], rtol=1e-5, atol=1e-6)
     assert np.ptp(members, axis=1).min() > 0  # three different networks
@@ -260,14 +260,17 @@ def test_direct_forecasts_feed_back_a_whole_horizon_per_call():
 
     calls = []
 
-    def predict(x):  # [B, L, 1] -> [B, members=2, steps=2]
-        calls.append(x.shape[0])
-        last = x[:, -1, 0]
-        member = np.array([0.0, 100.0])  # member 1 adds 100 on top
-        return last[:, None, None] + member[None, :, None] + np.arange(1, 3)[None, None, :]
+    class StandIn:  # a MemberPredictor: [B, L, 1] -> [B, members=2, steps=2]
+        members, steps = 2, 2
 
-    predict.shape = (2, 2)
-    paths = forecaster._forecast_paths(predict, np.array([[0.0, 1.0, 2.0], [0.0, 1.0, 12.0]]), 5)  # [2, 5, 2]
+        def __call__(self, x):
+            calls.append(x.shape[0])
+            last = x[:, -1, 0]
+            member = np.array([0.0, 100.0])  # member 1 adds 100 on top
+            return last[:, None, None] + member[None, :, None] + np.arange(1, 3)[None, None, :]
+
+    windows = np.array([[0.0, 1.0, 2.0], [0.0, 1.0, 12.0]])
+    paths = forecaster._forecast_paths(StandIn(), windows, 5)  # [2, 5, 2]
     np.testing.assert_allclose(paths[0, :, 0], [3, 4, 5, 6, 7])
     np.testing.assert_allclose(paths[0, :, 1], [103, 104, 205, 206, 307])
     np.testing.assert_allclose(paths[1], paths[0] + 10)  # the second window, in the same calls
@@ -325,11 +328,11 @@ def test_the_network_forecasts_many_histories_at_once_as_it_does_one_by_one(airl
     prepared = forecast.prepare(config, airline.values, 12)
     model = module._train_network(config, *module._training_pairs(
         prepared.scaled, prepared.split.train_targets, prepared.split.n_train, config.look_back, 1), None)[0]
-    network = module._network_forecaster(module._predict_function(model, 2, 1), config, prepared)
+    network = module.NetworkForecaster(module.MemberPredictor(model, 2, 1), config, prepared)
     histories = [airline.values[:end] for end in (60, 96, 120, 131)]
     counts = [12, 5, 12, 1]
-    together = network.many(histories, counts)
+    together = network.forecast_many(histories, counts)
     for history, count, forecast_ in zip(histories, counts, together, strict=True):
         assert forecast_.shape == (count,) and np.isfinite(forecast_).all()
-        np.testing.assert_allclose(forecast_, network(history, count), rtol=1e-6)
+        np.testing.assert_allclose(forecast_, network.forecast_many([history], [count])[0], rtol=1e-6)
     assert not np.allclose(together[0][:5], together[1])  # different histories, different forecasts
