@@ -26,7 +26,9 @@ _DELIMITERS = (b",", b";", b"\t", b"|")
 # A <row> or <c> start tag and its r="..." address, when it has one (cells and rows without an
 # address follow the previous one).
 _TAG = re.compile(rb'<(row|c)\b([^>]*)>')
-_ADDRESS = re.compile(rb'\br="([A-Z]*)(\d+)"')
+_ADDRESS = re.compile(rb'\br\s*=\s*["\']([A-Za-z]*)(\d+)["\']')
+_LINES = re.compile(rb"\r\n|\r|\n")
+_LONGEST_TAG = 1 << 16  # bytes kept from one chunk for the next: more is text between tags
 _SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
 
 
@@ -41,7 +43,7 @@ def check_declared(data: bytes) -> None:
 def _check_fields(data: bytes) -> None:
     """The widest of the first lines, split at the delimiter that splits it most."""
     column_limit = limits.max_columns()
-    for line in data.split(b"\n", _FIRST_LINES)[:_FIRST_LINES]:
+    for line in _LINES.split(data, maxsplit=_FIRST_LINES)[:_FIRST_LINES]:
         fields = 1 + max(line.count(delimiter) for delimiter in _DELIMITERS)
         if fields > column_limit:
             raise DataError(f"A line of this file has {fields:,} fields, above this server's limit of "
@@ -82,21 +84,25 @@ def _check_sheet(part: IO[bytes]) -> None:
         text = tail + chunk
         end = text.rfind(b">") + 1  # tags cut by the chunk's end are read with the next chunk
         text, tail = text[:end], text[end:]
+        if len(tail) > _LONGEST_TAG:  # a long text, not a tag: keep only a tag it may end with
+            start = tail.rfind(b"<", len(tail) - _LONGEST_TAG)
+            tail = tail[start:] if start >= 0 else b""
         for tag in _TAG.finditer(text):
             address = _ADDRESS.search(tag.group(2))
             if tag.group(1) == b"row":
                 row = int(address.group(2)) if address else row + 1
                 column = 0
-                if row > most_rows:
-                    raise DataError(_rows_message(row, row_limit))
-            else:
-                column = _column_number(address.group(1)) if address and address.group(1) else column + 1
-                if address and int(address.group(2)) > most_rows:
-                    raise DataError(_rows_message(int(address.group(2)), row_limit))
-                if column > column_limit:
-                    raise DataError(f"A sheet of this workbook has cells in column {column:,}, above this "
-                                    f"server's limit of {column_limit:,} columns: delete the cells far to "
-                                    "the right of the table, or upload fewer columns.")
+                continue
+            column = _column_number(address.group(1).upper()) if address and address.group(1) else column + 1
+            if tag.group(2).rstrip().endswith(b"/"):
+                continue  # an empty cell (a format only): readers keep no cell for it
+            cell_row = int(address.group(2)) if address else row
+            if cell_row > most_rows:
+                raise DataError(_rows_message(cell_row, row_limit))
+            if column > column_limit:
+                raise DataError(f"A sheet of this workbook has cells in column {column:,}, above this "
+                                f"server's limit of {column_limit:,} columns: delete the cells far to "
+                                "the right of the table, or upload fewer columns.")
 
 
 def _rows_message(row: int, row_limit: int) -> str:

@@ -31,6 +31,7 @@ from typing import IO, Any, TypeVar
 
 from models import errors, limits
 from models.data import wire
+from models.data.bounds import check_declared
 from models.errors import DataError, LabError
 
 T = TypeVar("T")
@@ -44,6 +45,11 @@ Request = tuple[str, Any, tuple[Any, ...], dict[str, Any], dict[str, str], int, 
 Answer = tuple[Any, ...]
 _MAX_SERVERS = 4  # reads at once per calling process; more wait for a free server
 _in_child = False  # True inside a read's child: nested reads (load_series -> table_of) run in-process
+_server_pipes: list[int] = []  # in a read server: its pipes to the caller, closed in every child
+# Largest answer a child may send: a table of strings takes a few times its file's bytes; more means a
+# file that expands (one string shared by many cells), refused as too big for memory.
+_ANSWER_FLOOR = 16 * 1024 * 1024
+_ANSWER_PER_BYTE = 8
 
 
 def read_isolated(parse: Callable[..., T], data: bytes, *args: Any, **kwargs: Any) -> T:
@@ -57,10 +63,10 @@ def read_isolated(parse: Callable[..., T], data: bytes, *args: Any, **kwargs: An
     request = (f"{parse.__module__}:{parse.__qualname__}", data, args, kwargs, settings,
                limits.max_read_mb(), limits.max_read_seconds())
     answer = _POOL.ask(request)
-    if answer[0] == "ok":
+    if answer[:1] == ("ok",) and len(answer) == 2:
         return answer[1]  # the wire format carries no types: what ``parse`` returned, rebuilt
-    if answer[0] == "error":
-        raise _error(answer[1], answer[2])
+    if answer[:1] == ("error",) and len(answer) == 3:
+        raise _error(str(answer[1]), str(answer[2]))
     raise DataError({"memory": too_big_message, "time": too_slow_message}.get(answer[0], crashed_message)())
 
 
@@ -94,14 +100,19 @@ class _ReadServer:
         environment["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(_PROJECT_ROOT), environment.get("PYTHONPATH", "")]))
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from models.data.isolated import serve; serve()"],
+            [sys.executable, "-c", "from models.data.isolated import serve; serve()"], cwd=_PROJECT_ROOT,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment, start_new_session=True)
         assert self.process.stdin is not None and self.process.stdout is not None  # both are pipes
         self.requests, self.answers = self.process.stdin, self.process.stdout
 
     def ask(self, request: Request) -> Answer:
         _send(self.requests, request)
-        return _receive(self.answers)
+        header = _read_exactly(self.answers, _HEADER.size)
+        payload = _read_exactly(self.answers, _HEADER.unpack(header)[0])
+        try:
+            return tuple(wire.decode(payload))
+        except Exception:  # a child that wrote something else than an answer: that read failed
+            return ("crash",)
 
     def close(self) -> None:
         self.process.kill()
@@ -198,24 +209,34 @@ def serve() -> None:
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(os.open(os.devnull, os.O_RDWR), 0)
     os.dup2(2, 1)  # nothing a reader prints can reach the answer pipe
+    _server_pipes.extend([requests.fileno(), answers.fileno()])
     while True:
         try:
             request = _receive(requests)
         except EOFError:  # the calling process has gone
             return
-        _send(answers, _read_in_child(*request))
+        try:
+            payload = _read_in_child(*request)
+        except Exception:  # a fork or pipe that failed, a request it cannot read: that read failed
+            payload = wire.encode(("crash",))
+        answers.write(_HEADER.pack(len(payload)) + payload)
+        answers.flush()
 
 
 def _read_in_child(parser: str, data: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
-                   settings: dict[str, str], budget_mb: int, seconds: int) -> Answer:
+                   settings: dict[str, str], budget_mb: int, seconds: int) -> bytes:
+    """Fork a child for one read; its answer's bytes as they came (checked for size, never decoded
+    here), or an encoded outcome of our own when it gave none."""
+    most = _ANSWER_FLOOR + _ANSWER_PER_BYTE * (len(data) if isinstance(data, bytes) else 0)
     readable, writable = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(readable)
-        _child(writable, parser, data, args, kwargs, settings, budget_mb)
+        _child(writable, parser, data, args, kwargs, settings, budget_mb, seconds)
     os.close(writable)
     deadline = time.monotonic() + seconds
     chunks: list[bytes] = []
+    received = 0
     outcome: Answer | None = None
     with os.fdopen(readable, "rb", buffering=0) as pipe:
         while True:
@@ -227,26 +248,36 @@ def _read_in_child(parser: str, data: Any, args: tuple[Any, ...], kwargs: dict[s
             if not chunk:
                 break
             chunks.append(chunk)
+            received += len(chunk)
+            if received > most:  # an answer this large would cost the caller what the child was spared
+                outcome = ("memory",)
+                break
     if outcome is not None:
         os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     if outcome is not None:
-        return outcome
+        return wire.encode(outcome)
     answer = b"".join(chunks)
-    if len(answer) > _HEADER.size:
-        return tuple(wire.decode(answer[_HEADER.size:]))
-    # No answer: the reader's native code aborted on a failed allocation (or Python could not even
-    # report the MemoryError), unless the process died of a bad memory access.
-    crashed = os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL)
-    return ("crash" if crashed else "memory",)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and len(answer) > _HEADER.size \
+            and _HEADER.unpack_from(answer)[0] == len(answer) - _HEADER.size:
+        return answer[_HEADER.size:]
+    # No whole answer: the reader's native code aborted on a failed allocation (SIGABRT), the limit's
+    # kill, or the CPU limit (SIGXCPU); anything else is a crash of the reader.
+    signalled = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    if signalled == signal.SIGXCPU:
+        return wire.encode(("time",))
+    return wire.encode(("memory",) if signalled in (signal.SIGABRT, signal.SIGKILL) else ("crash",))
 
 
 def _child(writable: int, parser: str, data: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
-           settings: dict[str, str], budget_mb: int) -> None:
-    """Cap the address space at the budget (the readers' code and libraries, about 360 MB, included),
-    parse, answer, exit."""
+           settings: dict[str, str], budget_mb: int, seconds: int) -> None:
+    """Cap the address space at the budget (the readers' code and libraries, about 360 MB, included)
+    and the CPU time at the time limit (it ends the child even if the server is gone), check what the
+    file declares, parse, answer, exit."""
     global _in_child
     _in_child = True
+    for descriptor in _server_pipes:  # only the server talks to the caller
+        os.close(descriptor)
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # a native reader's abort message is not the caller's
     for name in [name for name in os.environ if name.startswith("LSTMLAB_")]:
         del os.environ[name]
@@ -255,7 +286,10 @@ def _child(writable: int, parser: str, data: Any, args: tuple[Any, ...], kwargs:
     try:
         cap = budget_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds + 1, seconds + 2))
         try:
+            if isinstance(data, bytes):
+                check_declared(data)
             answer: Answer = ("ok", _parser(parser)(data, *args, **kwargs))
         except MemoryError:
             answer = ("memory",)
@@ -263,6 +297,8 @@ def _child(writable: int, parser: str, data: Any, args: tuple[Any, ...], kwargs:
             answer = ("error", type(error).__name__, str(error))
         except Exception as error:  # a reader's bug: keep its type and words for the caller's report
             answer = ("error", "RuntimeError", f"{type(error).__name__}: {error}")
+        except BaseException:  # the spreadsheet reader's panics derive from BaseException
+            answer = ("crash",)
         with os.fdopen(writable, "wb") as pipe:
             _send(pipe, answer)
     except BaseException:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from models.data.clean import clean_series, target_values
 from models.data.columns import choose_target, read_wide, source_columns, wide_layout
+from models.data.isolated import read_isolated
 from models.data.numbers import read_all_numbers
 from models.data.series import PREVIEW_COLUMNS, PREVIEW_ROWS, Series
 from models.data.sheets import UNCALCULATED_MESSAGE, has_uncalculated_formulas
-from models.data.source import read_untrusted, source_bytes, table_of
+from models.data.source import source_bytes, table_of
 from models.data.timeparse import Times, detect_time_column, read_requested_time_column
 from models.errors import DataError
 
@@ -31,10 +32,10 @@ def load_series(
     ("year + quarter" combines two columns). ``target_column``: None for the first column of data, or
     a name. ``sheet``: the workbook sheet to read (None: the first). Raises DataError with one plain
     sentence for every input that cannot become a usable series (see the module docstring). The file
-    is parsed in a bounded child process (models/data/source.py: ``read_untrusted``).
+    is parsed in a bounded child process (models/data/isolated.py).
     """
     data, default_name = source_bytes(source)
-    return read_untrusted(series_from_bytes, data, time_column, target_column, name or default_name, sheet)
+    return read_isolated(series_from_bytes, data, time_column, target_column, name or default_name, sheet)
 
 
 def series_from_bytes(data: bytes, time_column: str | None, target_column: str | None, name: str,

@@ -1,26 +1,22 @@
 """A file, its bytes or a sample's name -> a table of strings, with the upload size limit checked first.
 
-Every public reader here parses through ``read_untrusted``: the declared sizes are checked first
-(models/data/bounds.py), then the parse runs in a bounded child process (models/data/isolated.py).
+Every public reader here parses in a bounded child process (models/data/isolated.py), which checks
+what the file declares first (models/data/bounds.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 
 from models import limits
-from models.data.bounds import check_declared
 from models.data.csvread import Table, is_workbook, parse_table
 from models.data.isolated import read_isolated
 from models.data.samples import sample_path
 from models.data.sheets import read_workbook, sheet_names
 from models.errors import DataError
-
-T = TypeVar("T")
 
 
 def source_bytes(source: Any) -> tuple[bytes, str]:
@@ -65,27 +61,20 @@ def read_table(source: str | Path | bytes, *, sheet: str | None = None) -> pd.Da
     Raises DataError for files that cannot be read as a table (empty, binary, too big, ...).
     """
     data, _ = source_bytes(source)
-    return read_untrusted(_frame_of, data, sheet)
+    return read_isolated(_frame_of, data, sheet)
 
 
 def workbook_sheets(source: str | Path | bytes) -> list[str]:
     """The sheet names of a spreadsheet, in order; [] for a CSV file."""
     data, _ = source_bytes(source)
-    return read_untrusted(sheet_names, data) if is_workbook(data) else []
+    return read_isolated(sheet_names, data) if is_workbook(data) else []
 
 
 def sheet_as_csv(source: str | Path | bytes, sheet: str) -> bytes:
     """One sheet of a workbook as UTF-8 CSV bytes (header and cells as read), so a run that is given
     the bytes reads that sheet rather than the first."""
     data, _ = source_bytes(source)
-    return read_untrusted(_sheet_csv, data, sheet)
-
-
-def read_untrusted(parse: Callable[..., T], data: bytes, *args: Any) -> T:
-    """``parse(data, *args)`` after the declared-size checks, in a child process bounded in memory
-    and time: a hostile file costs that child, never the calling process."""
-    check_declared(data)
-    return read_isolated(parse, data, *args)
+    return read_isolated(_sheet_csv, data, sheet)
 
 
 def _frame_of(data: bytes, sheet: str | None) -> pd.DataFrame:

@@ -41,7 +41,24 @@ def decode(message: bytes) -> Any:
     for size in header["parts"]:
         parts.append(message[start:start + size])
         start += size
-    return _value(header["value"], parts)
+    if start != len(message):
+        raise ValueError("A read's message does not add up to its parts.")
+    return _value(header["value"], _Parts(parts))
+
+
+class _Parts:
+    """The binary parts of a message, each handed out once (a message naming one part many times
+    would rebuild it many times over in the reader's memory)."""
+
+    def __init__(self, parts: list[bytes]) -> None:
+        self.parts = parts
+        self.taken: set[int] = set()
+
+    def __getitem__(self, index: int) -> bytes:
+        if index in self.taken:
+            raise ValueError("A read's message names one part twice.")
+        self.taken.add(index)
+        return self.parts[index]
 
 
 def _tree(value: Any, parts: list[bytes]) -> Any:
@@ -76,7 +93,7 @@ def _tree(value: Any, parts: list[bytes]) -> Any:
     raise TypeError(f"A read cannot send a {type(value).__name__}.")
 
 
-def _value(tree: Any, parts: list[bytes]) -> Any:
+def _value(tree: Any, parts: _Parts) -> Any:
     if isinstance(tree, list):
         return [_value(item, parts) for item in tree]
     if not isinstance(tree, dict):

@@ -32,9 +32,12 @@ def test_far_cell_is_refused_before_any_reader_runs():
     assert time.monotonic() - started < 2
 
 
-def test_a_reader_that_aborts_costs_only_its_child():
-    """Without the declared-size checks, the spreadsheet reader aborts its process on the far cell
-    (SIGABRT from a failed 512 GiB allocation): the caller gets one sentence and reads on."""
+def test_a_reader_that_aborts_costs_only_its_child(monkeypatch):
+    """Past the declared-size checks (limits raised so the far cell passes them), the spreadsheet
+    reader aborts its process on the far cell (SIGABRT from a failed 512 GiB allocation): the caller
+    gets one sentence and reads on."""
+    monkeypatch.setenv("LSTMLAB_MAX_ROWS", str(10**9))
+    monkeypatch.setenv("LSTMLAB_MAX_COLUMNS", str(10**9))
     data = far_cell_workbook()
     with pytest.raises(DataError) as refused:
         read_isolated(series_from_bytes, data, None, None, "far", None)
@@ -150,3 +153,30 @@ def test_the_child_sends_data_only_and_the_series_arrives_whole():
     crafted = b'{"value": {"$evil": 1}, "parts": []}'
     with pytest.raises(ValueError, match="Unknown part"):
         wire.decode(len(crafted).to_bytes(8, "big") + crafted)
+
+
+def test_an_answer_far_larger_than_its_file_is_refused_before_it_reaches_the_caller():
+    """10 KB whose one shared string, copied into 1,500 cells, makes a 150 MB table."""
+    data = shared_string_bomb(cells=1_500, length=100_000)
+    assert len(data) < 20_000
+    with pytest.raises(DataError) as refused:
+        read_table(data)
+    assert str(refused.value) == too_big_message()
+
+
+def test_lines_ended_by_a_carriage_return_alone_are_lines():
+    """Excel for Mac's "CSV (Macintosh)": a long file of two columns is not one line of many fields."""
+    rows = ["month,sales"] + [f"{2000 + index // 12}-{index % 12 + 1:02d},{index % 7 + 10}"
+                              for index in range(60_000)]
+    check_declared("\r".join(rows).encode())
+
+
+def test_empty_formatted_cells_far_away_are_not_counted_but_written_ones_are():
+    from tests.hostile_files import _table_rows, _workbook
+
+    formatted = [*_table_rows(), '<row r="1048576" s="1" customFormat="1"><c r="XFD1048576" s="1"/></row>']
+    check_declared(_workbook(formatted))  # a format only: no reader keeps a cell for it
+    for address in ("r='XFD1048576'", 'r = "xfd1048576"'):
+        written = [*_table_rows(), f'<row r="1048576"><c {address}><v>1</v></c></row>']
+        with pytest.raises(DataError, match="cells down to row 1,048,576"):
+            check_declared(_workbook(written))
