@@ -37,13 +37,18 @@ class LowLimits:
     """A work limit that a whole airline run of OVER's settings with 10 epochs just fits."""
 
     limit: int
-    over_message: str  # what OVER (20 epochs) is refused with
+    airline_csv: bytes
 
-    def refusal(self, airline_csv: bytes, config: ForecastConfig) -> str:
+    @property
+    def over_message(self) -> str:
+        """What OVER (20 epochs) is refused with."""
+        return self.refusal(OVER)
+
+    def refusal(self, config: ForecastConfig) -> str:
         """The sentence ``config`` is refused with under this limit (its whole run's work)."""
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("LSTMLAB_MAX_WORK", str(10**12))
-            plan = workload.check_run(config, airline_csv, "airline.csv")
+            plan = workload.check_run(config, self.airline_csv, "airline.csv")
         count = (f"{config.epochs:,} epochs" if config.ensemble == 1
                  else f"{config.ensemble} networks x {config.epochs:,} epochs")
         advice = ("use fewer epochs, fewer networks in the ensemble or a shorter series"
@@ -59,10 +64,8 @@ def low_limits(monkeypatch, airline_csv) -> LowLimits:
     monkeypatch.setenv("LSTMLAB_MAX_DIGITS_WORK", "1000")
     monkeypatch.setenv("LSTMLAB_MAX_WORK", str(10**12))
     limit = workload.check_run(OVER.replace(epochs=10), airline_csv, "airline.csv").work
-    low = LowLimits(limit, "")
-    low = LowLimits(limit, low.refusal(airline_csv, OVER))
     monkeypatch.setenv("LSTMLAB_MAX_WORK", str(limit))
-    return low
+    return LowLimits(limit, airline_csv)
 
 
 def test_digits_limit_has_a_default_and_follows_the_environment(monkeypatch):
@@ -116,7 +119,7 @@ def test_check_run_counts_the_windows_of_the_uploaded_file(low_limits, airline_c
     workload.check_run(OVER.replace(epochs=2, ensemble=3), airline_csv, "airline.csv")  # 546 < 910 fitted
     with pytest.raises(WorkLimitError) as caught:  # an ensemble trains every one of its networks
         workload.check_run(OVER.replace(epochs=4, ensemble=3), airline_csv, "airline.csv")
-    assert str(caught.value) == low_limits.refusal(airline_csv, OVER.replace(epochs=4, ensemble=3))
+    assert str(caught.value) == low_limits.refusal(OVER.replace(epochs=4, ensemble=3))
     assert str(caught.value).startswith("3 networks x 4 epochs x 91 training windows is 1,092 steps of work")
 
 
