@@ -11,9 +11,9 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
+from models.forecast.predictions import Predictions
 from models.vocabulary import NETWORK_KEY, baseline_name
 
 ACTUAL_COLOR = "#3b3b3b"
@@ -106,32 +106,24 @@ def series_figure(time_labels: Sequence[str], values: np.ndarray, target: str, n
     return figure
 
 
-def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    values: np.ndarray = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64)
-    return values
-
-
-def forecast_figure(frame: pd.DataFrame, target: str, model_name: str = "LSTM",
+def forecast_figure(predictions: Predictions, target: str, model_name: str = "LSTM",
                     best_baseline: str | None = None) -> go.Figure:
     """Actual series, network on the training and test parts, baselines, and the forecast past the end.
 
-    ``frame``: the run's predictions table (columns time, actual, part, network, persistence,
-    seasonal_naive, drift, mean; part is train / test / forecast; empty cells are NaN). Each line
-    can be toggled in the legend; the test part and the forecast are shaded. A long series is thinned
-    evenly (keeping the first test point and the whole forecast).
+    ``predictions``: the run's (NaN where a model has none). Each line can be toggled in the legend;
+    the test part and the forecast are shaded. A long series is thinned evenly (keeping the first test
+    point and the whole forecast).
     """
-    total = len(frame)
-    part_all = frame["part"].astype(str).to_numpy()
-    keep = np.r_[np.flatnonzero(part_all == "test")[:1], np.flatnonzero(part_all == "forecast")]
-    rows = thinned(total, keep)
-    frame = frame.iloc[rows]
-    labels = [str(label) for label in frame["time"]]
+    total = len(predictions)
+    first_test = np.flatnonzero(predictions.is_part("test"))[:1]
+    rows = thinned(total, np.r_[first_test, np.flatnonzero(predictions.is_part("forecast"))])
+    predictions = predictions.rows(rows)
+    labels = predictions.time
     kind, hover_format = axis_kind(labels)
     x = np.array(_x_values(labels, kind), dtype=object)
-    part = frame["part"].astype(str).to_numpy()
-    actual = _column(frame, "actual")
-    network = _column(frame, NETWORK_KEY)
-    is_train, is_test, is_future = part == "train", part == "test", part == "forecast"
+    actual, network = predictions.actual, predictions.network
+    is_train, is_test = predictions.is_part("train"), predictions.is_part("test")
+    is_future = predictions.is_part("forecast")
     value_hover = "%{y:,.6~g}"
     figure = go.Figure()
 
@@ -154,13 +146,11 @@ def forecast_figure(frame: pd.DataFrame, target: str, model_name: str = "LSTM",
                                     name=f"{model_name} forecast", marker={"size": 5},
                                     line={"color": TEST_COLOR, "dash": "dash", "width": 2.5},
                                     hovertemplate=value_hover))
-        _add_bands(figure, frame, x, is_future, model_name)
+        _add_bands(figure, predictions, x, is_future, model_name)
     scored = is_test | is_future
     for key, (legend, color, shown) in BASELINES.items():
-        if key not in frame.columns:
-            continue
-        values = _column(frame, key)
-        if not np.isfinite(values[scored]).any():
+        values = predictions.models.get(key)
+        if values is None or not np.isfinite(values[scored]).any():
             continue  # skipped baseline (e.g. no season known)
         figure.add_trace(go.Scatter(x=x[scored], y=values[scored], mode="lines", name=legend,
                                     line={"color": color, "dash": "dot", "width": 1.5},
@@ -174,14 +164,14 @@ def forecast_figure(frame: pd.DataFrame, target: str, model_name: str = "LSTM",
     return figure
 
 
-def _add_bands(figure: go.Figure, frame: pd.DataFrame, x: np.ndarray, is_future: np.ndarray,
+def _add_bands(figure: go.Figure, predictions: Predictions, x: np.ndarray, is_future: np.ndarray,
                model_name: str) -> None:
     """The network's 80% and 95% prediction intervals past the end, as shaded bands."""
     for level, opacity in BAND_OPACITY.items():
-        lower, upper = f"{NETWORK_KEY}_lower_{level}", f"{NETWORK_KEY}_upper_{level}"
-        if lower not in frame.columns or upper not in frame.columns:
+        band = predictions.band(NETWORK_KEY, str(level))
+        if band is None:
             continue
-        low, high = _column(frame, lower)[is_future], _column(frame, upper)[is_future]
+        low, high = band[0][is_future], band[1][is_future]
         figure.add_trace(go.Scatter(
             x=np.r_[x[is_future], x[is_future][::-1]], y=np.r_[high, low[::-1]], fill="toself",
             fillcolor=f"rgba(214, 39, 40, {opacity})", line={"width": 0}, hoverinfo="skip",

@@ -4,36 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import pandas as pd
+import numpy as np
 import plotly.graph_objects as go
 
+from models.forecast.predictions import Predictions
 from models.results import EpochReport
-from models.vocabulary import NETWORK_KEY
 
 _LAYOUT = {"height": 380, "margin": {"l": 40, "r": 10, "t": 50, "b": 40},
            "legend": {"orientation": "h", "y": -0.3}}
 
 
-def predictions_overlay(predictions: Mapping[str, pd.DataFrame], small: bool = False) -> go.Figure:
-    """The actual series once and each run's network predictions (``network`` column) over time.
+def predictions_overlay(predictions: Mapping[str, Predictions], small: bool = False) -> go.Figure:
+    """The actual series once and each run's network predictions over time.
 
-    ``predictions``: run label -> its predictions.csv table (time, actual, part, network, ...), all
-    on the same series. ``small``: one run's chart among several, titled with its label.
+    ``predictions``: run label -> its predictions, all on the same series. ``small``: one run's chart
+    among several, titled with its label.
     """
     figure = go.Figure()
-    for index, (label, frame) in enumerate(predictions.items()):
-        if index == 0 or not frame["time"].equals(next(iter(predictions.values()))["time"]):
-            known = frame[frame["actual"].notna()]
-            name = "actual" if index == 0 else f"actual ({label})"
-            figure.add_trace(go.Scatter(x=known["time"], y=known["actual"], mode="lines", name=name,
-                                        line={"color": "black", "width": 2}))
-        figure.add_trace(go.Scatter(x=frame["time"], y=frame[NETWORK_KEY], mode="lines", name=label))
     first = next(iter(predictions.values()))
-    if "part" in first:
-        test = first[first["part"] == "test"]["time"]
-        if len(test):
-            figure.add_vrect(x0=test.iloc[0], x1=test.iloc[-1], fillcolor="grey", opacity=0.08, line_width=0,
-                             annotation_text="test part", annotation_position="top left")
+    for index, (label, run) in enumerate(predictions.items()):
+        if index == 0 or run.time != first.time:
+            known = np.isfinite(run.actual)
+            name = "actual" if index == 0 else f"actual ({label})"
+            figure.add_trace(go.Scatter(x=np.asarray(run.time, dtype=object)[known], y=run.actual[known],
+                                        mode="lines", name=name, line={"color": "black", "width": 2}))
+        figure.add_trace(go.Scatter(x=run.time, y=run.network, mode="lines", name=label))
+    test = np.flatnonzero(first.is_part("test"))
+    if test.size:
+        figure.add_vrect(x0=first.time[test[0]], x1=first.time[test[-1]], fillcolor="grey", opacity=0.08,
+                         line_width=0, annotation_text="test part", annotation_position="top left")
     title = next(iter(predictions)) if small else "Predictions of the chosen runs"
     figure.update_layout(title=title, xaxis_title="time", yaxis_title="value",
                          **{**_LAYOUT, "height": 300 if small else _LAYOUT["height"]})

@@ -54,10 +54,10 @@ def held_out_mape(seeds: list[int]) -> None:
     network: list[float] = []
     for seed in seeds:
         result = train_forecaster(config.replace(seed=seed), series)
-        metrics = result.summary.backtest["metrics"]
-        network.append(metrics["network"]["mape"])
+        metrics = result.summary.backtest.metrics
+        network.append(metrics["network"].mape)
         if seed == seeds[0]:
-            baselines = {name: metrics[name]["mape"] for name in BASELINES if name in metrics}
+            baselines = {name: metrics[name].mape for name in BASELINES if name in metrics}
     figure("airline 1960 from the end of 1959, network MAPE", network[0], "%",
            target=f"<= {MAPE_TARGET:g}%", met=network[0] <= MAPE_TARGET,
            note=f"default seed {seeds[0]}, ensemble {config.ensemble}, {config.transform} transform")

@@ -31,7 +31,7 @@ loaded = time.perf_counter()
 result = train_forecaster(ForecastConfig(), series)
 done = time.perf_counter()
 print(json.dumps({"total": done - loaded, "fit": result.fit_seconds, "imports": loaded - started,
-                  "network_backtest_rmse": result.summary.backtest["metrics"]["network"]["rmse"]}))
+                  "network_backtest_rmse": result.summary.backtest.metrics["network"].rmse}))
 """
 
 

@@ -60,7 +60,7 @@ class ForecastConfig(_Config):
 
     kind = "forecast"
 
-    # Defaults chosen with bench/forecast_defaults.py on the validation parts (inside the training
+    # Defaults chosen on the validation parts (inside the training
     # parts) of a panel of 32 real series, never on a test part: "auto" (seasonal differences when
     # the series has a season, else step-to-step ones) won clearly; then a median of 5 networks with
     # 64 units had the lowest multi-step and one-step ratios to the better of AutoETS and AutoTheta

@@ -60,19 +60,94 @@ class ForecastMetrics:
     def to_dict(self, with_alias: bool = True) -> dict[str, Any]:
         """Scores by model key; ``with_alias`` also writes the network under its old key."""
         data = {name: scores.to_dict() for name, scores in self.models.items()}
-        if with_alias and NETWORK_KEY in data:
-            data[LEGACY_NETWORK_KEY] = data[NETWORK_KEY]  # alias for readers of the old key
-        return data
+        return with_network_alias(data) if with_alias else data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ForecastMetrics:
-        data = dict(data or {})
-        legacy = data.pop(LEGACY_NETWORK_KEY, None)
-        network = data.pop(NETWORK_KEY, legacy)
-        models = {} if network is None else {NETWORK_KEY: ModelScores.from_dict(network)}
-        models.update({name: ModelScores.from_dict(scores) for name, scores in data.items()
-                       if isinstance(scores, dict)})
-        return cls(models)
+        models = without_network_alias(data or {})
+        return cls({name: ModelScores.from_dict(scores) for name, scores in models.items()
+                    if isinstance(scores, dict)})
+
+
+@dataclass(frozen=True)
+class VerdictFacts(_Stored):
+    """A verdict as results keep it: its sentence, "better"/"worse"/"tie", the baseline it is measured
+    against and the rounded percentage."""
+
+    verdict: str = ""
+    verdict_kind: str | None = None
+    best_baseline: str | None = None
+    improvement_percent: float | None = None
+
+
+@dataclass(frozen=True)
+class HorizonScores(_Stored):
+    """One model's backtest scores, averaged over the origins where each is defined (else None)."""
+
+    rmse: float | None = None
+    mae: float | None = None
+    mape: float | None = None
+    smape: float | None = None
+    mase: float | None = None
+
+
+@dataclass(frozen=True)
+class BacktestScores:
+    """The multi-step backtest as results keep it: ``horizon`` steps from each of ``origins``."""
+
+    horizon: int
+    origins: list[int]
+    metrics: dict[str, HorizonScores]  # model key -> its scores
+    by_step: dict[str, list[float | None]]  # model key -> RMSE per step ahead [horizon]
+
+    def to_dict(self, with_alias: bool = True) -> dict[str, Any]:
+        """JSON; ``with_alias`` also writes the network under its old key."""
+        metrics = {name: scores.to_dict() for name, scores in self.metrics.items()}
+        by_step = {name: list(errors) for name, errors in self.by_step.items()}
+        return {"horizon": self.horizon, "origins": list(self.origins),
+                "metrics": with_network_alias(metrics) if with_alias else metrics,
+                "by_step": with_network_alias(by_step) if with_alias else by_step}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BacktestScores:
+        metrics = without_network_alias(data.get("metrics") or {})
+        return cls(horizon=int(data.get("horizon") or 0),
+                   origins=[int(origin) for origin in data.get("origins") or []],
+                   metrics={name: HorizonScores.from_dict(scores) for name, scores in metrics.items()},
+                   by_step={name: list(errors)
+                            for name, errors in without_network_alias(data.get("by_step") or {}).items()})
+
+
+@dataclass(frozen=True)
+class Bands(_Stored):
+    """Prediction intervals around a forecast past the end: per level ("80", "95") the lower and upper
+    edge of each step, which steps lie past the ``calibrated_horizon`` (extrapolated)."""
+
+    levels: list[int] = field(default_factory=list)
+    lower: dict[str, list[float]] = field(default_factory=dict)
+    upper: dict[str, list[float]] = field(default_factory=dict)
+    extrapolated: list[bool] = field(default_factory=list)
+    calibrated_horizon: int | None = None
+
+
+@dataclass(frozen=True)
+class IntervalSummary:
+    """Every model's bands past the end and the share of test values its intervals held."""
+
+    levels: list[int] = field(default_factory=list)
+    test_coverage: dict[str, dict[str, float | None]] = field(default_factory=dict)  # model -> level -> share
+    bands: dict[str, Bands] = field(default_factory=dict)  # model -> its bands
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IntervalSummary:
+        return cls(levels=list(data.get("levels") or []), test_coverage=dict(data.get("test_coverage") or {}),
+                   bands={name: Bands.from_dict(band) for name, band in (data.get("bands") or {}).items()})
+
+    def coverage(self, model: str, level: str) -> float | None:
+        return (self.test_coverage.get(model) or {}).get(level)
 
 
 @dataclass(frozen=True)
@@ -98,11 +173,45 @@ class ForecastSummary(_Stored):
     # The four verdict fields above follow the multi-step backtest over ``horizon`` steps (one step
     # ahead when the test part is too short for it); ``one_step`` holds them one step ahead.
     horizon: int | None = None
-    one_step: dict[str, Any] = field(default_factory=dict)
-    backtest: dict[str, Any] | None = None  # {"horizon", "origins", "metrics", "by_step"}
-    intervals: dict[str, Any] | None = None  # {"levels", "test_coverage", "bands"}
+    one_step: VerdictFacts = field(default_factory=VerdictFacts)
+    backtest: BacktestScores | None = None
+    intervals: IntervalSummary | None = None
     fingerprint: str | None = None
     notes: list[str] = field(default_factory=list)
+
+    def to_dict(self, with_alias: bool = True) -> dict[str, Any]:
+        """JSON; ``with_alias`` also writes the network's backtest under its old key."""
+        data = super().to_dict()
+        data["backtest"] = None if self.backtest is None else self.backtest.to_dict(with_alias)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ForecastSummary:
+        fields = known_fields(cls, dict(data or {}))
+        backtest, intervals = fields.get("backtest"), fields.get("intervals")
+        fields["one_step"] = VerdictFacts.from_dict(fields.get("one_step"))
+        fields["backtest"] = (BacktestScores.from_dict(backtest) if isinstance(backtest, dict) and backtest
+                              else None)
+        fields["intervals"] = IntervalSummary.from_dict(intervals) if isinstance(intervals, dict) else None
+        return cls(**fields)
+
+
+def with_network_alias(by_model: dict[str, Any]) -> dict[str, Any]:
+    """``by_model`` with the network's entry also under its old key, for readers of the old name: the
+    one place the alias is written."""
+    if NETWORK_KEY not in by_model:
+        return dict(by_model)
+    return {**by_model, LEGACY_NETWORK_KEY: by_model[NETWORK_KEY]}
+
+
+def without_network_alias(by_model: dict[str, Any]) -> dict[str, Any]:
+    """``by_model`` with the network under ``NETWORK_KEY`` only (older runs wrote only the old key):
+    the one place the alias is read."""
+    by_model = dict(by_model)
+    legacy = by_model.pop(LEGACY_NETWORK_KEY, None)
+    if NETWORK_KEY not in by_model and legacy is not None:
+        by_model = {NETWORK_KEY: legacy, **by_model}
+    return by_model
 
 
 # ---------------------------------------------------------------- digits

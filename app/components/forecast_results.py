@@ -7,7 +7,6 @@ when its download button is clicked. Nothing here imports TensorFlow.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +19,9 @@ from app.glossary import score_help
 from models.config import ForecastConfig
 from models.engine.export import export_file_name, export_run
 from models.engine.store import RunRecord
-from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
+from models.forecast.predictions import PREDICTIONS_FILE, Predictions
 from models.forecast.repro import script_file_name
-from models.summaries import ForecastMetrics, ForecastSummary
+from models.summaries import BacktestScores, ForecastMetrics, ForecastSummary, IntervalSummary
 from models.vocabulary import NETWORK_KEY, baseline_name, cell_name
 
 MODEL = "model.keras"
@@ -36,10 +35,10 @@ METRIC_COLUMNS = {  # metrics key -> column title
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def predictions(run_id: str, owner: str) -> tuple[pd.DataFrame, bytes]:
-    """The run's predictions table and the stored (already spreadsheet-safe) CSV bytes."""
+def predictions(run_id: str, owner: str) -> tuple[Predictions, bytes]:
+    """The run's predictions and the stored (already spreadsheet-safe) CSV bytes."""
     data = runtime.store().read_artifact(run_id, PREDICTIONS_FILE, owner)
-    return read_predictions_csv(data), data
+    return Predictions.from_csv(data), data
 
 
 def metrics_table(metrics: ForecastMetrics, network: str) -> pd.DataFrame:
@@ -58,16 +57,15 @@ def metrics_table(metrics: ForecastMetrics, network: str) -> pd.DataFrame:
 BACKTEST_COLUMNS = {"rmse": "RMSE", "mae": "MAE", "mape": "MAPE %", "smape": "sMAPE %", "mase": "MASE"}
 
 
-def backtest_table(backtest: dict[str, Any], coverage: dict[str, Any], network: str) -> pd.DataFrame:
+def backtest_table(backtest: BacktestScores, intervals: IntervalSummary, network: str) -> pd.DataFrame:
     """One row per model of the multi-step backtest (the network first), with the test coverage of
     its 80% and 95% intervals where it has them; None becomes NaN."""
     names = {NETWORK_KEY: f"{network} (network)", **MODEL_ROWS}
-    keys = [key for key in names if key in backtest["metrics"]]
-    columns = {title: [_number(backtest["metrics"][key].get(score)) for key in keys]
+    keys = [key for key in names if key in backtest.metrics]
+    columns = {title: [_number(getattr(backtest.metrics[key], score)) for key in keys]
                for score, title in BACKTEST_COLUMNS.items()}
     for level in ("80", "95"):
-        columns[f"{level}% interval coverage"] = [_number((coverage.get(key) or {}).get(level))
-                                                  for key in keys]
+        columns[f"{level}% interval coverage"] = [_number(intervals.coverage(key, level)) for key in keys]
     return pd.DataFrame(columns, index=pd.Index([names[key] for key in keys], name="Model"))
 
 
@@ -83,10 +81,12 @@ def _number(value: float | None) -> float:
     return np.nan if value is None else float(value)
 
 
-def _extrapolation_note(intervals: dict[str, Any]) -> str:
+def _extrapolation_note(intervals: IntervalSummary | None) -> str:
     """A sentence when the forecast's bands reach past the horizon they were calibrated on."""
-    bands = (intervals.get("bands") or {}).get(NETWORK_KEY) or {}
-    horizon, steps = bands.get("calibrated_horizon"), bands.get("extrapolated") or []
+    bands = None if intervals is None else intervals.bands.get(NETWORK_KEY)
+    if bands is None:
+        return ""
+    horizon, steps = bands.calibrated_horizon, bands.extrapolated
     if not horizon or not any(steps):
         return ""
     return (f" The intervals are calibrated for {horizon} steps ahead; the {sum(steps)} steps after "
@@ -97,10 +97,10 @@ def _multi_step(summary: ForecastSummary, network: str, key: str) -> None:
     """The backtest over the horizon: scores, interval coverage and error by step ahead."""
     if not summary.backtest:
         return
-    backtest, intervals = summary.backtest, summary.intervals or {}
-    origins = len(backtest["origins"])
+    backtest, intervals = summary.backtest, summary.intervals or IntervalSummary()
+    origins = len(backtest.origins)
     st.subheader(f"Scores over {summary.horizon} steps ahead", anchor=False)
-    table = backtest_table(backtest, intervals.get("test_coverage") or {}, network)
+    table = backtest_table(backtest, intervals, network)
     st.dataframe(
         table, key=f"{key}-backtest",
         column_config={column: st.column_config.NumberColumn(format=score_format(table[column]),
@@ -113,7 +113,7 @@ def _multi_step(summary: ForecastSummary, network: str, key: str) -> None:
                "averaged over those forecasts. The verdict above uses this score. Coverage: the share of "
                "those actual values inside each model's interval (an 80% interval should hold about 0.80).")
     names = {NETWORK_KEY: network, **MODEL_ROWS}
-    st.plotly_chart(forecast_charts.horizon_figure(backtest["by_step"], names), key=f"{key}-by-step")
+    st.plotly_chart(forecast_charts.horizon_figure(backtest.by_step, names), key=f"{key}-by-step")
 
 
 def _downloads(record: RunRecord, config: ForecastConfig, owner: str, csv_bytes: bytes, key: str) -> None:
@@ -170,11 +170,11 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
         f"{summary.n_points} points, trained on the first {summary.n_train} and tested on the "
         f"last {summary.n_test}; season {f'{season} steps' if season else 'none'}; "
         f"{record.epochs_done} epochs in {record.fit_seconds or 0:.1f} s."))
-    frame, csv_bytes = predictions(record.id, owner)
-    st.plotly_chart(forecast_charts.forecast_figure(frame, summary.target or "value", network,
+    run_predictions, csv_bytes = predictions(record.id, owner)
+    st.plotly_chart(forecast_charts.forecast_figure(run_predictions, summary.target or "value", network,
                                                     summary.best_baseline), key=f"{key}-chart")
     st.caption("Click a legend entry to hide or show a line; drag to zoom, double-click to zoom out."
-               + _extrapolation_note(summary.intervals or {}))
+               + _extrapolation_note(summary.intervals))
     st.subheader("Scores on the test part, one step ahead", anchor=False)
     table = metrics_table(metrics, network)
     st.dataframe(
@@ -186,8 +186,8 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
     st.caption("Every model is scored on the same test points, one step ahead (with the actual value "
                "before each point known), in the units of the data; lower is better. MAPE and sMAPE are "
                "percentages; a MASE below 1 beats the naive forecast on the training part."
-               + (f" One step ahead: {escape_markdown(summary.one_step.get('verdict', ''))}"
-                  if summary.one_step else ""))
+               + (f" One step ahead: {escape_markdown(summary.one_step.verdict)}"
+                  if summary.one_step.verdict else ""))
     _multi_step(summary, network, key)
     with st.expander("What was done to the data and the scores"):
         for note in summary.notes:

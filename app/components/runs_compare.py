@@ -12,7 +12,7 @@ from app import runs_charts, runtime
 from app.components.runs_table import run_label
 from models.engine.store import RunRecord
 from models.errors import LabError
-from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
+from models.forecast.predictions import PREDICTIONS_FILE, Predictions
 from models.knobs import DIGITS_KNOBS, FORECAST_KNOBS
 from models.summaries import DigitsMetrics, ForecastMetrics, ForecastSummary, as_dict
 from models.vocabulary import RunKind, baseline_name, cell_name
@@ -149,7 +149,7 @@ def _predictions(records: list[RunRecord], owner: str) -> None:
             continue
         try:
             data = runtime.store().read_artifact(record.id, PREDICTIONS_FILE, owner)
-            tables[labels[record.id]] = (record.data_fingerprint, read_predictions_csv(data))
+            tables[labels[record.id]] = (record.data_fingerprint, Predictions.from_csv(data))
         except (LabError, ValueError):
             continue
     if not tables:

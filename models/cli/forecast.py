@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,10 @@ from models.cli import common as cli_common
 from models.config import FORECAST_PRESETS, ForecastConfig
 from models.engine import workload
 from models.errors import ConfigError, DataError
-from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
+from models.forecast.report import ForecastReport
 from models.knobs import FORECAST_KNOBS
-from models.results import RunResult
-from models.summaries import ForecastMetrics, ForecastSummary
-from models.vocabulary import BASELINES, LEGACY_NETWORK_KEY, NETWORK_KEY, cell_name
+from models.summaries import HorizonScores, ModelScores, with_network_alias
+from models.vocabulary import BASELINES, NETWORK_KEY, cell_name
 
 # argparse destination -> ForecastConfig field, for the options that override the preset.
 _OVERRIDES = {
@@ -154,121 +152,78 @@ def run(args: argparse.Namespace) -> int:
     # Before TensorFlow: refuse over-limit runs at once.
     workload.plan_run(config, series.values, series.season_length)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported
-    from models.train.forecaster import train_forecaster  # heavy: imported only when training
+    from models.train.forecaster import forecast_run  # heavy: imported only when training
 
-    result = train_forecaster(config, series)
-    report = result_document(result, config)
-    report["reading"] = reading_sentence(series)  # the time column, the target, what was skipped
+    report, fitted = forecast_run(config, series)
+    fit_seconds = round(fitted.seconds, 3)
+    document = result_document(report, config, fitted.history, fit_seconds)
+    document["reading"] = reading_sentence(series)  # the time column, the target, what was skipped
     if args.json:
-        print(json.dumps(report))
+        print(json.dumps(document))
     else:
-        print(report["reading"])
-        print(format_table(report))
+        print(document["reading"])
+        print(format_table(report, fitted.history, fit_seconds))
     return 0
 
 
-def result_document(result: RunResult, config: ForecastConfig) -> dict[str, Any]:
+# The summary's facts the JSON document carries at its top level, under their own names.
+_FACTS = ("name", "target", "n_points", "n_train", "n_test", "season_length", "frequency", "look_back",
+          "cell", "transform", "verdict", "verdict_kind", "best_baseline", "improvement_percent", "horizon",
+          "one_step", "notes")
+
+
+def result_document(report: ForecastReport, config: ForecastConfig, history: list[dict[str, Any]],
+                    fit_seconds: float) -> dict[str, Any]:
     """The JSON the CLI prints: summary facts, every model's metrics, the verdict and the forecast."""
-    assert isinstance(result.summary, ForecastSummary) and isinstance(result.metrics, ForecastMetrics)
-    summary = result.summary.to_dict()
-    document = {
-        key: summary.get(key)
-        for key in (
-            "name",
-            "target",
-            "n_points",
-            "n_train",
-            "n_test",
-            "season_length",
-            "frequency",
-            "look_back",
-            "cell",
-            "transform",
-            "verdict",
-            "verdict_kind",
-            "best_baseline",
-            "improvement_percent",
-            "horizon",
-            "one_step",
-            "notes",
-        )
-    }
-    document["backtest"] = _with_alias(summary.get("backtest"))
-    document["intervals"] = summary.get("intervals")
-    document["metrics"] = result.metrics.to_dict()
-    document["fit_seconds"] = result.fit_seconds
-    document["epochs"] = len(result.history)
-    document["final_loss"] = result.history[-1]["loss"] if result.history else None
-    document["forecast"] = _forecast_rows(result.artifacts.get(PREDICTIONS_FILE, b""))
+    summary = report.summary
+    facts = summary.to_dict()
+    document = {key: facts[key] for key in _FACTS}
+    document["backtest"] = facts["backtest"]
+    document["intervals"] = facts["intervals"]
+    document["metrics"] = report.metrics.to_dict()
+    document["fit_seconds"] = fit_seconds
+    document["epochs"] = len(history)
+    document["final_loss"] = history[-1]["loss"] if history else None
+    # The network's forecast past the end, under its key and the old one.
+    document["forecast"] = [with_network_alias({"time": time, NETWORK_KEY: value})
+                            for time, value in report.predictions.forecast()]
     document["config"] = config.to_dict()
     return document
 
 
-def _with_alias(backtest: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The backtest block with the network also under its old key, like ``metrics``."""
-    if not backtest:
-        return backtest
-    backtest = dict(backtest)
-    for block in ("metrics", "by_step"):
-        scores = dict(backtest[block])
-        if NETWORK_KEY in scores:
-            scores[LEGACY_NETWORK_KEY] = scores[NETWORK_KEY]
-        backtest[block] = scores
-    return backtest
-
-
-def _forecast_rows(csv_bytes: bytes) -> list[dict[str, Any]]:
-    """The network's forecast past the end, under its key and the old one (an alias for one release)."""
-    if not csv_bytes:
-        return []
-    frame = read_predictions_csv(csv_bytes)
-    rows = []
-    for time, value in frame.loc[frame["part"] == "forecast", ["time", NETWORK_KEY]].itertuples(index=False):
-        value = float(value) if math.isfinite(value) else None
-        rows.append({"time": time, NETWORK_KEY: value, LEGACY_NETWORK_KEY: value})
-    return rows
-
-
-def format_table(document: dict[str, Any]) -> str:
+def format_table(report: ForecastReport, history: list[dict[str, Any]], fit_seconds: float) -> str:
     """A short human-readable report: data facts, a metrics table, the verdict, the time taken."""
-    season = document["season_length"]
-    frequency = f" ({document['frequency']})" if document["frequency"] else ""
+    summary = report.summary
+    season = summary.season_length
+    frequency = f" ({summary.frequency})" if summary.frequency else ""
     lines = [
-        f"{document['name']} ({document['target']}): {document['n_points']} points, "
-        f"{document['n_train']} train / {document['n_test']} test, "
+        f"{summary.name} ({summary.target}): {summary.n_points} points, "
+        f"{summary.n_train} train / {summary.n_test} test, "
         f"season {season if season else 'none'}{frequency}",
         "",
         f"{'model':<16}{'train RMSE':>12}{'test RMSE':>12}{'test MAE':>12}{'test MAPE %':>13}"
         f"{'test MASE':>11}{'backtest RMSE':>15}{'MAPE %':>9}",
     ]
-    model_name = cell_name(document["cell"])
-    backtest = (document.get("backtest") or {}).get("metrics", {})
+    model_name = cell_name(summary.cell)
+    backtest = summary.backtest.metrics if summary.backtest else {}
     for key, title in _METRIC_ROWS:
-        scores, ahead = document["metrics"].get(key, {}), backtest.get(key, {})
-        if not scores and not ahead:
+        if key not in report.metrics.models and key not in backtest:
             continue
+        scores, ahead = report.metrics.models.get(key, ModelScores()), backtest.get(key, HorizonScores())
         lines.append(
-            f"{title or model_name:<16}{_number(scores.get('train_rmse')):>12}"
-            f"{_number(scores.get('test_rmse')):>12}"
-            f"{_number(scores.get('test_mae')):>12}{_number(scores.get('test_mape')):>13}"
-            f"{_number(scores.get('test_mase'), 3):>11}{_number(ahead.get('rmse')):>15}"
-            f"{_number(ahead.get('mape')):>9}"
+            f"{title or model_name:<16}{_number(scores.train_rmse):>12}{_number(scores.test_rmse):>12}"
+            f"{_number(scores.test_mae):>12}{_number(scores.test_mape):>13}"
+            f"{_number(scores.test_mase, 3):>11}{_number(ahead.rmse):>15}{_number(ahead.mape):>9}"
         )
-    if document.get("horizon"):
-        origins = len(document["backtest"]["origins"])
-        lines.append(f"(test: one step ahead; backtest: {document['horizon']} steps ahead from {origins} "
+    if summary.backtest and summary.horizon:
+        origins = len(summary.backtest.origins)
+        lines.append(f"(test: one step ahead; backtest: {summary.horizon} steps ahead from {origins} "
                      f"origin{'' if origins == 1 else 's'} in the test part)")
-    lines += [
-        "",
-        document["verdict"],
-        f"Trained {document['epochs']} epochs in {document['fit_seconds']:.1f} s.",
-    ]
-    if document["forecast"]:
-        first, last = document["forecast"][0], document["forecast"][-1]
-        lines.append(
-            f"Forecast {first['time']} .. {last['time']}: "
-            + ", ".join(_number(row[NETWORK_KEY]) for row in document["forecast"])
-        )
+    lines += ["", summary.verdict, f"Trained {len(history)} epochs in {fit_seconds:.1f} s."]
+    forecast = report.predictions.forecast()
+    if forecast:
+        lines.append(f"Forecast {forecast[0][0]} .. {forecast[-1][0]}: "
+                     + ", ".join(_number(value) for _, value in forecast))
     return "\n".join(lines)
 
 

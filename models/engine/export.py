@@ -27,14 +27,12 @@ import json
 import zipfile
 from typing import Any
 
-import pandas as pd
-
 from models.config import DigitsConfig, ForecastConfig
 from models.data import to_safe_csv
 from models.digits import repro as digits_repro
 from models.digits.data import BUNDLED_PATH
 from models.engine.store import RunRecord, RunStore
-from models.forecast.pipeline import PREDICTIONS_FILE, read_predictions_csv
+from models.forecast.predictions import PREDICTIONS_FILE, Predictions
 from models.forecast.repro import SERIES_FILE, reproduction_script, script_file_name
 from models.summaries import DigitsMetrics, DigitsSummary, ForecastMetrics, ForecastSummary
 from models.vocabulary import RunKind
@@ -98,9 +96,7 @@ def _forecast_files(record: RunRecord, config: ForecastConfig, files: dict[str, 
     reproduction script of ``config`` (the run's) that reads it; {} for a run without predictions."""
     if PREDICTIONS_FILE not in files:
         return {}
-    table = read_predictions_csv(files[PREDICTIONS_FILE])
-    observed = table[table["part"] != "forecast"]
-    series = pd.DataFrame({"time": observed["time"], "value": observed["actual"]})
+    series = Predictions.from_csv(files[PREDICTIONS_FILE]).observed()
     summary = record.summary if isinstance(record.summary, ForecastSummary) else ForecastSummary()
     models = record.metrics.models if isinstance(record.metrics, ForecastMetrics) else {}
     stored = {name: scores.test_rmse for name, scores in models.items() if scores.test_rmse is not None}

@@ -10,6 +10,6 @@ reproduction script, models/train/forecast_script.py, imports Keras: ``repro`` r
 
 # The room's modules: each is imported by name where it is used (nothing is imported here).
 __all__ = [
-    "advice", "backtest", "baselines", "cost", "evaluation", "intervals", "metrics", "pipeline", "repro",
-    "split", "statistical", "transforms", "verdict",
+    "advice", "backtest", "baselines", "cost", "evaluation", "intervals", "metrics", "pipeline",
+    "predictions", "report", "repro", "split", "statistical", "transforms", "verdict",
 ]

@@ -1,10 +1,10 @@
 """What to try when a statistical method beats the network: measured on a panel of real series.
 
-``bench/forecast_defaults.py --advice`` writes ``panel_advice.json`` beside this module. It looks at
-the validation parts (tails of the training parts, never a test part) of the benchmark panel's series
-where the default network lost to the better of AutoETS and AutoTheta over the horizon. For each single
-change of the settings it records how much the change cut the network's multi-step error there
-(geometric mean of the ratio to the default's error) and on how many of those series it helped,
+``bench/panel.py --advice`` measures ``panel_advice.json`` (copied beside this module). It looks at the
+validation parts (the last horizon of each training part, never a test part) of the benchmark panel's
+series where the default network lost to the better of AutoETS and AutoTheta over the horizon. For
+each single change of the settings it records how much the change cut the network's error there
+(geometric mean of the ratio to the default's sMAPE) and on how many of those series it helped,
 separately for series with a season and without one, from the settings recorded as ``defaults`` in
 the file. ``suggestion`` offers the most helpful change whose settings the run still has at those
 values, with its measured effect; it offers nothing that did not help.

@@ -17,9 +17,9 @@ per origin and averaged over origins; ``by_step`` is the RMSE at each step ahead
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -27,10 +27,10 @@ from numpy.typing import ArrayLike
 from models.forecast.contract import Forecaster
 from models.forecast.metrics import forecast_scores
 from models.results import finite_or_none
+from models.summaries import BacktestScores, HorizonScores
 
 DEFAULT_HORIZON = 10  # steps, for a series without a known season
 MAX_BACKTEST_ORIGINS = 100  # the last ones are kept when a long test part has more
-SCORE_KEYS = ("rmse", "mae", "mape", "smape", "mase")
 
 
 def default_horizon(season_length: int | None) -> int:
@@ -78,18 +78,14 @@ class Backtest:
     origins: tuple[int, ...]
     actuals: np.ndarray
     forecasts: dict[str, np.ndarray]
-    metrics: dict[str, dict[str, float | None]]
+    metrics: dict[str, HorizonScores]
     by_step: dict[str, list[float | None]]
     notes: tuple[str, ...] = field(default=())
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"horizon", "origins", "metrics": {model: {...}}, "by_step": {model: [...]}}``."""
-        return {
-            "horizon": self.horizon,
-            "origins": list(self.origins),
-            "metrics": {name: dict(scores) for name, scores in self.metrics.items()},
-            "by_step": {name: list(errors) for name, errors in self.by_step.items()},
-        }
+    def scores(self) -> BacktestScores:
+        """What results keep of it: the horizon, origins and scores, without the forecasts."""
+        return BacktestScores(horizon=self.horizon, origins=list(self.origins), metrics=dict(self.metrics),
+                              by_step={name: list(errors) for name, errors in self.by_step.items()})
 
 
 def run_backtest(
@@ -150,12 +146,12 @@ def _checked(forecast: ArrayLike, horizon: int) -> np.ndarray:
 
 
 def _mean_scores(actuals: np.ndarray, predicted: np.ndarray, train_values: np.ndarray,
-                 season_length: int | None) -> dict[str, float | None]:
+                 season_length: int | None) -> HorizonScores:
     """Each score averaged over the origins where it is defined (None where it is defined nowhere)."""
     per_origin = [forecast_scores(actual, forecast, train_values, season_length)
                   for actual, forecast in zip(actuals, predicted, strict=True)]
     means: dict[str, float | None] = {}
-    for key in SCORE_KEYS:
-        defined = [score for scores in per_origin if (score := scores[key]) is not None]
-        means[key] = finite_or_none(float(np.mean(defined))) if defined else None
-    return means
+    for score in dataclasses.fields(HorizonScores):
+        defined = [value for scores in per_origin if (value := getattr(scores, score.name)) is not None]
+        means[score.name] = finite_or_none(float(np.mean(defined))) if defined else None
+    return HorizonScores(**means)

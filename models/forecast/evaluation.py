@@ -15,7 +15,6 @@ with the length and ``models/forecast/cost.py`` can count it against the work li
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -25,7 +24,7 @@ from models.forecast.contract import Forecaster
 from models.forecast.intervals import LEVELS, Calibration, backtest_coverage, calibrate
 from models.forecast.pipeline import Prepared, baseline_predictions, score_predictions, scoring_note
 from models.forecast.verdict import Verdict, make_verdict
-from models.summaries import ForecastMetrics
+from models.summaries import Bands, ForecastMetrics, IntervalSummary
 from models.vocabulary import NETWORK_KEY
 
 INTERVAL_MODELS = (NETWORK_KEY, "ets", "theta", "arima")  # the models whose bands are kept
@@ -38,7 +37,7 @@ class Evaluation:
     predictions: dict[str, np.ndarray]
     metrics: ForecastMetrics  # one step ahead, on the same test targets
     backtest: Backtest | None  # None when the test part is shorter than the horizon
-    bands: dict[str, dict[str, Any]]  # model -> the JSON bands around its forecast past the end
+    bands: dict[str, Bands]  # model -> the bands around its forecast past the end
     test_coverage: dict[str, dict[str, float | None]]  # model -> {"80": share, "95": share}
     verdict: Verdict  # on the multi-step score (one step ahead when there is no backtest)
     one_step_verdict: Verdict
@@ -48,9 +47,8 @@ class Evaluation:
     def horizon(self) -> int | None:
         return None if self.backtest is None else self.backtest.horizon
 
-    def intervals(self) -> dict[str, Any]:
-        """JSON-ready: ``{"levels", "test_coverage", "bands"}``."""
-        return {"levels": list(LEVELS), "test_coverage": self.test_coverage, "bands": self.bands}
+    def intervals(self) -> IntervalSummary:
+        return IntervalSummary(levels=list(LEVELS), test_coverage=self.test_coverage, bands=self.bands)
 
 
 def evaluate(prepared: Prepared, config: ForecastConfig, network_path: np.ndarray,
@@ -106,7 +104,7 @@ def evaluate(prepared: Prepared, config: ForecastConfig, network_path: np.ndarra
     if backtest is None:
         verdict = one_step
     else:
-        scores = {name: entry.get("rmse") for name, entry in backtest.metrics.items()}
+        scores = {name: entry.rmse for name, entry in backtest.metrics.items()}
         verdict = judge(scores.pop(NETWORK_KEY, None), scores, horizon=horizon)
     return Evaluation(predictions=predictions, metrics=metrics, backtest=backtest, bands=bands,
                       test_coverage=coverage, verdict=verdict, one_step_verdict=one_step, notes=notes)

@@ -24,13 +24,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from models.forecast.backtest import Backtest, history_at
 from models.forecast.contract import Forecaster
 from models.results import finite_or_none
+from models.summaries import Bands
 
 LEVELS = (80, 95)
 # Calibration origins handed to a model at a time: each is a copy of the values before it, so all of a
@@ -74,18 +74,14 @@ class Calibration:
             widths[level] = width
         return widths, extrapolated
 
-    def bands(self, forecast: np.ndarray) -> dict[str, Any]:
-        """JSON-ready bands around ``forecast`` [steps]: ``{"levels", "lower": {"80": [...]},
-        "upper": {...}, "extrapolated": [bool per step], "calibrated_horizon"}``."""
+    def bands(self, forecast: np.ndarray) -> Bands:
+        """The bands around ``forecast`` [steps], per level."""
         forecast = np.asarray(forecast, dtype=np.float64).ravel()
         widths, extrapolated = self.widths(forecast.size)
-        return {
-            "levels": list(self.levels),
-            "lower": {str(level): (forecast - width).tolist() for level, width in widths.items()},
-            "upper": {str(level): (forecast + width).tolist() for level, width in widths.items()},
-            "extrapolated": extrapolated.tolist(),
-            "calibrated_horizon": self.horizon,
-        }
+        return Bands(levels=list(self.levels),
+                     lower={str(level): (forecast - width).tolist() for level, width in widths.items()},
+                     upper={str(level): (forecast + width).tolist() for level, width in widths.items()},
+                     extrapolated=extrapolated.tolist(), calibrated_horizon=self.horizon)
 
 
 def calibrate(

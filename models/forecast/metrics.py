@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from models.results import finite_or_none
+from models.summaries import HorizonScores
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -119,15 +120,11 @@ def mase(actual: ArrayLike, predicted: ArrayLike, train_values: ArrayLike,
 
 def forecast_scores(
     actual: ArrayLike, predicted: ArrayLike, train_values: ArrayLike, season_length: int | None = None
-) -> dict[str, float | None]:
+) -> HorizonScores:
     """All forecast scores at once: rmse, mae, mape, smape, mase."""
-    return {
-        "rmse": rmse(actual, predicted),
-        "mae": mae(actual, predicted),
-        "mape": mape(actual, predicted),
-        "smape": smape(actual, predicted),
-        "mase": mase(actual, predicted, train_values, season_length),
-    }
+    return HorizonScores(rmse=rmse(actual, predicted), mae=mae(actual, predicted),
+                         mape=mape(actual, predicted), smape=smape(actual, predicted),
+                         mase=mase(actual, predicted, train_values, season_length))
 
 
 def accuracy(labels: ArrayLike, predicted_labels: ArrayLike) -> float | None:

@@ -1,9 +1,9 @@
-"""The forecasting pipeline around the network, without TensorFlow: prepare, score, tabulate.
+"""The forecasting pipeline around the network, without TensorFlow: prepare and score.
 
 ``prepare`` turns a series and a ForecastConfig into scaled training and test windows (transform,
-then a scaler fitted on the training part only); ``training.train_forecaster`` fits the network on
-them; the functions here turn the network's scaled outputs back into original units, score the
-network and the baselines on the very same targets, and build the ``predictions.csv`` table.
+then a scaler fitted on the training part only); ``models.train.forecaster`` fits the network on
+them; the functions here turn the network's scaled outputs back into original units and score the
+network and the baselines on the very same targets.
 
 Prediction arrays are aligned with time: index ``t`` < N is a point of the series, N.. N+K-1 are
 the forecast steps past its end; NaN marks "no prediction here" and never reaches a result.
@@ -18,31 +18,26 @@ note gives the counts.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from models.config import ForecastConfig
-from models.data import to_safe_csv
 from models.errors import DataError
 from models.forecast import transforms
 from models.forecast.baselines import BASELINE_NAMES, Baseline, make_baselines
 from models.forecast.metrics import forecast_scores
 from models.forecast.split import MinMaxScaler, Split, make_windows, plan_split
 from models.forecast.statistical import STATISTICAL_NAMES, make_statistical_baselines
-from models.summaries import ForecastMetrics, ModelScores
-from models.vocabulary import LEGACY_NETWORK_KEY, NETWORK_KEY
+from models.summaries import ForecastMetrics, HorizonScores, ModelScores
+from models.vocabulary import NETWORK_KEY
 
 # One-step scores use at most this many targets of the training part and of the test part (the last).
 MAX_SCORED_TARGETS = 1_000
-PREDICTIONS_FILE = "predictions.csv"  # the artifact predictions_csv writes and read_predictions_csv reads
 ALL_BASELINE_NAMES = (*BASELINE_NAMES, *STATISTICAL_NAMES)
 PREDICTION_COLUMNS = (NETWORK_KEY, *ALL_BASELINE_NAMES)
-_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")  # how to_safe_csv writes a formula-like label
 
 
 @dataclass
@@ -218,17 +213,15 @@ def score_predictions(prepared: Prepared, predictions: dict[str, np.ndarray]) ->
     scored_train, scored_test = scored_targets(split)
     scores: dict[str, ModelScores] = {}
     for name, path in predictions.items():
-        entry: dict[str, float | None] = {}
         train = scored_train[np.isfinite(path[scored_train])]
-        train_scores = forecast_scores(values[train], path[train], train_part, season) if train.size else {}
-        entry["train_rmse"] = train_scores.get("rmse")
-        entry["train_mae"] = train_scores.get("mae")
+        fit = (forecast_scores(values[train], path[train], train_part, season) if train.size
+               else HorizonScores())
         test = scored_test
         complete = bool(np.isfinite(path[test]).all())
-        test_scores = forecast_scores(values[test], path[test], train_part, season) if complete else {}
-        for metric in ("rmse", "mae", "mape", "smape", "mase"):
-            entry[f"test_{metric}"] = test_scores.get(metric)
-        scores[name] = ModelScores(**entry)
+        ahead = forecast_scores(values[test], path[test], train_part, season) if complete else HorizonScores()
+        scores[name] = ModelScores(train_rmse=fit.rmse, train_mae=fit.mae, test_rmse=ahead.rmse,
+                                   test_mae=ahead.mae, test_mape=ahead.mape, test_smape=ahead.smape,
+                                   test_mase=ahead.mase)
     return ForecastMetrics(scores)
 
 
@@ -272,50 +265,3 @@ def _label_formatter(stamp: pd.Timestamp, label: str) -> Callable[[pd.Timestamp]
 def _strftime(pattern: str) -> Callable[[pd.Timestamp], str]:
     """A function formatting a timestamp with the strftime ``pattern``."""
     return lambda stamp: stamp.strftime(pattern)
-
-
-def predictions_table(
-    time_labels: list[str], future: list[str], prepared: Prepared, predictions: dict[str, np.ndarray],
-    bands: dict[str, dict[str, Any]] | None = None,
-) -> pd.DataFrame:
-    """One row per time label plus one per forecast step: time, actual, part, and every model's value.
-
-    ``part`` is train / test / forecast; empty cells mean "no prediction here" (e.g. the first
-    look-back points, or a skipped baseline). ``bands`` (model -> the JSON bands of its forecast past
-    the end) add ``<model>_lower_<level>`` and ``<model>_upper_<level>`` columns on the forecast rows.
-    """
-    split = prepared.split
-    n_future = len(future)
-    parts = ["train"] * split.n_train + ["test"] * split.n_test + ["forecast"] * n_future
-    frame = pd.DataFrame(
-        {
-            "time": list(time_labels) + list(future),
-            "actual": np.concatenate([prepared.values, np.full(n_future, np.nan)]),
-            "part": parts,
-        }
-    )
-    for name in PREDICTION_COLUMNS:
-        frame[name] = predictions[name][: split.n_points + n_future]
-    for name, band in (bands or {}).items():
-        for side in ("lower", "upper"):
-            for level, edge in band[side].items():
-                frame[f"{name}_{side}_{level}"] = np.concatenate([np.full(split.n_points, np.nan), edge])
-    frame[LEGACY_NETWORK_KEY] = frame[NETWORK_KEY]  # the network's old column name, kept for one release
-    return frame
-
-
-def predictions_csv(frame: pd.DataFrame) -> bytes:
-    """CSV bytes of a predictions table (text cells made safe for spreadsheets)."""
-    return to_safe_csv(frame)
-
-
-def read_predictions_csv(data: bytes) -> pd.DataFrame:
-    """The predictions table back from ``predictions_csv`` bytes: time labels as text, empty cells
-    NaN, and the network under ``NETWORK_KEY`` (runs stored before it was named so have only "lstm")."""
-    frame = pd.read_csv(io.BytesIO(data), dtype={"time": str, "part": str}, keep_default_na=False,
-                        na_values=[""])
-    # The stored CSV is spreadsheet-safe: a label such as "+1" was written as "'+1".
-    frame["time"] = [label[1:] if label.startswith(_NEUTRALISED) else label for label in frame["time"]]
-    if NETWORK_KEY not in frame and LEGACY_NETWORK_KEY in frame:
-        frame[NETWORK_KEY] = frame[LEGACY_NETWORK_KEY]
-    return frame

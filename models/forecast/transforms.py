@@ -62,7 +62,7 @@ def auto_transform(season: int | None, n_train: int, look_back: int) -> str:
     training part of ``n_train`` points can spare a season of them (MIN_TRAIN_WINDOWS windows of
     ``look_back`` values still fit after it), else step-to-step differences.
 
-    Chosen on the validation parts of a panel of 29 real series (bench/forecast_defaults.py):
+    Chosen on the validation parts of a panel of 29 real series of our corpus:
     seasonal differences cut the network's multi-step error ratio to the better of AutoETS and
     AutoTheta from 1.29 to 0.96; the log variant did less well (1.00). The reproduction script
     carries a copy of this function (models/train/forecast_script.py); a test checks that the two

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.forecast.advice import suggestion
+from models.summaries import VerdictFacts
 from models.vocabulary import cell_name
 
 # When no change measured on the benchmark panel applies to the run's settings (or none helped).
@@ -36,10 +37,10 @@ class Verdict:
     def rounded_percent(self) -> float | None:
         return None if self.percent is None else round(self.percent, 2)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The keys results use: verdict, verdict_kind, best_baseline, improvement_percent."""
-        return {"verdict": self.text, "verdict_kind": self.kind, "best_baseline": self.best_baseline,
-                "improvement_percent": self.rounded_percent}
+    def facts(self) -> VerdictFacts:
+        """The verdict as results keep it."""
+        return VerdictFacts(verdict=self.text, verdict_kind=self.kind, best_baseline=self.best_baseline,
+                            improvement_percent=self.rounded_percent)
 
 
 def baseline_phrase(name: str, season_length: int | None = None, frequency: str | None = None) -> str:

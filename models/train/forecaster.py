@@ -1,11 +1,13 @@
 """Train a recurrent forecaster on a series and score it against the baselines (imports Keras).
 
-Only worker processes and the CLI import this module. ``train_forecaster`` is the one entry point:
+Only worker processes and the CLI import this module. ``train_forecaster`` is the one entry point,
+in three steps:
 
-    series ─ prepare (transform, split, train-only scaler, windows) ─ seeded Keras model
-           ─ fit_fast (graph loop, progress + cancel every epoch) ─ one-step predictions
-           ─ recursive forecast past the end ─ baselines on the same targets ─ scores ─ verdict
-           ─ RunResult (metrics, summary, history, predictions.csv, model.keras, config.json)
+    prepare_run  series ─ transform, split, train-only scaler, windows
+    fit_network  seeded Keras ensemble ─ fit_fast (graph loop, progress + cancel every epoch)
+    report_run   one-step predictions ─ forecast past the end ─ baselines on the same targets
+                 ─ backtest, intervals, verdict ─ ForecastReport
+    then packed as a RunResult (metrics, summary, history, predictions.csv, model.keras, config.json)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -29,6 +32,8 @@ from models.forecast import pipeline as forecast  # noqa: E402
 from models.forecast import transforms  # noqa: E402
 from models.forecast.backtest import default_horizon  # noqa: E402
 from models.forecast.evaluation import evaluate  # noqa: E402
+from models.forecast.predictions import PREDICTIONS_FILE, Predictions  # noqa: E402
+from models.forecast.report import ForecastReport  # noqa: E402
 from models.forecast.split import (  # noqa: E402
     MIN_TRAIN_WINDOWS,  # noqa: E402
     MinMaxScaler,
@@ -68,21 +73,63 @@ def train_forecaster(
     config: ForecastConfig, series: Series, progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
 ) -> RunResult:
-    """Fit the configured network on ``series`` (a models.data.Series) and score it honestly.
+    """Fit the configured network on ``series`` (a models.data.Series) and score it honestly:
+    ``prepare_run`` → ``fit_network`` → ``report_run``, packed with the run's files.
 
     Calls ``progress(EpochReport)`` after every epoch and checks ``should_stop()`` at least once per
     epoch, raising TrainingCancelled when it turns true. Raises ConfigError / DataError (one plain
     sentence) when the settings do not fit the data.
     """
-    values = np.asarray(series.values, dtype=np.float64)
-    season = forecast.resolve_season(config, series.season_length)
-    prepared = forecast.prepare(config, values, season)
-    split = prepared.split
+    report, fitted = forecast_run(config, series, progress, should_stop)
+    # So the saved file reloads ready to train further, anywhere: an ensemble's own loss is compiled as
+    # plain mean squared error, which Keras knows without LSTM Lab (the same minimum, 1/members the step).
+    fitted.model.compile(optimizer=fitted.optimizer, loss=fitted.loss if config.ensemble == 1 else "mse")
+    artifacts = {
+        PREDICTIONS_FILE: report.predictions.to_csv(),
+        "model.keras": _model_bytes(fitted.model),
+        "config.json": json.dumps(config.to_dict(), indent=2, sort_keys=True).encode("utf-8"),
+    }
+    return RunResult(kind=RunKind.FORECAST, metrics=report.metrics, summary=report.summary,
+                     history=fitted.history, artifacts=artifacts, fit_seconds=round(fitted.seconds, 3))
 
+
+def forecast_run(config: ForecastConfig, series: Series, progress: ProgressFn | None = None,
+                 should_stop: StopFn | None = None) -> tuple[ForecastReport, FittedNetwork]:
+    """The run's report and its fitted network, unpacked (what ``train_forecaster`` packs)."""
+    prepared = prepare_run(config, series)
     if should_stop is not None and should_stop():
         raise TrainingCancelled("Training was cancelled before it started.")
+    fitted = fit_network(config, prepared, progress, should_stop)
+    return report_run(config, series, prepared, fitted, should_stop), fitted
+
+
+def prepare_run(config: ForecastConfig, series: Series) -> forecast.Prepared:
+    """The series transformed, split and scaled for ``config`` (its season: the configured one, else
+    the detected one)."""
+    values = np.asarray(series.values, dtype=np.float64)
+    return forecast.prepare(config, values, forecast.resolve_season(config, series.season_length))
+
+
+@dataclass(frozen=True)
+class FittedNetwork:
+    """The trained ensemble, how it was compiled, its epochs' reports and the fit's duration."""
+
+    model: keras.Model
+    optimizer: keras.optimizers.Optimizer
+    loss: keras.losses.Loss
+    predict: MemberPredictor
+    history: list[dict[str, Any]]
+    seconds: float  # measured as the seed program measures model.fit
+    windows: int  # training windows
+
+
+def fit_network(config: ForecastConfig, prepared: forecast.Prepared, progress: ProgressFn | None = None,
+                should_stop: StopFn | None = None) -> FittedNetwork:
+    """Train the configured ensemble on the training part's windows (the test part's loss is reported,
+    never used)."""
+    split = prepared.split
     history: list[dict[str, Any]] = []
-    started = time.perf_counter()  # fit time, measured as the seed program measures model.fit
+    started = time.perf_counter()
 
     def on_epoch_end(epoch: int, logs: dict[str, float]) -> None:
         report = make_report(
@@ -99,17 +146,23 @@ def train_forecaster(
         if progress is not None:
             progress(report)
 
-    steps = output_steps(config, season)
+    steps = output_steps(config, prepared.season_length)
     x_train, y_train = _training_pairs(prepared.scaled, split.train_targets, split.n_train, config.look_back,
                                        steps)
     x_val, y_val = _training_pairs(prepared.scaled, split.test_targets, split.n_points, config.look_back,
                                    steps, required=False)
-    model, optimizer, loss = _train_network(config, x_train, y_train, should_stop,
-                                            x_val=x_val, y_val=y_val,  # reported only, never used
+    model, optimizer, loss = _train_network(config, x_train, y_train, should_stop, x_val=x_val, y_val=y_val,
                                             on_epoch_end=on_epoch_end)
-    fit_seconds = time.perf_counter() - started
-    predict = MemberPredictor(model, config.ensemble, steps)
+    return FittedNetwork(model=model, optimizer=optimizer, loss=loss,
+                         predict=MemberPredictor(model, config.ensemble, steps), history=history,
+                         seconds=time.perf_counter() - started, windows=len(y_train))
 
+
+def report_run(config: ForecastConfig, series: Series, prepared: forecast.Prepared, fitted: FittedNetwork,
+               should_stop: StopFn | None = None) -> ForecastReport:
+    """The fitted network's one-step predictions and forecast past the end, scored with every baseline
+    on the same targets (models/forecast/evaluation.py)."""
+    split, predict = prepared.split, fitted.predict
     n_future = config.forecast_steps
     network_path = np.full(split.n_points + n_future, np.nan)  # [N + K] original units
     for targets, x in ((split.train_targets, prepared.x_train), (split.test_targets, prepared.x_test)):
@@ -122,14 +175,15 @@ def train_forecaster(
         network_path[split.n_points :] = np.median([forecast.path_to_original(prepared, path)
                                                     for path in paths.T], axis=0)
 
-    evaluation = evaluate(prepared, config, network_path, NetworkForecaster(predict, config, prepared,
-                                                                            should_stop=should_stop),
-                          frequency=series.frequency)
-    verdict, one_step = evaluation.verdict, evaluation.one_step_verdict
+    network = NetworkForecaster(predict, config, prepared.transform, prepared.season_length, prepared.scaler,
+                                should_stop)
+    evaluation = evaluate(prepared, config, network_path, network, frequency=series.frequency)
+    verdict = evaluation.verdict
     future = forecast.future_labels(list(series.time_labels), series.times, n_future)
-    table = forecast.predictions_table(list(series.time_labels), future, prepared, evaluation.predictions,
-                                       evaluation.bands)
-
+    predictions = Predictions.build(list(series.time_labels), future, (split.n_train, split.n_test),
+                                    prepared.values, {name: evaluation.predictions[name]
+                                                      for name in forecast.PREDICTION_COLUMNS},
+                                    evaluation.bands)
     summary = ForecastSummary(
         target=series.target,
         time_column=series.time_column,  # the reproduction script names both columns
@@ -137,7 +191,7 @@ def train_forecaster(
         n_points=split.n_points,
         n_train=split.n_train,
         n_test=split.n_test,
-        season_length=season,
+        season_length=prepared.season_length,
         frequency=series.frequency,
         look_back=config.look_back,
         cell=config.cell,
@@ -148,29 +202,14 @@ def train_forecaster(
         best_baseline=verdict.best_baseline,
         improvement_percent=verdict.rounded_percent,
         horizon=evaluation.horizon,
-        one_step=one_step.to_dict(),
-        backtest=None if evaluation.backtest is None else evaluation.backtest.to_dict(),
+        one_step=evaluation.one_step_verdict.facts(),
+        backtest=None if evaluation.backtest is None else evaluation.backtest.scores(),
         intervals=evaluation.intervals(),
         fingerprint=series.fingerprint,
-        notes=list(series.notes) + prepared.notes + _network_notes(config, steps, len(y_train))
+        notes=list(series.notes) + prepared.notes + _network_notes(config, predict.steps, fitted.windows)
         + evaluation.notes,
     )
-    # So the saved file reloads ready to train further, anywhere: an ensemble's own loss is compiled as
-    # plain mean squared error, which Keras knows without LSTM Lab (the same minimum, 1/members the step).
-    model.compile(optimizer=optimizer, loss=loss if config.ensemble == 1 else "mse")
-    artifacts = {
-        forecast.PREDICTIONS_FILE: forecast.predictions_csv(table),
-        "model.keras": _model_bytes(model),
-        "config.json": json.dumps(config.to_dict(), indent=2, sort_keys=True).encode("utf-8"),
-    }
-    return RunResult(
-        kind=RunKind.FORECAST,
-        metrics=evaluation.metrics,
-        summary=summary,
-        history=history,
-        artifacts=artifacts,
-        fit_seconds=round(fit_seconds, 3),
-    )
+    return ForecastReport(metrics=evaluation.metrics, summary=summary, predictions=predictions)
 
 
 def warm_up(config: ForecastConfig | None = None) -> None:
@@ -304,17 +343,28 @@ class NetworkForecaster:
     """The trained network in the forecaster contract (models/forecast/contract.py).
 
     ``forecast_many`` forecasts the values after each history (original units) from that history only:
-    transformed as the run was, scaled by ``scaler`` (the run's unless it was refitted), then forecast
-    by every member (an ensemble: their median), one graph call per step for all histories at once (a
-    backtest's origins called one by one made hundreds of small calls). ``fit`` trains a network the
-    same way on a part of the series alone (the interval calibration's: it never sees what follows).
+    transformed by ``transform``, scaled by ``scaler``, then forecast by every member (an ensemble: their
+    median), one graph call per step for all histories at once (a backtest's origins called one by one
+    made hundreds of small calls). ``fit`` trains a network the same way on other values alone (the
+    interval calibration's, on the training part minus its tail: it never sees what follows);
+    ``train`` one on a whole series, with no test part held out.
     """
 
-    def __init__(self, predict: MemberPredictor, config: ForecastConfig, prepared: forecast.Prepared,
-                 scaler: MinMaxScaler | None = None, should_stop: StopFn | None = None) -> None:
-        self.predict, self.config, self.prepared = predict, config, prepared
-        self.scaler = scaler or prepared.scaler
-        self.should_stop = should_stop
+    def __init__(self, predict: MemberPredictor, config: ForecastConfig, transform: str,
+                 season_length: int | None, scaler: MinMaxScaler, should_stop: StopFn | None = None) -> None:
+        self.predict, self.config, self.scaler, self.should_stop = predict, config, scaler, should_stop
+        self.transform, self.season_length = transform, season_length
+
+    @classmethod
+    def train(cls, config: ForecastConfig, values: np.ndarray,
+              should_stop: StopFn | None = None) -> NetworkForecaster:
+        """A network with ``config``'s settings trained on all of ``values`` (the season: the configured
+        one; the "auto" transform resolved for this length). ConfigError / ValueError with a plain
+        sentence when the values are too few for the look-back."""
+        values = np.asarray(values, dtype=np.float64)
+        season = forecast.resolve_season(config, None)
+        transform = transforms.resolve(config.transform, season, values.size, config.look_back)
+        return cls._trained(config, transform, season, values, should_stop)
 
     def describe(self) -> str:
         config = self.config
@@ -322,7 +372,7 @@ class NetworkForecaster:
         return f"{config.cell.upper()}({config.units}), look-back {config.look_back}, {members}"
 
     def forecast_many(self, histories: Sequence[np.ndarray], counts: Sequence[int]) -> list[np.ndarray]:
-        name, season, look_back = self.prepared.transform, self.prepared.season_length, self.config.look_back
+        name, season, look_back = self.transform, self.season_length, self.config.look_back
         arrays = [np.asarray(history, dtype=np.float64) for history in histories]
         for history in arrays:
             if history.size < look_back + transforms.offset(name, season):
@@ -336,23 +386,26 @@ class NetworkForecaster:
                 for history, path, count in zip(arrays, paths, counts, strict=True)]
 
     def fit(self, train_values: np.ndarray) -> NetworkForecaster:
-        """A network trained like the run's (same transform) on ``train_values`` alone. ValueError if
+        """A network trained like this one (same transform) on ``train_values`` alone. ValueError if
         too short."""
-        config, prepared = self.config, self.prepared
-        train_values = np.asarray(train_values, dtype=np.float64)
-        offset = transforms.offset(prepared.transform, prepared.season_length)
-        transformed = transforms.forward(prepared.transform, train_values, prepared.season_length)
-        scaler = MinMaxScaler(config.headroom).fit(transformed[offset:])
-        steps = output_steps(config, prepared.season_length)
-        targets = np.arange(offset + config.look_back, train_values.size)
         try:
-            x, y = _training_pairs(scaler.transform(transformed), targets, train_values.size,
-                                   config.look_back, steps)
+            return self._trained(self.config, self.transform, self.season_length,
+                                 np.asarray(train_values, dtype=np.float64), self.should_stop)
         except ConfigError:
             raise ValueError("too few training windows are left before the calibration tail") from None
-        model = _train_network(config, x, y, self.should_stop)[0]
-        return NetworkForecaster(MemberPredictor(model, config.ensemble, steps), config, prepared, scaler,
-                                 self.should_stop)
+
+    @classmethod
+    def _trained(cls, config: ForecastConfig, transform: str, season: int | None, values: np.ndarray,
+                 should_stop: StopFn | None) -> NetworkForecaster:
+        offset = transforms.offset(transform, season)
+        transformed = transforms.forward(transform, values, season)
+        scaler = MinMaxScaler(config.headroom).fit(transformed[offset:])
+        steps = output_steps(config, season)
+        targets = np.arange(offset + config.look_back, values.size)
+        x, y = _training_pairs(scaler.transform(transformed), targets, values.size, config.look_back, steps)
+        model = _train_network(config, x, y, should_stop)[0]
+        predict = MemberPredictor(model, config.ensemble, steps)
+        return cls(predict, config, transform, season, scaler, should_stop)
 
 
 def _finite_report(report: EpochReport) -> EpochReport:

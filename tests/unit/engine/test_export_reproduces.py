@@ -100,10 +100,9 @@ def test_the_exported_script_reproduces_the_stored_scores(exported, case):
             assert "stored by LSTM Lab" not in output
     backtest = record.summary.backtest
     if backtest:
-        label = f"seasonal_naive {backtest['horizon']}-step backtest RMSE"
-        if "seasonal_naive" in backtest["metrics"]:
-            assert _printed(output, label) == pytest.approx(backtest["metrics"]["seasonal_naive"]["rmse"],
-                                                            abs=5e-7)
+        label = f"seasonal_naive {backtest.horizon}-step backtest RMSE"
+        if "seasonal_naive" in backtest.metrics:
+            assert _printed(output, label) == pytest.approx(backtest.metrics["seasonal_naive"].rmse, abs=5e-7)
 
 
 @pytest.mark.slow

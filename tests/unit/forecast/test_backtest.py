@@ -59,9 +59,9 @@ def test_scores_by_hand_for_persistence():
     np.testing.assert_array_equal(result.forecasts["persistence"], [[4, 4], [8, 8]])
     np.testing.assert_array_equal(result.actuals, [[6, 8], [10, 12]])
     scores = result.metrics["persistence"]
-    assert scores["rmse"] == pytest.approx(np.sqrt(10.0)) and scores["mae"] == pytest.approx(3.0)
-    assert scores["mape"] == pytest.approx(np.mean([100 * (2 / 6 + 4 / 8) / 2, 100 * (2 / 10 + 4 / 12) / 2]))
-    assert scores["mase"] == pytest.approx(3.0)  # the training part's naive error is 1 per step
+    assert scores.rmse == pytest.approx(np.sqrt(10.0)) and scores.mae == pytest.approx(3.0)
+    assert scores.mape == pytest.approx(np.mean([100 * (2 / 6 + 4 / 8) / 2, 100 * (2 / 10 + 4 / 12) / 2]))
+    assert scores.mase == pytest.approx(3.0)  # the training part's naive error is 1 per step
     assert result.by_step["persistence"] == pytest.approx([2.0, 4.0])
 
 
@@ -79,7 +79,7 @@ def test_a_failing_model_is_left_out_with_a_note_and_the_shape_is_json_ready():
     result = run_backtest(values, 20, models, horizon=5)
     assert list(result.metrics) == list(result.by_step) == ["naive"]
     assert len(result.notes) == 2 and "broken" in result.notes[0] and "short" in result.notes[1]
-    shape = json.loads(json.dumps(result.to_dict()))
+    shape = json.loads(json.dumps(result.scores().to_dict()))
     assert set(shape) == {"horizon", "origins", "metrics", "by_step"}
     assert shape["horizon"] == 5 and shape["origins"] == [20, 25]
     assert set(shape["metrics"]["naive"]) == {"rmse", "mae", "mape", "smape", "mase"}
@@ -116,7 +116,7 @@ def test_airline_twelve_months_of_1960_from_the_end_of_1959():
     models = _all_baselines(values, 132)
     result = run_backtest(values, 132, models,
                           horizon=12, season_length=12)
-    mape = {name: scores["mape"] for name, scores in result.metrics.items()}
+    mape = {name: scores.mape for name, scores in result.metrics.items()}
     print("1960 MAPE %:", {name: round(value, 2) for name, value in mape.items()})
     assert result.origins == (132,)
     assert mape["seasonal_naive"] == pytest.approx(9.99, abs=0.01)
@@ -131,7 +131,7 @@ def test_airline_default_backtest():
     models = _all_baselines(values, 96)
     result = run_backtest(values, 96, models,
                           season_length=12)
-    rmse = {name: scores["rmse"] for name, scores in result.metrics.items()}
+    rmse = {name: scores.rmse for name, scores in result.metrics.items()}
     print("backtest RMSE (h=12, 4 origins):", {name: round(value, 2) for name, value in rmse.items()})
     assert result.horizon == 12 and result.origins == (96, 108, 120, 132)
     assert rmse["theta"] == pytest.approx(27.50, abs=0.05)

@@ -56,7 +56,7 @@ def test_the_verdict_follows_the_multi_step_score_against_every_baseline():
     prepared, stand_in, result = _evaluate(ForecastConfig(epochs=1))
     backtest = result.backtest
     assert result.horizon == 12 and backtest.origins == (96, 108, 120, 132)
-    rmse = {name: scores["rmse"] for name, scores in backtest.metrics.items()}
+    rmse = {name: scores.rmse for name, scores in backtest.metrics.items()}
     best = min((name for name in rmse if name != "network"), key=rmse.get)
     assert result.verdict.best_baseline == best and best in ("ets", "theta", "arima")
     assert "over 12 months ahead" in result.verdict.text
@@ -65,7 +65,7 @@ def test_the_verdict_follows_the_multi_step_score_against_every_baseline():
     # The stand-in is seasonal naive: both score the same over the horizon.
     assert rmse["network"] == pytest.approx(rmse["seasonal_naive"])
     assert set(result.bands) == set(result.test_coverage) == {"network", "ets", "theta", "arima"}
-    assert all(len(band["lower"]["80"]) == 12 for band in result.bands.values())
+    assert all(len(band.lower["80"]) == 12 for band in result.bands.values())
 
 
 def test_no_model_is_shown_a_value_after_its_origin_nor_fitted_on_the_test_part():

@@ -80,7 +80,7 @@ def test_steps_past_the_calibrated_horizon_are_extrapolated_and_wider():
     np.testing.assert_allclose(widths[80], [1, 2, 2, 4, 4 * np.sqrt(5 / 4), 4 * np.sqrt(6 / 4),
                                             4 * np.sqrt(7 / 4), 4 * np.sqrt(2), 4 * np.sqrt(9 / 4)])
     assert extrapolated.tolist() == [False] * 4 + [True] * 5
-    bands = json.loads(json.dumps(calibration.bands(np.full(6, 10.0))))
+    bands = json.loads(json.dumps(calibration.bands(np.full(6, 10.0)).to_dict()))
     assert bands["lower"]["80"][:2] == [9.0, 8.0] and bands["upper"]["80"][3] == 14.0
     assert bands["extrapolated"] == [False] * 4 + [True] * 2 and bands["calibrated_horizon"] == 4
 

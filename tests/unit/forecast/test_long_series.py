@@ -59,7 +59,7 @@ def test_a_long_series_scores_the_last_targets_and_origins_the_same_for_every_mo
     scored_test = split.test_targets[-40:]
     for name in (NETWORK_KEY, "persistence", "ets", "theta"):
         expected = forecast_scores(values[scored_test], result.predictions[name][scored_test],
-                                   values[: split.n_train], 24)["rmse"]
+                                   values[: split.n_train], 24).rmse
         assert result.metrics.models[name].test_rmse == pytest.approx(expected, rel=1e-12), name
     for name in ("ets", "theta"):  # the statistical baselines were asked for nothing else
         targets = np.flatnonzero(np.isfinite(result.predictions[name][: split.n_points]))

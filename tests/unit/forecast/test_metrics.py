@@ -46,8 +46,8 @@ def test_mase_uses_the_in_sample_seasonal_naive_scale():
 
 def test_scores_are_finite_or_none():
     scores = metrics.forecast_scores([1e308, -1e308], [-1e308, 1e308], [1.0, 2.0])
-    assert all(value is None or math.isfinite(value) for value in scores.values())
-    assert scores["rmse"] is None  # overflowed to infinity: reported as not defined
+    assert all(value is None or math.isfinite(value) for value in scores.to_dict().values())
+    assert scores.rmse is None  # overflowed to infinity: reported as not defined
     assert metrics.rmse([], []) is None
 
 

@@ -20,7 +20,7 @@ def test_the_rmse_keeps_its_size_where_the_squares_would_underflow_or_overflow(s
     assert rmse(actual, predicted) == pytest.approx(np.sqrt(2.5) * size, rel=1e-12)
     assert mae(actual, predicted) == pytest.approx(1.5 * size, rel=1e-12)
     scores = forecast_scores(actual + size, predicted + size, np.arange(5) * size)
-    assert scores["rmse"] > 0 and scores["mae"] > 0
+    assert scores.rmse > 0 and scores.mae > 0
 
 
 def test_normal_sizes_keep_the_plain_formula_the_reproduction_script_repeats():
@@ -33,7 +33,7 @@ def test_no_percentage_against_a_baseline_without_error():
     # A constant series with one spike in the training part: persistence is exact on the test part.
     verdict = make_verdict(13320.35, {"persistence": 0.0, "mean": 380.77, "seasonal_naive": None}, horizon=10)
     assert (verdict.kind, verdict.best_baseline, verdict.percent) == ("worse", "persistence", None)
-    assert verdict.to_dict()["improvement_percent"] is None
+    assert verdict.facts().improvement_percent is None
     assert "%" not in verdict.text
     assert verdict.text == (
         "Repeating the last value (persistence) forecasts the test part exactly over 10 steps ahead, which "

@@ -45,8 +45,9 @@ def test_the_network_is_compared_with_the_best_scored_baseline():
     assert verdict.best_baseline == "arima" and verdict.kind == "worse"
     assert verdict.percent == pytest.approx((14.62 - 22.15) / 14.62 * 100)
     assert verdict.text == f"The LSTM is 52% worse than ARIMA one step ahead: {ENSEMBLE_TIP}"
-    assert verdict.to_dict() == {"verdict": verdict.text, "verdict_kind": "worse", "best_baseline": "arima",
-                                 "improvement_percent": round(verdict.percent, 2)}
+    assert verdict.facts().to_dict() == {"verdict": verdict.text, "verdict_kind": "worse",
+                                         "best_baseline": "arima",
+                                         "improvement_percent": round(verdict.percent, 2)}
 
 
 def test_a_win_over_the_horizon_in_the_words_of_the_frequency():

@@ -19,6 +19,7 @@ from models.config import ForecastConfig
 from models.data import load_series
 from models.errors import ConfigError, TrainingCancelled
 from models.forecast import pipeline as forecast
+from models.forecast.predictions import PREDICTIONS_FILE, Predictions
 from models.results import EpochReport
 from models.train.forecaster import train_forecaster
 
@@ -240,15 +241,14 @@ def test_an_ensemble_trains_its_members_side_by_side_and_forecasts_their_median(
     assert np.ptp(members, axis=1).min() > 0  # three different networks
 
     def network(result):
-        table = forecast.read_predictions_csv(result.artifacts[forecast.PREDICTIONS_FILE])
-        return table["network"].to_numpy()
+        return Predictions.from_csv(result.artifacts[PREDICTIONS_FILE]).network
 
     test = prepared.split.test_targets
     expected = np.median([forecast.one_step_to_original(prepared, members[:, k], test) for k in range(3)],
                          axis=0)
     np.testing.assert_allclose(network(ensemble)[test], expected, rtol=1e-6)
     assert not np.allclose(network(ensemble)[test], network(alone)[test])
-    assert ensemble.summary.backtest["by_step"]["network"] != alone.summary.backtest["by_step"]["network"]
+    assert ensemble.summary.backtest.by_step["network"] != alone.summary.backtest.by_step["network"]
     assert [report.epoch for report in reports] == [1, 2] and reports[-1].epochs == 2
     assert any("median of 3 networks" in note and "seeds 3, 4, 5" in note for note in ensemble.summary.notes)
 
@@ -280,13 +280,13 @@ def test_direct_forecasts_feed_back_a_whole_horizon_per_call():
 def test_a_direct_network_forecasts_the_horizon_at_once(airline):
     config = TINY.replace(epochs=2, strategy="direct", ensemble=2, forecast_steps=14)
     result = train_forecaster(config, airline)
-    assert result.summary.backtest["horizon"] == 12
-    assert all(value is not None for value in result.summary.backtest["by_step"]["network"])
+    assert result.summary.backtest.horizon == 12
+    assert all(value is not None for value in result.summary.backtest.by_step["network"])
     assert any("all 12 steps of the horizon at once (direct)" in note for note in result.summary.notes)
-    table = forecast.read_predictions_csv(result.artifacts[forecast.PREDICTIONS_FILE])
-    future = table.loc[table["part"] == "forecast", "network"].to_numpy()
+    predictions = Predictions.from_csv(result.artifacts[PREDICTIONS_FILE])
+    future = predictions.network[predictions.is_part("forecast")]
     assert future.size == 14 and np.isfinite(future).all()  # 12 at once, then 2 more fed back
-    assert np.isfinite(table.loc[table["part"] == "test", "network"]).all()  # the first step of each
+    assert np.isfinite(predictions.network[predictions.is_part("test")]).all()  # the first step of each
 
 
 def test_a_horizon_that_leaves_too_few_direct_windows_is_one_plain_sentence(airline):
@@ -328,7 +328,8 @@ def test_the_network_forecasts_many_histories_at_once_as_it_does_one_by_one(airl
     prepared = forecast.prepare(config, airline.values, 12)
     model = module._train_network(config, *module._training_pairs(
         prepared.scaled, prepared.split.train_targets, prepared.split.n_train, config.look_back, 1), None)[0]
-    network = module.NetworkForecaster(module.MemberPredictor(model, 2, 1), config, prepared)
+    network = module.NetworkForecaster(module.MemberPredictor(model, 2, 1), config, prepared.transform,
+                                      prepared.season_length, prepared.scaler)
     histories = [airline.values[:end] for end in (60, 96, 120, 131)]
     counts = [12, 5, 12, 1]
     together = network.forecast_many(histories, counts)
@@ -336,3 +337,21 @@ def test_the_network_forecasts_many_histories_at_once_as_it_does_one_by_one(airl
         assert forecast_.shape == (count,) and np.isfinite(forecast_).all()
         np.testing.assert_allclose(forecast_, network.forecast_many([history], [count])[0], rtol=1e-6)
     assert not np.allclose(together[0][:5], together[1])  # different histories, different forecasts
+
+
+def test_a_network_trained_on_a_whole_series_forecasts_a_trend_along_it():
+    """``NetworkForecaster.train`` holds no test part back: it learns from every value and forecasts
+    from the end. A straight line with noise goes on rising, neither flattened nor exploded."""
+    from models.train.forecaster import NetworkForecaster
+
+    rng = np.random.default_rng(0)
+    line = 100.0 + 2.0 * np.arange(60) + rng.normal(0.0, 0.5, 60)
+    config = ForecastConfig(look_back=4, units=8, epochs=40, ensemble=1, season_length=None, seed=3)
+    network = NetworkForecaster.train(config, line)
+    assert network.transform == "diff"  # "auto" without a season
+    forecast = network.forecast_many([line], [10])[0]
+    expected = 100.0 + 2.0 * np.arange(60, 70)
+    np.testing.assert_allclose(forecast, expected, atol=6.0)
+    assert np.all(np.diff(forecast) > 0.5)
+    with pytest.raises(ConfigError, match="training windows"):
+        NetworkForecaster.train(config, line[:8])

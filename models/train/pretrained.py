@@ -1,0 +1,137 @@
+"""A network trained across many series at once (a global network), in the forecaster contract.
+
+A single short series holds too few windows to teach a network anything: a yearly series of 15 values
+gives a local network a handful of examples, and it either learns nothing or runs away. A global network
+learns from the windows of thousands of series instead (the M4 competition's winner and N-BEATS did),
+so that a new series is forecast from what the others taught it, with or without a short fine-tune.
+
+Every window is put on one scale: the values before an origin (``look_back`` of them, the first value
+repeated in front when the history is shorter, with a second input marking which values are real) minus
+the last value, divided by the window's level (the mean absolute value of its real values). The network
+forecasts the next ``horizon`` values on that scale at once (direct, so nothing is fed back within a
+horizon), trained with the mean absolute error over the values that exist. Undoing the scale gives the
+forecast in the series' units; a longer forecast feeds each horizon back as history.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from models.train.fastfit import predictor, seed_everything  # noqa: E402
+
+MIN_HISTORY = 2  # values before an origin: fewer give no window to learn from
+
+
+@dataclass(frozen=True)
+class GlobalShape:
+    """What a global network reads and forecasts: ``look_back`` values in, ``horizon`` values out."""
+
+    look_back: int
+    horizon: int
+    units: int = 64
+
+
+def normalised_windows(histories: Sequence[np.ndarray],
+                       look_back: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(windows [B, look_back, 2], last values [B], levels [B]) of the histories: each window's values
+    minus its last one, over its level, beside a 1/0 mark of the real values (left padding is 0)."""
+    windows = np.zeros((len(histories), look_back, 2), dtype=np.float64)
+    lasts, levels = np.empty(len(histories)), np.empty(len(histories))
+    for row, history in enumerate(histories):
+        recent = np.asarray(history, dtype=np.float64)[-look_back:]
+        last = recent[-1]
+        level = float(np.mean(np.abs(recent)))
+        level = level if level > 0 and np.isfinite(level) else 1.0
+        padded = np.concatenate([np.full(look_back - recent.size, recent[0]), recent])
+        windows[row, :, 0] = (padded - last) / level
+        windows[row, look_back - recent.size :, 1] = 1.0
+        lasts[row], levels[row] = last, level
+    return windows, lasts, levels
+
+
+def training_examples(series: Sequence[np.ndarray], shape: GlobalShape,
+                      max_per_series: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Windows [M, look_back, 2] and targets [M, 2 * horizon] (the scaled next values, then a 1/0 mark
+    of those that exist) from every origin of every series with at least MIN_HISTORY values before it
+    and one after; ``max_per_series``: only the latest origins of each series."""
+    histories, futures = [], []
+    for values in series:
+        values = np.asarray(values, dtype=np.float64)
+        origins = range(MIN_HISTORY, values.size)
+        if max_per_series is not None:
+            origins = range(max(MIN_HISTORY, values.size - max_per_series), values.size)
+        for origin in origins:
+            histories.append(values[max(0, origin - shape.look_back) : origin])
+            futures.append(values[origin : origin + shape.horizon])
+    x, lasts, levels = normalised_windows(histories, shape.look_back)
+    y = np.zeros((len(futures), 2 * shape.horizon))
+    for row, future in enumerate(futures):
+        y[row, : future.size] = (future - lasts[row]) / levels[row]
+        y[row, shape.horizon : shape.horizon + future.size] = 1.0
+    return x, y
+
+
+@keras.saving.register_keras_serializable(package="lstm_lab")
+def masked_absolute_error(y_true: keras.KerasTensor, y_pred: keras.KerasTensor) -> keras.KerasTensor:
+    """Mean absolute error over the target values that exist (``y_true``: values, then their marks)."""
+    horizon = y_pred.shape[-1]
+    values, marks = y_true[:, :horizon], y_true[:, horizon:]
+    total = keras.ops.sum(keras.ops.abs(values - y_pred) * marks)
+    return total / keras.ops.maximum(keras.ops.sum(marks), 1.0)
+
+
+def build_global(shape: GlobalShape, seed: int) -> keras.Model:
+    seed_everything(seed)
+    inputs = keras.Input((shape.look_back, 2))
+    hidden = keras.layers.LSTM(shape.units, seed=seed)(inputs)
+    initializer = keras.initializers.GlorotUniform(seed)
+    outputs = keras.layers.Dense(shape.horizon, kernel_initializer=initializer)(hidden)
+    return keras.Model(inputs, outputs)
+
+
+def train_global(series: Sequence[np.ndarray], shape: GlobalShape, *, epochs: int = 10, seed: int = 7,
+                 batch_size: int = 256, learning_rate: float = 1e-3) -> GlobalForecaster:
+    """A global network of ``shape`` trained on every window of ``series`` (their training parts only)."""
+    x, y = training_examples(series, shape)
+    model = build_global(shape, seed)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=masked_absolute_error)
+    order = np.random.default_rng(seed).permutation(len(x))
+    model.fit(x[order], y[order], epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True)
+    return GlobalForecaster(model, shape)
+
+
+class GlobalForecaster:
+    """A trained global network in the forecaster contract: ``fit`` on one series returns itself (it
+    forecasts as it is); ``forecast_many`` forecasts every history's next values in one call per horizon."""
+
+    def __init__(self, model: keras.Model, shape: GlobalShape) -> None:
+        self.model, self.shape = model, shape
+        self.call = predictor(model)
+
+    def describe(self) -> str:
+        shape = self.shape
+        return f"global LSTM({shape.units}), look-back {shape.look_back}, {shape.horizon} steps at once"
+
+    def fit(self, train_values: np.ndarray) -> GlobalForecaster:
+        return self
+
+    def forecast_many(self, histories: Sequence[np.ndarray], counts: Sequence[int]) -> list[np.ndarray]:
+        known = [np.asarray(history, dtype=np.float64) for history in histories]
+        if any(history.size < 1 for history in known):
+            raise ValueError("it needs at least one value before the forecast")
+        paths: list[list[float]] = [[] for _ in known]
+        while any(len(path) < count for path, count in zip(paths, counts, strict=True)):
+            windows, lasts, levels = normalised_windows(
+                [np.concatenate([history, path]) for history, path in zip(known, paths, strict=True)],
+                self.shape.look_back)
+            outputs = np.asarray(self.call(windows.astype(np.float32)), dtype=np.float64)  # [B, horizon]
+            for row, path in enumerate(paths):
+                path.extend(lasts[row] + levels[row] * outputs[row])
+        return [np.asarray(path[:count]) for path, count in zip(paths, counts, strict=True)]

@@ -1,0 +1,37 @@
+"""The global network: every window on one scale, trained across series, forecasting any of them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.train.pretrained import GlobalShape, normalised_windows, train_global, training_examples
+
+
+def test_windows_are_scaled_by_their_own_level_and_mark_the_real_values():
+    windows, lasts, levels = normalised_windows([np.array([2.0, 4.0, 6.0]), np.array([50.0])], look_back=4)
+    assert lasts.tolist() == [6.0, 50.0] and levels.tolist() == [4.0, 50.0]
+    np.testing.assert_allclose(windows[0, :, 0], [-1.0, -1.0, -0.5, 0.0])  # the first value repeated in front
+    assert windows[0, :, 1].tolist() == [0, 1, 1, 1] and windows[1, :, 1].tolist() == [0, 0, 0, 1]
+    # The same shape at another scale is the same window.
+    scaled, _, _ = normalised_windows([np.array([2.0, 4.0, 6.0]) * 1000], look_back=4)
+    np.testing.assert_allclose(scaled[0], windows[0])
+
+
+def test_targets_past_the_end_of_a_series_are_marked_missing():
+    x, y = training_examples([np.array([1.0, 2.0, 3.0, 4.0])], GlobalShape(look_back=3, horizon=3))
+    assert x.shape == (2, 3, 2) and y.shape == (2, 6)  # origins 2 and 3
+    np.testing.assert_allclose(y[0], [1 / 1.5, 2 / 1.5, 0, 1, 1, 0])  # from [1, 2]: level 1.5, last 2
+    np.testing.assert_allclose(y[1], [1 / 2, 0, 0, 1, 0, 0])
+
+
+def test_a_global_network_forecasts_series_of_any_scale_and_length():
+    rng = np.random.default_rng(1)
+    series = [level * (1 + 0.02 * np.arange(30)) + rng.normal(0, 0.01 * level, 30)
+              for level in rng.uniform(10, 1000, 40)]
+    network = train_global(series, GlobalShape(look_back=6, horizon=3, units=8), epochs=30, batch_size=64)
+    assert network.fit(series[0]) is network  # it forecasts as it is
+    short, long = np.array([100.0, 102.0, 104.0]), 5000 * (1 + 0.02 * np.arange(20))
+    forecasts = network.forecast_many([short, long], [3, 7])
+    assert [forecast.size for forecast in forecasts] == [3, 7]  # 7: a horizon fed back twice
+    assert all(np.isfinite(forecast).all() for forecast in forecasts)
+    assert forecasts[1][0] > long[-1] and forecasts[1][-1] > forecasts[1][0]  # a rise goes on rising
