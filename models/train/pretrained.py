@@ -78,13 +78,16 @@ def training_examples(series: Sequence[np.ndarray], shape: GlobalShape,
     return x, y
 
 
-@keras.saving.register_keras_serializable(package="lstm_lab")
 def masked_absolute_error(y_true: keras.KerasTensor, y_pred: keras.KerasTensor) -> keras.KerasTensor:
     """Mean absolute error over the target values that exist (``y_true``: values, then their marks)."""
     horizon = y_pred.shape[-1]
     values, marks = y_true[:, :horizon], y_true[:, horizon:]
     total = keras.ops.sum(keras.ops.abs(values - y_pred) * marks)
     return total / keras.ops.maximum(keras.ops.sum(marks), 1.0)
+
+
+# Registered so that a copy of a compiled global network (fastfit's predictor clones it) finds its loss.
+keras.saving.register_keras_serializable(package="lstm_lab")(masked_absolute_error)
 
 
 def build_global(shape: GlobalShape, seed: int) -> keras.Model:
