@@ -224,18 +224,18 @@ def network_candidate(name: str, note: str = "", **changes: object) -> Candidate
 
 # The global network's shapes by kind of season: values read, values forecast at once.
 GLOBAL_SHAPES = {"yearly": (12, 6), "quarterly": (16, 8), "monthly": (36, 18)}
-_global_networks: dict[tuple[str, str, str], object] = {}
+_global_networks: dict[tuple[str, str, str], list] = {}
 
 
 def shape_kind(season: int | None) -> str:
     return "yearly" if not season or season < 2 else "quarterly" if season <= 6 else "monthly"
 
 
-def global_candidate(name: str, units: int = 64, epochs: int = 10, seed: int = 7,
-                     note: str = "") -> Candidate:
-    """One global network per kind of season, trained on the part's training values of every series of
-    the panel of that kind (all of M1 and the corpus: validation targets and test parts never), then
-    forecasting each series as it is."""
+def global_candidate(name: str, units: int = 64, epochs: int = 10, seed: int = 7, members: int = 1,
+                     look_back_scale: float = 1.0, note: str = "") -> Candidate:
+    """One global network per kind of season (``members`` of them from consecutive seeds: their median),
+    trained on the part's training values of every M1 series of that kind (validation targets and test
+    parts never), then forecasting each series as it is."""
     def forecast(train: np.ndarray, season: int | None, horizon: int, part: str) -> np.ndarray:
         from models.train.pretrained import GlobalShape, train_global
 
@@ -243,18 +243,22 @@ def global_candidate(name: str, units: int = 64, epochs: int = 10, seed: int = 7
         key = (name, kind, part)
         if key not in _global_networks:
             look_back, out = GLOBAL_SHAPES[kind]
-            series = [entry.part(part)[0] for entry in m1_series() + corpus_series()
-                      if shape_kind(entry.season) == kind]
+            # M1 only: the corpus holds the bundled samples, whose every part a user may test on.
+            series = [entry.part(part)[0] for entry in m1_series() if shape_kind(entry.season) == kind]
             started = time.perf_counter()
-            _global_networks[key] = train_global(series, GlobalShape(look_back, out, units), epochs=epochs,
-                                                 seed=seed)
-            print(f"# {name}: trained the {kind} network on {len(series)} series in "
-                  f"{time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-        network = _global_networks[key]
-        return network.forecast_many([train], [horizon])[0]  # type: ignore[attr-defined]
+            shape = GlobalShape(round(look_back * look_back_scale), out, units)
+            _global_networks[key] = [train_global(series, shape, epochs=epochs, seed=seed + member)
+                                     for member in range(members)]
+            print(f"# {name}: trained the {kind} network{'s' if members > 1 else ''} on {len(series)} series "
+                  f"in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        networks = _global_networks[key]
+        return np.median([network.forecast_many([train], [horizon])[0]
+                          for network in networks], axis=0)
 
-    spec = json.dumps({"global": 1, "units": units, "epochs": epochs, "seed": seed,
-                       "shapes": GLOBAL_SHAPES}, sort_keys=True)
+    spec = json.dumps({"global": 2, "units": units, "epochs": epochs, "seed": seed, "shapes": GLOBAL_SHAPES,
+                       **({"members": members} if members > 1 else {}),
+                       **({"look_back_scale": look_back_scale} if look_back_scale != 1 else {})},
+                      sort_keys=True)
     return Candidate(name, spec, forecast, note or f"global network, {units} units, {epochs} epochs")
 
 
@@ -266,6 +270,12 @@ CANDIDATES: dict[str, Candidate] = {
         Candidate("arima", "statsforecast AutoARIMA", _statsforecast("AutoARIMA"), "statsforecast AutoARIMA"),
         network_candidate("network", "today's ForecastConfig() defaults"),
         global_candidate("global"),
+        global_candidate("global e=30", epochs=30),
+        global_candidate("global u=128", units=128),
+        global_candidate("global x5", members=5),
+        global_candidate("global e=60", epochs=60),
+        global_candidate("global e=30 u=128", epochs=30, units=128),
+        global_candidate("global lb=2x", look_back_scale=2.0),
         *(network_candidate(f"network {name}", **change) for name, change in (
             ("ensemble=1", {"ensemble": 1}), ("ensemble=3", {"ensemble": 3}), ("units=32", {"units": 32}),
             ("epochs=200", {"epochs": 200}), ("epochs=50", {"epochs": 50}),

@@ -15,9 +15,12 @@ forecast in the series' units; a longer forecast feeds each horizon back as hist
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -27,6 +30,7 @@ import numpy as np  # noqa: E402
 from models.train.fastfit import predictor, seed_everything  # noqa: E402
 
 MIN_HISTORY = 2  # values before an origin: fewer give no window to learn from
+SHIPPED_DIR = Path(__file__).with_name("pretrained_weights")
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,44 @@ class GlobalShape:
     look_back: int
     horizon: int
     units: int = 64
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a shipped global network is trained: its shape, then ``members`` networks from consecutive
+    seeds (their median is the forecast), ``epochs`` passes over every window."""
+
+    look_back: int
+    horizon: int
+    units: int = 64
+    epochs: int = 30
+    members: int = 1
+    seed: int = 7
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+
+    @property
+    def shape(self) -> GlobalShape:
+        return GlobalShape(self.look_back, self.horizon, self.units)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# One network per kind of season, with M1's horizons; chosen on bench/panel.py's validation parts.
+SHIPPED: dict[str, Recipe] = {
+    "yearly": Recipe(look_back=12, horizon=6),
+    "quarterly": Recipe(look_back=16, horizon=8),
+    "monthly": Recipe(look_back=36, horizon=18),
+}
+
+
+def kind_of_season(season: int | None) -> str:
+    """The shipped network for a series with this season: "yearly" without one, "quarterly" up to 6
+    steps, "monthly" for longer seasons."""
+    if not season or season < 2:
+        return "yearly"
+    return "quarterly" if season <= 6 else "monthly"
 
 
 def normalised_windows(histories: Sequence[np.ndarray],
@@ -107,20 +149,58 @@ def train_global(series: Sequence[np.ndarray], shape: GlobalShape, *, epochs: in
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=masked_absolute_error)
     order = np.random.default_rng(seed).permutation(len(x))
     model.fit(x[order], y[order], epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True)
-    return GlobalForecaster(model, shape)
+    return GlobalForecaster([model], shape)
+
+
+def train_members(series: Sequence[np.ndarray], recipe: Recipe) -> GlobalForecaster:
+    """The ``recipe``'s networks trained on ``series``, as one forecaster (their median)."""
+    members = [train_global(series, recipe.shape, epochs=recipe.epochs, seed=recipe.seed + member,
+                            batch_size=recipe.batch_size, learning_rate=recipe.learning_rate)
+               for member in range(recipe.members)]
+    return GlobalForecaster([model for member in members for model in member.models], recipe.shape)
+
+
+def save_networks(forecaster: GlobalForecaster, path: Path) -> None:
+    """Every member's weights as plain arrays (``member<k>_<i>``), no pickle."""
+    arrays = {f"member{index}_{position}": weight for index, model in enumerate(forecaster.models)
+              for position, weight in enumerate(model.get_weights())}
+    np.savez(path, **arrays)
+
+
+def load_networks(path: Path, recipe: Recipe) -> GlobalForecaster:
+    """The networks ``save_networks`` wrote to ``path``, rebuilt with ``recipe``'s shape."""
+    with np.load(path, allow_pickle=False) as arrays:
+        weights: dict[int, list[tuple[int, np.ndarray]]] = {}
+        for name in arrays.files:
+            member, position = name.removeprefix("member").split("_")
+            weights.setdefault(int(member), []).append((int(position), arrays[name]))
+    models = []
+    for member in sorted(weights):
+        model = build_global(recipe.shape, recipe.seed + member)
+        model.set_weights([array for _, array in sorted(weights[member], key=lambda item: item[0])])
+        models.append(model)
+    return GlobalForecaster(models, recipe.shape)
+
+
+def load_shipped(kind: str) -> GlobalForecaster:
+    """The shipped network of ``kind`` (see ``kind_of_season``)."""
+    return load_networks(SHIPPED_DIR / f"{kind}.npz", SHIPPED[kind])
 
 
 class GlobalForecaster:
-    """A trained global network in the forecaster contract: ``fit`` on one series returns itself (it
-    forecasts as it is); ``forecast_many`` forecasts every history's next values in one call per horizon."""
+    """Trained global networks in the forecaster contract (an ensemble's forecast: their median).
+    ``fit`` on one series returns the forecaster itself: it forecasts as it is, never trained on the
+    series; ``forecast_many`` forecasts every history's next values in one call per horizon."""
 
-    def __init__(self, model: keras.Model, shape: GlobalShape) -> None:
-        self.model, self.shape = model, shape
-        self.call = predictor(model)
+    def __init__(self, models: list[keras.Model], shape: GlobalShape) -> None:
+        self.models, self.shape = models, shape
+        self.calls = [predictor(model) for model in models]
 
     def describe(self) -> str:
-        shape = self.shape
-        return f"global LSTM({shape.units}), look-back {shape.look_back}, {shape.horizon} steps at once"
+        shape, members = self.shape, len(self.models)
+        many = f", median of {members} networks" if members > 1 else ""
+        return (f"pretrained LSTM({shape.units}), look-back {shape.look_back}, {shape.horizon} steps at "
+                f"once{many}")
 
     def fit(self, train_values: np.ndarray) -> GlobalForecaster:
         return self
@@ -134,7 +214,8 @@ class GlobalForecaster:
             windows, lasts, levels = normalised_windows(
                 [np.concatenate([history, path]) for history, path in zip(known, paths, strict=True)],
                 self.shape.look_back)
-            outputs = np.asarray(self.call(windows.astype(np.float32)), dtype=np.float64)  # [B, horizon]
+            outputs = np.median([np.asarray(call(windows.astype(np.float32)), dtype=np.float64)
+                                 for call in self.calls], axis=0)  # [B, horizon]
             for row, path in enumerate(paths):
                 path.extend(lasts[row] + levels[row] * outputs[row])
         return [np.asarray(path[:count]) for path, count in zip(paths, counts, strict=True)]

@@ -35,3 +35,23 @@ def test_a_global_network_forecasts_series_of_any_scale_and_length():
     assert [forecast.size for forecast in forecasts] == [3, 7]  # 7: a horizon fed back twice
     assert all(np.isfinite(forecast).all() for forecast in forecasts)
     assert forecasts[1][0] > long[-1] and forecasts[1][-1] > forecasts[1][0]  # a rise goes on rising
+
+
+def test_saved_networks_load_back_with_the_same_forecasts(tmp_path):
+    from models.train import pretrained
+
+    series = [np.linspace(1, 2, 20) * level for level in (10, 50, 300)]
+    recipe = pretrained.Recipe(look_back=5, horizon=2, units=4, epochs=2, members=2)
+    trained = pretrained.train_members(series, recipe)
+    assert len(trained.models) == 2 and "median of 2 networks" in trained.describe()
+    pretrained.save_networks(trained, tmp_path / "tiny.npz")
+    loaded = pretrained.load_networks(tmp_path / "tiny.npz", recipe)
+    counts = [5, 5, 5]
+    np.testing.assert_allclose(loaded.forecast_many(series, counts), trained.forecast_many(series, counts))
+
+
+def test_each_season_has_its_network():
+    from models.train.pretrained import kind_of_season
+
+    assert [kind_of_season(season) for season in (None, 1, 2, 4, 6, 7, 12, 52)] == [
+        "yearly", "yearly", "quarterly", "quarterly", "quarterly", "monthly", "monthly", "monthly"]
