@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from models.train.pretrained import GlobalShape, normalised_windows, train_global, training_examples
 
@@ -55,3 +56,47 @@ def test_each_season_has_its_network():
 
     assert [kind_of_season(season) for season in (None, 1, 2, 4, 6, 7, 12, 52)] == [
         "yearly", "yearly", "quarterly", "quarterly", "quarterly", "monthly", "monthly", "monthly"]
+
+
+def test_the_shipped_networks_are_what_their_command_trains(tmp_path):
+    """The provenance of the shipped weights: each file's hash is the one recorded, and the recorded
+    command re-creates the yearly network (the quickest to train; the others come from the same code
+    with their own recipes) with the same forecasts on a few M1 series."""
+    import hashlib
+    import json
+    import subprocess
+    import sys
+
+    from models.train import pretrained
+
+    provenance = json.loads((pretrained.SHIPPED_DIR / "provenance.json").read_text())
+    assert set(provenance) == set(pretrained.SHIPPED)
+    for kind, facts in provenance.items():
+        weights = (pretrained.SHIPPED_DIR / f"{kind}.npz").read_bytes()
+        assert hashlib.sha256(weights).hexdigest() == facts["sha256"]
+        assert facts["recipe"] == pretrained.SHIPPED[kind].to_dict()
+        assert "M1" in facts["data"] and facts["command"].endswith(f"--kinds {kind}")
+    root = pretrained.SHIPPED_DIR.parents[2]
+    subprocess.run([sys.executable, str(root / "scripts" / "train_pretrained.py"), "--kinds", "yearly",
+                    "--output", str(tmp_path)], check=True, capture_output=True, cwd=root)
+    again = pretrained.load_networks(tmp_path / "yearly.npz", pretrained.SHIPPED["yearly"])
+    shipped = pretrained.load_shipped("yearly")
+    histories = [np.array([120.0, 131, 140, 152, 149, 160, 171]), np.array([5.0, 4.2, 4.4, 3.9, 3.1])]
+    np.testing.assert_allclose(again.forecast_many(histories, [6, 6]),
+                               shipped.forecast_many(histories, [6, 6]), rtol=1e-4)
+
+
+@pytest.mark.parametrize("kind, season", [("yearly", None), ("quarterly", 4), ("monthly", 12)])
+def test_the_shipped_networks_forecast_a_trend_along_it(kind, season):
+    """A straight line with noise, at any scale, goes on along its slope: neither flattened nor exploded."""
+    from models.train.pretrained import kind_of_season, load_shipped
+
+    assert kind_of_season(season) == kind
+    rng = np.random.default_rng(4)
+    steps = np.arange(40)
+    for scale in (1.0, 1e4):
+        line = scale * (100.0 + 2.0 * steps + rng.normal(0.0, 0.5, steps.size))
+        forecast = load_shipped(kind).forecast_many([line], [8])[0]
+        expected = scale * (100.0 + 2.0 * np.arange(40, 48))
+        assert np.all(np.abs(forecast - expected) < 0.1 * expected), (kind, scale, forecast)
+        assert forecast[-1] > line[-1]
