@@ -262,6 +262,30 @@ def global_candidate(name: str, units: int = 64, epochs: int = 10, seed: int = 7
     return Candidate(name, spec, forecast, note or f"global network, {units} units, {epochs} epochs")
 
 
+def fine_tuned_candidate(name: str, base: str, epochs: int = 10, learning_rate: float = 3e-4,
+                         note: str = "") -> Candidate:
+    """The ``base`` global candidate's network, trained further on the series' own training windows
+    alone (a copy per series, from the base's weights), then forecasting it."""
+    def forecast(train: np.ndarray, season: int | None, horizon: int, part: str) -> np.ndarray:
+        import keras
+
+        from models.train.pretrained import GlobalForecaster, masked_absolute_error, training_examples
+
+        kind = shape_kind(season)
+        CANDIDATES[base].forecast(train, season, horizon, part)  # trains the base network if needed
+        network = _global_networks[(base, kind, part)][0]
+        model = keras.models.clone_model(network.models[0])
+        model.set_weights(network.models[0].get_weights())
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=masked_absolute_error)
+        x, y = training_examples([train], network.shape)
+        model.fit(x, y, epochs=epochs, batch_size=32, verbose=0, shuffle=True)
+        return GlobalForecaster([model], network.shape).forecast_many([train], [horizon])[0]
+
+    spec = json.dumps({"fine-tuned": 1, "base": CANDIDATES[base].spec, "epochs": epochs,
+                       "learning_rate": learning_rate}, sort_keys=True)
+    return Candidate(name, spec, forecast, note or f"{base}, then {epochs} epochs on the series alone")
+
+
 CANDIDATES: dict[str, Candidate] = {
     candidate.name: candidate for candidate in (
         Candidate("naive", "naive", naive, "the last value repeated"),
@@ -285,6 +309,10 @@ CANDIDATES: dict[str, Candidate] = {
         )),
     )
 }
+CANDIDATES.update({candidate.name: candidate for candidate in (
+    fine_tuned_candidate("fine-tuned", "global e=30 u=128"),
+    fine_tuned_candidate("fine-tuned e=30", "global e=30 u=128", epochs=30),
+)})
 # The single changes of the defaults that --advice measures (the verdict's advice table).
 ADVICE_CHANGES = ("ensemble=1", "ensemble=3", "units=32", "epochs=200", "learning_rate=0.003",
                   "transform=diff", "transform=log_diff")
