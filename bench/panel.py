@@ -309,9 +309,30 @@ CANDIDATES: dict[str, Candidate] = {
         )),
     )
 }
+def combined_candidate(name: str, members: tuple[str, ...], note: str = "") -> Candidate:
+    """The median of the ``members`` candidates' forecasts (those that refuse a series are left out
+    there; all refusing is a refusal)."""
+    def forecast(train: np.ndarray, season: int | None, horizon: int, part: str) -> np.ndarray:
+        forecasts = []
+        for member in members:
+            try:
+                forecasts.append(CANDIDATES[member].forecast(train, season, horizon, part))
+            except Refused:
+                continue
+        if not forecasts:
+            raise Refused(f"every member of {name} refused")
+        return np.median(forecasts, axis=0)
+
+    spec = json.dumps({"median of": [CANDIDATES[member].spec for member in members]}, sort_keys=True)
+    return Candidate(name, spec, forecast, note or f"median of {', '.join(members)}")
+
+
 CANDIDATES.update({candidate.name: candidate for candidate in (
     fine_tuned_candidate("fine-tuned", "global e=30 u=128"),
     fine_tuned_candidate("fine-tuned e=30", "global e=30 u=128", epochs=30),
+)})
+CANDIDATES.update({candidate.name: candidate for candidate in (
+    combined_candidate("local+global", ("network", "global e=30 u=128")),
 )})
 # The single changes of the defaults that --advice measures (the verdict's advice table).
 ADVICE_CHANGES = ("ensemble=1", "ensemble=3", "units=32", "epochs=200", "learning_rate=0.003",
