@@ -220,8 +220,8 @@ DIGITS_KNOBS = _knobs(
     Knob("source", "Digits source", str, choices=DIGIT_SOURCES,
          help="Full MNIST has 60,000 training digits. The bundled 5,000 real MNIST digits work without "
               "internet access.",
-         cli_help="full MNIST through Keras ('keras', downloads once), the 5,000 bundled digits "
-                  "('bundled', offline), or Keras with the bundled ones as fallback"),
+         cli_help="full MNIST ('keras', downloads once into Keras' cache), the 5,000 bundled "
+                  "digits ('bundled', offline), or full MNIST with the bundled ones as fallback"),
     _SEED,
 )
 

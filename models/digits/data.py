@@ -1,11 +1,11 @@
-"""MNIST digits for the row-by-row classifier: Keras' full set, or the 5,000 bundled real digits.
+"""MNIST digits for the row-by-row classifier: the full set, or the 5,000 bundled real digits.
 
-No TensorFlow at import time: the app may load the bundled digits (to show examples) without it.
-Keras is imported only inside ``_load_keras_mnist`` when the full set is asked for.
+No TensorFlow here: the full set is the same file Keras' ``mnist.load_data()`` reads, fetched
+with the standard library and checked against its published SHA-256.
 
 Sources:
-- "keras": ``keras.datasets.mnist.load_data()`` (60,000 training and 10,000 test digits, the
-  official split). It downloads once into ``~/.keras/datasets`` and reads the cached file after.
+- "keras": full MNIST (60,000 training and 10,000 test digits, the official split). It downloads
+  once into ``~/.keras/datasets`` (where Keras keeps it) and reads the cached file after.
 - "bundled": ``data/mnist-5k.npz`` (5,000 real MNIST digits, 500 per class, sorted by class),
   split with a seeded stratified shuffle. Never touches the network.
 - "auto": "keras" when the file is cached or the download works quickly, else "bundled".
@@ -13,9 +13,9 @@ Sources:
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import sys
+import hashlib
+import shutil
+import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,7 +29,11 @@ BUNDLED_PATH = Path(__file__).resolve().parents[2] / "data" / "mnist-5k.npz"
 N_CLASSES = 10
 IMAGE_SIZE = 28
 BUNDLED_TEST_FRACTION = 0.2
-# Seconds a socket may wait during the Keras download: offline it fails fast instead of hanging.
+# The file Keras' own loader downloads, cached where Keras caches it (one download serves both).
+MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+MNIST_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"
+# Seconds the download may wait for the network: offline it fails fast instead of hanging.
 DOWNLOAD_TIMEOUT = 5.0
 
 
@@ -75,9 +79,9 @@ def load_digits(source: str = "auto", limit: int | None = None, seed: int = 7) -
         digits = _bundled(seed, note="The bundled sample of 5,000 real MNIST digits was asked for.")
     else:
         try:
-            (x_train, y_train), (x_test, y_test) = _load_keras_mnist()
+            (x_train, y_train), (x_test, y_test) = _load_full_mnist()
             digits = Digits(x_train, y_train, x_test, y_test, "keras",
-                            note="Full MNIST loaded through Keras (official 60,000/10,000 split).")
+                            note="Full MNIST (official 60,000/10,000 split).")
         except DataError as error:
             if source == "keras":
                 raise
@@ -137,27 +141,44 @@ def _bundled(seed: int, note: str) -> Digits:
     return Digits(images[train], labels[train], images[test], labels[test], "bundled", note)
 
 
-def _load_keras_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Keras' MNIST loader with a short socket timeout; any failure becomes one DataError sentence."""
+def _load_full_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Full MNIST from the cached file, else downloaded once; any failure is one DataError sentence."""
     try:
-        import keras
-    except ImportError as error:  # pragma: no cover - keras is a pinned dependency
-        raise DataError("Keras is not installed, so full MNIST cannot be loaded.") from error
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)
-    try:
-        # Keras prints "Downloading data from ..." on stdout: keep stdout clean for --json.
-        with contextlib.redirect_stdout(sys.stderr):
-            (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    except Exception as error:  # network, DNS, hash mismatch, unreadable cache ...
-        raise DataError(f"Full MNIST could not be loaded through Keras "
+        if not _verified(MNIST_CACHE):
+            _download(MNIST_URL, MNIST_CACHE)
+        with np.load(MNIST_CACHE, allow_pickle=False) as arrays:
+            x_train, y_train = arrays["x_train"], arrays["y_train"]
+            x_test, y_test = arrays["x_test"], arrays["y_test"]
+    except Exception as error:  # network, DNS, checksum, unreadable cache ...
+        raise DataError(f"Full MNIST could not be loaded "
                         f"({type(error).__name__}: {_first_line(error)}).") from error
-    finally:
-        socket.setdefaulttimeout(previous)
     if x_train.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or x_test.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
-        raise DataError("Keras returned MNIST images that are not 28 by 28 pixels.")
+        raise DataError("The MNIST file holds images that are not 28 by 28 pixels.")
     return ((np.asarray(x_train, np.uint8), np.asarray(y_train, np.uint8)),
             (np.asarray(x_test, np.uint8), np.asarray(y_test, np.uint8)))
+
+
+def _verified(path: Path) -> bool:
+    """Whether ``path`` exists and holds exactly the published MNIST file."""
+    if not path.is_file():
+        return False
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest() == MNIST_SHA256
+
+
+def _download(url: str, path: Path) -> None:
+    """Fetch ``url`` into ``path`` through a temporary file, so a cut download never looks cached."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response, partial.open("wb") as out:
+        shutil.copyfileobj(response, out)
+    if not _verified(partial):
+        partial.unlink(missing_ok=True)
+        raise ValueError("the downloaded file does not match the published MNIST checksum")
+    partial.replace(path)
 
 
 def _first_line(error: BaseException) -> str:

@@ -1,13 +1,14 @@
-"""MNIST loading: bundled digits, stratified split, limit, and the Keras -> bundled fallback.
+"""MNIST loading: bundled digits, stratified split, limit, and the full set -> bundled fallback.
 
-Nothing here touches the network: every test that reaches Keras' loader replaces it first.
+Nothing here touches the network: every test that reaches the download replaces it first.
 """
 
 from __future__ import annotations
 
-import socket
+import hashlib
+import io
+import urllib.request
 
-import keras
 import numpy as np
 import pytest
 
@@ -87,8 +88,34 @@ def test_stratified_helpers_on_hand_made_labels():
     assert np.bincount(labels[order[:10]], minlength=3).tolist() == [3, 6, 1]
 
 
-def test_auto_falls_back_to_bundled_when_the_download_fails(monkeypatch):
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", _offline_loader)
+@pytest.fixture
+def no_cache(monkeypatch, tmp_path):
+    """The full set's cache points at an empty folder, so every load must reach the download."""
+    monkeypatch.setattr(digits_data, "MNIST_CACHE", tmp_path / "datasets" / "mnist.npz")
+    return tmp_path / "datasets" / "mnist.npz"
+
+
+def _served(monkeypatch, payload: bytes) -> dict:
+    """Answer the download with ``payload`` and record how it was asked for."""
+    seen: dict = {}
+
+    def fake_urlopen(url, timeout=None):
+        seen.update(url=url, timeout=timeout)
+        return io.BytesIO(payload)
+
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    return seen
+
+
+def _fake_mnist_file() -> bytes:
+    (x_train, y_train), (x_test, y_test) = _fake_mnist()
+    buffer = io.BytesIO()
+    np.savez(buffer, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return buffer.getvalue()
+
+
+def test_auto_falls_back_to_bundled_when_the_download_fails(monkeypatch, no_cache):
+    monkeypatch.setattr(urllib.request, "urlopen", _offline_loader)
     digits = load_digits("auto", seed=7)
     assert digits.source == "bundled"
     assert (digits.n_train, digits.n_test) == (4000, 1000)
@@ -97,38 +124,42 @@ def test_auto_falls_back_to_bundled_when_the_download_fails(monkeypatch):
     assert "Name or service not known" in digits.note  # the reason, in one line
 
 
-def test_keras_source_errors_plainly_when_unavailable(monkeypatch):
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", _offline_loader)
-    with pytest.raises(DataError, match="Full MNIST could not be loaded through Keras"):
+def test_full_source_errors_plainly_when_unavailable(monkeypatch, no_cache):
+    monkeypatch.setattr(urllib.request, "urlopen", _offline_loader)
+    with pytest.raises(DataError, match="Full MNIST could not be loaded"):
         load_digits("keras")
 
 
-def test_bundled_source_never_calls_keras(monkeypatch):
-    def forbidden(*args, **kwargs):
-        pytest.fail("the bundled source must not touch Keras' loader")
+def test_a_download_that_fails_its_checksum_is_refused_and_not_cached(monkeypatch, no_cache):
+    _served(monkeypatch, _fake_mnist_file())  # not the published file
+    with pytest.raises(DataError, match="checksum"):
+        load_digits("keras")
+    assert not no_cache.exists() and not no_cache.with_suffix(".part").exists()
 
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", forbidden)
+
+def test_bundled_source_never_downloads(monkeypatch, no_cache):
+    def forbidden(*args, **kwargs):
+        pytest.fail("the bundled source must not reach the network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", forbidden)
     assert load_digits("bundled").source == "bundled"
 
 
-def test_keras_loader_is_used_with_a_short_timeout_and_a_clean_stdout(monkeypatch, capsys):
-    seen = {}
-
-    def fake_loader(*args, **kwargs):
-        seen["timeout"] = socket.getdefaulttimeout()
-        print("Downloading data from https://example.invalid/mnist.npz")  # Keras does this on stdout
-        return _fake_mnist()
-
-    before = socket.getdefaulttimeout()
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", fake_loader)
+def test_full_set_is_downloaded_once_with_a_short_timeout_and_a_clean_stdout(monkeypatch, capsys,
+                                                                              no_cache):
+    payload = _fake_mnist_file()
+    monkeypatch.setattr(digits_data, "MNIST_SHA256", hashlib.sha256(payload).hexdigest())
+    seen = _served(monkeypatch, payload)
     digits = load_digits("auto", limit=20, seed=0)
-    assert seen["timeout"] == digits_data.DOWNLOAD_TIMEOUT
-    assert socket.getdefaulttimeout() == before
+    assert seen == {"url": digits_data.MNIST_URL, "timeout": digits_data.DOWNLOAD_TIMEOUT}
     assert capsys.readouterr().out == ""
     assert isinstance(digits, Digits) and digits.source == "keras"
     assert (digits.n_train, digits.n_test) == (20, 20)  # the official test set is never cut
     assert np.bincount(digits.y_train, minlength=10).tolist() == [2] * 10
     assert "60,000" not in digits.describe() and "20 training" in digits.describe()
+    # The second load reads the verified cache and never reaches the network.
+    monkeypatch.setattr(urllib.request, "urlopen", _offline_loader)
+    assert load_digits("keras").source == "keras"
 
 
 def test_unknown_source_is_a_config_error():
