@@ -54,6 +54,13 @@ class _Config:
         return dataclasses.replace(self, **changes)
 
 
+# How the pretrained network is fine-tuned on a series' windows (bench/panel.py's "fine-tuned"
+# candidate; 30 epochs were worse on the screen): a copy of its weights, a small learning rate.
+FINE_TUNE_EPOCHS = 10
+FINE_TUNE_LEARNING_RATE = 3e-4
+FINE_TUNE_BATCH_SIZE = 32
+
+
 @dataclass(frozen=True)
 class ForecastConfig(_Config):
     """Settings of one forecasting run (data selection, network, training, evaluation)."""
@@ -66,6 +73,7 @@ class ForecastConfig(_Config):
     # 64 units had the lowest multi-step and one-step ratios to the better of AutoETS and AutoTheta
     # (0.870 and 0.912, against 0.938 and 0.959 for one network of 32); look-back, epochs and
     # learning rate variations did not beat these.
+    mode: str = "local"  # local, pretrained or fine-tuned (models.knobs.MODES)
     look_back: int = 12
     units: int = 64
     epochs: int = 100
@@ -94,6 +102,11 @@ class ForecastConfig(_Config):
 
     def __post_init__(self) -> None:
         check_all(self, FORECAST_KNOBS)
+
+    @property
+    def pretrained(self) -> bool:
+        """Whether the run's network is the pretrained one (as it is, or fine-tuned)."""
+        return self.mode != "local"
 
 
 @dataclass(frozen=True)
@@ -234,7 +247,8 @@ def stored_config(data: dict[str, Any]) -> ForecastConfig | DigitsConfig | Learn
 
 
 __all__ = [
-    "CELLS", "DIGITS_PRESETS", "DIGIT_SOURCES", "DigitsConfig", "FORECAST_PRESETS",
+    "CELLS", "DIGITS_PRESETS", "FINE_TUNE_BATCH_SIZE", "FINE_TUNE_EPOCHS",
+    "FINE_TUNE_LEARNING_RATE", "DIGIT_SOURCES", "DigitsConfig", "FORECAST_PRESETS",
     "ForecastConfig", "LEARN_TASKS", "LearnConfig", "OPTIMIZERS", "TRANSFORMS", "config_from_dict",
     "stored_config",
 ]

@@ -20,6 +20,9 @@ LEARN_TASKS = ("roommate", "memory")
 MAX_MEMORY_LENGTH = 200
 MAX_WEATHER_DAYS = 5000
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
+# Which network a forecast run scores: one trained on this series alone, the network pretrained across
+# the competition series as it is, or that network trained a little further on this series.
+MODES = ("local", "pretrained", "fine-tuned")
 DIGIT_SOURCES = ("auto", "bundled", "keras")
 
 
@@ -116,6 +119,14 @@ _SEED = Knob("seed", "Seed", int, 0, 2**31 - 1, 1,
              cli_help="random seed; the same seed and settings give the same numbers")
 
 FORECAST_KNOBS = _knobs(
+    Knob("mode", "Network", str, choices=MODES,
+         help="local: a network trained on this series alone, with the settings below. pretrained: a "
+              "network that learned from the windows of about a thousand other series and forecasts "
+              "this one without training on it (short series are its strength); the settings below do "
+              "not apply to it. fine-tuned: the pretrained network trained a few more passes on this "
+              "series' training part.",
+         cli_help="local (trained on this series alone), pretrained (learned across many series, not "
+                  "trained on this one) or fine-tuned (pretrained, then trained briefly on this one)"),
     Knob("look_back", "Look-back", int, 1, 365, 1,
          help="How many past values the network sees to predict the next one.",
          cli_help="past values the network sees for each forecast"),

@@ -113,6 +113,15 @@ def check_work(epochs: int, training_windows: int, networks: int = 1, scoring: i
             f"{fit + int(scoring):,} in all, above this server's limit of {limit:,}: {advice}.")
 
 
+def check_total_work(work: int, what: str) -> None:
+    """Raise WorkLimitError when a run's ``work`` (all of it: ``what`` it fits and scores) exceeds
+    ``max_work()``."""
+    limit = max_work()
+    if work > limit:
+        raise WorkLimitError(f"Fitting and scoring {what} on this series is {work:,} steps of work, above "
+                             f"this server's limit of {limit:,}: use a shorter series.")
+
+
 def check_digits_work(epochs: int, training_digits: int) -> None:
     """Raise WorkLimitError (a LimitError) when ``epochs * training_digits`` exceeds ``max_digits_work()``."""
     _check_product(epochs, training_digits, max_digits_work(), "training digits", "digit readings",

@@ -165,6 +165,7 @@ class ForecastSummary(_Stored):
     look_back: int | None = None
     cell: str = "lstm"
     transform: str = "none"
+    mode: str = "local"  # the network: trained on the series (local), pretrained or fine-tuned
     forecast_steps: int = 0
     verdict: str = ""
     verdict_kind: str | None = None  # "better" or "worse"

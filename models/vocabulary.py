@@ -81,3 +81,12 @@ def state_word(state: str) -> str:
 def cell_name(cell: str | None) -> str:
     """"LSTM", "GRU" or "simple RNN" (the key itself, upper-cased, for anything unknown)."""
     return CELL_NAMES.get(cell or "", (cell or "network").upper())
+
+
+def fit_phrase(mode: str, epochs: int, seconds: float) -> str:
+    """How a forecast run's network came to be, e.g. "100 epochs in 7.0 s" or "pretrained, not trained
+    on this series (0.2 s)"."""
+    if mode == "pretrained":
+        return f"pretrained, not trained on this series ({seconds:.1f} s)"
+    trained = f"{epochs} epochs in {seconds:.1f} s"
+    return f"pretrained, fine-tuned {trained}" if mode == "fine-tuned" else trained

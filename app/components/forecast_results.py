@@ -22,7 +22,7 @@ from models.engine.store import RunRecord
 from models.forecast.predictions import PREDICTIONS_FILE, Predictions
 from models.forecast.repro import script_file_name
 from models.summaries import BacktestScores, ForecastMetrics, ForecastSummary, IntervalSummary
-from models.vocabulary import NETWORK_KEY, baseline_name, cell_name
+from models.vocabulary import NETWORK_KEY, baseline_name, cell_name, fit_phrase
 
 MODEL = "model.keras"
 # Metrics key -> row name, the strongest baselines first (the network's name depends on its cell).
@@ -169,7 +169,7 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
         f"{summary.name or record.data_name}, column {summary.target}: "
         f"{summary.n_points} points, trained on the first {summary.n_train} and tested on the "
         f"last {summary.n_test}; season {f'{season} steps' if season else 'none'}; "
-        f"{record.epochs_done} epochs in {record.fit_seconds or 0:.1f} s."))
+        f"network: {fit_phrase(summary.mode, record.epochs_done, record.fit_seconds or 0)}."))
     run_predictions, csv_bytes = predictions(record.id, owner)
     st.plotly_chart(forecast_charts.forecast_figure(run_predictions, summary.target or "value", network,
                                                     summary.best_baseline), key=f"{key}-chart")

@@ -26,7 +26,7 @@ from models.vocabulary import cell_name
 
 SETTINGS_KEY = "forecast_settings"
 WIDGET_PREFIX = "forecast-setting-"
-FIELDS = ("look_back", "units", "epochs", "cell", "layers", "dropout", "batch_size", "learning_rate",
+FIELDS = ("mode", "look_back", "units", "epochs", "cell", "layers", "dropout", "batch_size", "learning_rate",
           "optimizer", "test_percent", "transform", "headroom", "season_length", "forecast_steps", "seed",
           "horizon", "ensemble", "strategy")
 TRANSFORM_NAMES = {
@@ -37,6 +37,11 @@ TRANSFORM_NAMES = {
     "season_diff": "season_diff (change from a season earlier)",
     "log_season_diff": "log_season_diff (relative change from a season earlier)",
     "auto": "auto (chosen from the data)",
+}
+MODE_NAMES = {
+    "local": "Trained on this series",
+    "pretrained": "Pretrained on many series",
+    "fine-tuned": "Pretrained, then fine-tuned on this series",
 }
 STRATEGY_NAMES = {
     "recursive": "recursive (one step at a time)",
@@ -86,6 +91,11 @@ def _knob(settings: dict[str, Any], name: str, widget: Callable[..., Any], *, he
 
 
 def _main_controls(settings: dict[str, Any], season: int | None) -> None:
+    _knob(settings, "mode", st.segmented_control, format_func=MODE_NAMES.get, required=True)
+    if settings["mode"] != "local":
+        st.caption("The pretrained network has its own shape (one LSTM of 128 units that reads up to 12, "
+                   "16 or 36 past values, by the series' season): the network settings below apply only "
+                   "to a network trained on this series.")
     look_back_hint = f" One season ({season} steps) is a good start." if season else ""
     columns = st.columns(3)
     with columns[0]:
@@ -168,6 +178,11 @@ def show(choice: DataChoice | None) -> ForecastConfig | None:
         return None
     # plan_run always splits a forecast it is given the values of (models.engine.workload).
     assert plan.split is not None
-    st.caption(f"The network trains on the first {plan.split.n_train} points ({plan.training_units} windows) "
-               f"and is scored, with the baselines, on the last {plan.split.n_test}.")
+    if config.mode == "pretrained":
+        st.caption(f"The pretrained network forecasts as it is; the baselines fit the first "
+                   f"{plan.split.n_train} points, and all are scored on the last {plan.split.n_test}.")
+    else:
+        trains = "is fine-tuned" if config.pretrained else "trains"
+        st.caption(f"The network {trains} on the first {plan.split.n_train} points ({plan.training_units} "
+                   f"windows) and is scored, with the baselines, on the last {plan.split.n_test}.")
     return config

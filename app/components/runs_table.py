@@ -23,7 +23,10 @@ def key_settings(record: RunRecord) -> str:
     """The few settings that tell runs apart, in one short line."""
     config = record.config
     if isinstance(config, ForecastConfig):
-        return (f"{config.cell} {config.units}u · look-back {config.look_back} · "
+        if config.pretrained:
+            return "pretrained network" if config.mode == "pretrained" else "pretrained, fine-tuned"
+        networks = f" ×{config.ensemble}" if config.ensemble > 1 else ""
+        return (f"{config.cell} {config.units}u{networks} · look-back {config.look_back} · "
                 f"{config.epochs} ep · {config.transform}")
     if isinstance(config, DigitsConfig):
         return (f"{config.cell} {config.units}u · {config.epochs} ep · "

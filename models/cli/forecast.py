@@ -20,10 +20,11 @@ from models.errors import ConfigError, DataError
 from models.forecast.report import ForecastReport
 from models.knobs import FORECAST_KNOBS
 from models.summaries import HorizonScores, ModelScores, with_network_alias
-from models.vocabulary import BASELINES, NETWORK_KEY, cell_name
+from models.vocabulary import BASELINES, NETWORK_KEY, cell_name, fit_phrase
 
 # argparse destination -> ForecastConfig field, for the options that override the preset.
 _OVERRIDES = {
+    "mode": "mode",
     "look_back": "look_back",
     "units": "units",
     "epochs": "epochs",
@@ -82,7 +83,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="start from a named configuration: 'seed' is the seed article's program "
         "(look-back 1, LSTM(4), 100 epochs, batch 1, no transform); 'quick' trains briefly",
     )
-    for name in ("cell", "look_back", "units", "layers", "dropout", "ensemble", "strategy"):
+    for name in ("mode", "cell", "look_back", "units", "layers", "dropout", "ensemble", "strategy"):
         FORECAST_KNOBS[name].add_flag(model, getattr(defaults, name))
 
     training = parser.add_argument_group("training")
@@ -167,9 +168,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 # The summary's facts the JSON document carries at its top level, under their own names.
-_FACTS = ("name", "target", "n_points", "n_train", "n_test", "season_length", "frequency", "look_back",
-          "cell", "transform", "verdict", "verdict_kind", "best_baseline", "improvement_percent", "horizon",
-          "one_step", "notes")
+_FACTS = ("mode", "name", "target", "n_points", "n_train", "n_test", "season_length", "frequency",
+          "look_back", "cell", "transform", "verdict", "verdict_kind", "best_baseline", "improvement_percent",
+          "horizon", "one_step", "notes")
 
 
 def result_document(report: ForecastReport, config: ForecastConfig, history: list[dict[str, Any]],
@@ -219,7 +220,7 @@ def format_table(report: ForecastReport, history: list[dict[str, Any]], fit_seco
         origins = len(summary.backtest.origins)
         lines.append(f"(test: one step ahead; backtest: {summary.horizon} steps ahead from {origins} "
                      f"origin{'' if origins == 1 else 's'} in the test part)")
-    lines += ["", summary.verdict, f"Trained {len(history)} epochs in {fit_seconds:.1f} s."]
+    lines += ["", summary.verdict, f"Network: {fit_phrase(summary.mode, len(history), fit_seconds)}."]
     forecast = report.predictions.forecast()
     if forecast:
         lines.append(f"Forecast {forecast[0][0]} .. {forecast[-1][0]}: "

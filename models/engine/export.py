@@ -33,7 +33,7 @@ from models.digits import repro as digits_repro
 from models.digits.data import BUNDLED_PATH
 from models.engine.store import RunRecord, RunStore
 from models.forecast.predictions import PREDICTIONS_FILE, Predictions
-from models.forecast.repro import SERIES_FILE, reproduction_script, script_file_name
+from models.forecast.repro import PRETRAINED_FILE, SERIES_FILE, reproduction_script, script_file_name
 from models.summaries import DigitsMetrics, DigitsSummary, ForecastMetrics, ForecastSummary
 from models.vocabulary import RunKind
 
@@ -51,6 +51,7 @@ _DESCRIPTIONS = {
     "model.keras": "the trained network (keras.saving.load_model)",
     "weights.npz": "the network's weights as NumPy arrays (models/networks/numpy_rnn.py reads them)",
     "mnist-5k.npz": "the 5,000 bundled MNIST digits the run trained and tested on",
+    PRETRAINED_FILE: "the pretrained network's weights the run started from (the script reads them)",
 }
 
 
@@ -101,7 +102,8 @@ def _forecast_files(record: RunRecord, config: ForecastConfig, files: dict[str, 
     models = record.metrics.models if isinstance(record.metrics, ForecastMetrics) else {}
     stored = {name: scores.test_rmse for name, scores in models.items() if scores.test_rmse is not None}
     script = reproduction_script(config, data_name=record.data_name, target=summary.target,
-                                 season_length=summary.season_length, stored_test_rmse=stored)
+                                 season_length=summary.season_length, stored_test_rmse=stored,
+                                 pretrained_look_back=summary.look_back if config.pretrained else None)
     return {SERIES_FILE: to_safe_csv(series), script_file_name(record.data_name): script.encode("utf-8")}
 
 

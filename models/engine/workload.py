@@ -90,6 +90,8 @@ class RunPlan:
     @property
     def fit_work(self) -> int | None:
         """Networks x epochs x training windows (or epochs x digits): the training alone."""
+        if self.cost is not None:
+            return self.cost.fit
         if self.training_units is None:
             return None
         return getattr(self.config, "ensemble", 1) * self.config.epochs * self.training_units
@@ -113,12 +115,15 @@ def plan_run(config: Any, values: np.ndarray | None = None, season_length: int |
     if isinstance(config, ForecastConfig):
         if values is None:
             return RunPlan(config)
-        transforms.check_values(config.transform, values)
+        transforms.check_values(forecast.windowing(config).transform, values)
         split = forecast.split_for(config, len(values))
         cost = run_work(config, split, forecast.resolve_season(config, season_length))
         windows = split.n_train - split.first_target
         plan = RunPlan(config, split, windows, cost)
-        limits.check_work(config.epochs, windows, config.ensemble, cost.scoring)
+        if config.pretrained:
+            limits.check_total_work(cost.total, "the pretrained network and the baselines")
+        else:
+            limits.check_work(config.epochs, windows, config.ensemble, cost.scoring)
         return plan
     if isinstance(config, DigitsConfig):
         digits = training_digits(config)

@@ -37,7 +37,11 @@ class Advice:
 
     def applies(self, settings: Mapping[str, Any], measured_from: Mapping[str, Any]) -> bool:
         """Whether the run starts where the change was measured from: each setting the change
-        touches is still at the value it had there (a run with more units is not told to try 64)."""
+        touches is still at the value it had there (a run with more units is not told to try 64), with
+        the same kind of network (the changes of a network trained on the series say nothing about a
+        pretrained one)."""
+        if settings.get("mode", "local") != measured_from.get("mode", "local"):
+            return False
         for name in self.change:
             field = "look_back" if name == LOOK_BACK_SEASONS else name
             if field in measured_from and settings.get(field) != measured_from[field]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.config import ForecastConfig
+from models.config import FINE_TUNE_EPOCHS, ForecastConfig
 from models.forecast.backtest import MAX_BACKTEST_ORIGINS, default_horizon
 from models.forecast.intervals import default_tail
 from models.forecast.pipeline import MAX_SCORED_TARGETS
@@ -47,6 +47,12 @@ THETA_FORECAST = 130  # Theta's run over at most THETA_MAX_POINTS values: up to 
 NETWORK_CALL = 100  # one graph call of the network's forecast: up to 5 ms
 NETWORK_PER_WINDOW = 0.3  # each window of a graph call, per network: up to 16 us
 HISTORY_PER_VALUE = 0.005  # copying and transforming one value of a history handed to the network
+# The pretrained network (models/train/pretrained.py, measured on 2 cores): a fine-tune's fixed cost
+# (building and tracing, 1.3-2.3 s) and each window of each of its epochs (150-360 us); its forecasts'
+# windows (LSTM(128) over up to 36 values, with normalising each one in Python: 130-200 us).
+FINE_TUNE_CALL = 45_000
+FINE_TUNE_PER_WINDOW = 7
+PRETRAINED_PER_WINDOW = 4
 
 
 @dataclass(frozen=True)
@@ -78,26 +84,18 @@ def run_work(config: ForecastConfig, split: Split, season_length: int | None = N
     configured one; it sets the default horizon)."""
     season = season_length if season_length is not None else config.season_length
     horizon = config.horizon or default_horizon(season)
+    if config.pretrained:
+        return _pretrained_work(config, split, season, horizon)
     networks, epochs = config.ensemble, config.epochs
     n_points, n_train = split.n_points, split.n_train
     steps = 1 if config.strategy == "recursive" else horizon  # values per window a direct network needs
     fit_windows = split.n_train - split.first_target  # as the limit has always counted them
-    tail = default_tail(n_train, horizon)
-    calibration_windows = max(n_train - tail - split.first_target - (steps - 1), 0)
-
     # Forecasts each model makes: the scored one-step targets, the backtest origins, the calibration
     # origins, the forecast past the end and the fit's own check.
-    one_step = min(split.train_windows, MAX_SCORED_TARGETS) + min(split.n_test, MAX_SCORED_TARGETS)
-    stride = config.stride or horizon
-    origins = min(max((split.n_test - horizon) // stride + 1, 0), MAX_BACKTEST_ORIGINS)
+    one_step, origins, tail = _forecast_counts(config, split, horizon)
+    calibration_windows = max(n_train - tail - split.first_target - (steps - 1), 0)
     runs = one_step + origins + tail + 2
-    evaluation = 0.0
-    if n_train >= MIN_FIT_POINTS:
-        evaluation += ETS_FIT_PER_POINT * (2 * n_train - tail) + 2 * THETA_FIT
-        evaluation += runs * (2 * FORECAST_CALL + ETS_PER_VALUE * n_points + THETA_FORECAST)
-        arima_season = season if season and season > 1 else 1
-        if n_train <= ARIMA_MAX_POINTS and arima_season <= ARIMA_MAX_SEASON:
-            evaluation += 2 * ARIMA_FIT + runs * (FORECAST_CALL + ARIMA_PER_VALUE * n_points)
+    evaluation = _baselines_work(split, season, runs, tail)
     # The network: one-step forecasts of every target, then one call per step for all the backtest
     # (and, separately, all the calibration) origins, each handed its whole history, and the forecast
     # past the end.
@@ -107,3 +105,41 @@ def run_work(config: ForecastConfig, split: Split, season_length: int | None = N
                    + HISTORY_PER_VALUE * n_points * (origins + tail))
     return RunWork(fit=networks * epochs * fit_windows,
                    calibration_fit=networks * epochs * calibration_windows, evaluation=int(round(evaluation)))
+
+
+def _forecast_counts(config: ForecastConfig, split: Split, horizon: int) -> tuple[int, int, int]:
+    """(scored one-step targets, backtest origins, calibration origins) of a run: what each model
+    forecasts besides the future."""
+    one_step = min(split.train_windows, MAX_SCORED_TARGETS) + min(split.n_test, MAX_SCORED_TARGETS)
+    stride = config.stride or horizon
+    origins = min(max((split.n_test - horizon) // stride + 1, 0), MAX_BACKTEST_ORIGINS)
+    return one_step, origins, default_tail(split.n_train, horizon)
+
+
+def _baselines_work(split: Split, season: int | None, runs: int, tail: int) -> float:
+    """The statistical baselines' fits (on the training part, then for the calibration) and their
+    ``runs`` forecasts over the series."""
+    n_points, n_train = split.n_points, split.n_train
+    if n_train < MIN_FIT_POINTS:
+        return 0.0
+    work: float = ETS_FIT_PER_POINT * (2 * n_train - tail) + 2 * THETA_FIT
+    work += runs * (2 * FORECAST_CALL + ETS_PER_VALUE * n_points + THETA_FORECAST)
+    arima_season = season if season and season > 1 else 1
+    if n_train <= ARIMA_MAX_POINTS and arima_season <= ARIMA_MAX_SEASON:
+        work += 2 * ARIMA_FIT + runs * (FORECAST_CALL + ARIMA_PER_VALUE * n_points)
+    return work
+
+
+def _pretrained_work(config: ForecastConfig, split: Split, season: int | None, horizon: int) -> RunWork:
+    """A run of the pretrained network: its fine-tunes (none as it is; the run's and the calibration's
+    when fine-tuned), its forecasts of every target and origin, and the baselines."""
+    one_step, origins, tail = _forecast_counts(config, split, horizon)
+    fit = calibration_fit = 0
+    if config.mode == "fine-tuned":
+        per_value = FINE_TUNE_PER_WINDOW * FINE_TUNE_EPOCHS  # a window per value of the fine-tuned part
+        fit = FINE_TUNE_CALL + per_value * split.n_train
+        calibration_fit = FINE_TUNE_CALL + per_value * max(split.n_train - tail, 0)
+    windows = split.n_points + horizon * (origins + tail) + config.forecast_steps
+    evaluation = (_baselines_work(split, season, one_step + origins + tail + 2, tail)
+                  + PRETRAINED_PER_WINDOW * windows + HISTORY_PER_VALUE * split.n_points * (origins + tail))
+    return RunWork(fit=fit, calibration_fit=calibration_fit, evaluation=int(round(evaluation)))

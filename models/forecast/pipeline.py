@@ -64,11 +64,21 @@ def resolve_season(config: ForecastConfig, detected: int | None) -> int | None:
     return season if season is not None and season >= 2 else None
 
 
+def windowing(config: ForecastConfig) -> ForecastConfig:
+    """The settings the series is split and windowed by. A local network's own; a pretrained network
+    reads any history (padded to its own look-back, each window normalised by its level), so its
+    targets need one value before them and the values stay as they are."""
+    if not config.pretrained:
+        return config
+    return config.replace(look_back=1, transform="none", headroom=1.0)
+
+
 def split_for(config: ForecastConfig, n_points: int, season_length: int | None = None,
               transform: str | None = None) -> Split:
     """How a run with ``config`` splits a series of ``n_points`` into training and test targets
     (DataError when it is too short for the look-back and test part). ``transform``: the one the run
     uses (``config.transform`` resolved), which may use up a season of points at the start."""
+    config = windowing(config)
     name = transform or config.transform
     return plan_split(n_points, config.test_fraction, config.look_back,
                       offset=transforms.offset(name, season_length), transform_name=name,
@@ -82,6 +92,7 @@ def prepare(config: ForecastConfig, values: np.ndarray, season_length: int | Non
     DataError when the series is too short for the look-back.
     """
     values = np.asarray(values, dtype=np.float64)
+    pretrained, config = config.pretrained, windowing(config)
     name = transforms.resolve(config.transform, season_length)
     transforms.check_values(name, values, season_length, season_known=True)
     try:
@@ -100,7 +111,9 @@ def prepare(config: ForecastConfig, values: np.ndarray, season_length: int | Non
         raise ValueError("A window reached into the undefined start of a differenced series.")
     notes = [
         f"Trained on the first {split.n_train} points and tested on the last {split.n_test}; "
-        f"the scaler saw the training part only.",
+        f"the scaler saw the training part only." if not pretrained else
+        f"Scored on the last {split.n_test} points; the baselines (and a fine-tune) saw the first "
+        f"{split.n_train} only.",
     ]
     if config.headroom > 1:
         notes.append(f"The training values fill the first {100 / config.headroom:.0f}% of the scaled range, "

@@ -16,7 +16,8 @@ the unpacked folder with no arguments, it repeats the run's steps one by one:
     headroom ─ look-back windows ─ the same network (cell, units, layers, dropout, unroll, Dense(1), or
     Dense(horizon) for direct forecasts)
     seeded like the app (an ensemble: its networks side by side in one model) ─ one model.fit epoch at a
-    time in the app's per-epoch order ─ one-step test forecasts (the networks' median) ─ the naive
+    time in the app's per-epoch order (a pretrained run: the weights it started from, ``pretrained.npz``,
+    fine-tuned like the app when it was) ─ one-step test forecasts (the networks' median) ─ the naive
     baselines in NumPy and the statistical ones with statsforecast (else the
     stored figures) ─ the multi-step backtest (horizon, stride) ─ the forecast past the end
 
@@ -31,11 +32,12 @@ import dataclasses
 import re
 from typing import Any
 
-from models.config import ForecastConfig
+from models.config import FINE_TUNE_BATCH_SIZE, FINE_TUNE_EPOCHS, FINE_TUNE_LEARNING_RATE, ForecastConfig
 from models.knobs import FORECAST_KNOBS
 from models.script_parts import fill_settings, setting_line, template_text
 
 SERIES_FILE = "series.csv"  # time, value: the cleaned series, written by the export beside the script
+PRETRAINED_FILE = "pretrained.npz"  # a pretrained run's starting weights, stored with it and exported
 
 TEMPLATE_FILE = "forecast_script.py"  # in models/train/: the script itself, read here as text
 TEMPLATE_SCRIPT_NAME = "reproduce_data.py"  # how the template's docstring names the script
@@ -43,14 +45,16 @@ TEMPLATE_SCRIPT_NAME = "reproduce_data.py"  # how the template's docstring names
 
 def reproduction_script(config: ForecastConfig | dict[str, Any], *, data_name: str | None = None,
                         target: str | None = None, season_length: int | None = None,
-                        stored_test_rmse: dict[str, float] | None = None) -> str:
+                        stored_test_rmse: dict[str, float] | None = None,
+                        pretrained_look_back: int | None = None) -> str:
     """Python source that reproduces the run of ``config`` (a ForecastConfig or its dict).
 
     ``data_name`` and ``target``: the file and column the run read (named in the script's output,
     values only). ``season_length``: the season
     the run detected (used unless the configuration sets one). ``stored_test_rmse``: the run's stored
     test RMSE per model, printed for comparison and standing in for the statistical baselines when
-    statsforecast is missing. Raises ConfigError for an invalid config.
+    statsforecast is missing. ``pretrained_look_back``: the values the pretrained network of a
+    pretrained run read (its summary's look-back). Raises ConfigError for an invalid config.
     """
     data = config.to_dict() if isinstance(config, ForecastConfig) else dict(config)
     settings = ForecastConfig.from_dict(data)  # validates every value before it becomes code
@@ -67,6 +71,11 @@ def reproduction_script(config: ForecastConfig | dict[str, Any], *, data_name: s
         setting_line("TARGET", target or settings.target_column or "value", "the column the run forecast"),
         setting_line("SERIES_FILE", SERIES_FILE, "the series the run trained on, beside this script"),
         setting_line("STORED_TEST_RMSE", stored, "what LSTM Lab stored, for comparison"),
+        setting_line("PRETRAINED_FILE", PRETRAINED_FILE, "the pretrained network's weights, beside this"),
+        setting_line("PRETRAINED_LOOK_BACK", pretrained_look_back, "values the pretrained network reads"),
+        setting_line("FINE_TUNE_EPOCHS", FINE_TUNE_EPOCHS, "passes over the series' windows when fine-tuned"),
+        setting_line("FINE_TUNE_LEARNING_RATE", FINE_TUNE_LEARNING_RATE, "Adam's step when fine-tuned"),
+        setting_line("FINE_TUNE_BATCH_SIZE", FINE_TUNE_BATCH_SIZE, "windows per step when fine-tuned"),
     ]
     # The template's docstring says how to run it; the name is made of safe characters only.
     template = template_text(TEMPLATE_FILE).replace(TEMPLATE_SCRIPT_NAME, script_file_name(data_name))

@@ -28,6 +28,7 @@ import keras
 # This file is the template of every forecast run's script (models/train/forecast_script.py): the
 # export (models/forecast/repro.py) writes the run's settings in place of this block, down to the end
 # mark, and copies the rest as it is. The values here are a tiny run, for the tests.
+MODE = "local"  # local (trained on this series alone), pretrained (as it is) or fine-tuned
 LOOK_BACK = 3  # past values the network sees for each forecast
 UNITS = 4  # units per recurrent layer
 EPOCHS = 2  # passes over the training data
@@ -56,6 +57,11 @@ DATA_FILE = "series.csv"  # the file the run read
 TARGET = "value"  # the column the run forecast
 SERIES_FILE = "series.csv"  # the series the run trained on, beside this script
 STORED_TEST_RMSE = {"network": 1.0}  # what LSTM Lab stored, for comparison
+PRETRAINED_FILE = "pretrained.npz"  # the pretrained network's weights, beside this script
+PRETRAINED_LOOK_BACK = 12  # values the pretrained network reads
+FINE_TUNE_EPOCHS = 10  # passes over the series' windows when fine-tuned
+FINE_TUNE_LEARNING_RATE = 0.0003  # Adam's learning rate when fine-tuned
+FINE_TUNE_BATCH_SIZE = 32  # windows per step when fine-tuned
 # ── end of the settings ──
 
 
@@ -282,6 +288,80 @@ def network_forecaster(model, scaler, transform, lag, steps_per_call):
     return forecast
 
 
+# ── 3b. the pretrained network (MODE "pretrained" or "fine-tuned") ──
+# It read the windows of many series, each window on its own scale: the values before an origin
+# (PRETRAINED_LOOK_BACK of them, the first repeated in front of a shorter history, with a second
+# input marking the real ones) minus the last value, over the mean absolute value of the real ones.
+# It forecasts the next values on that scale, all of its horizon at once.
+
+
+def normalised_windows(histories, look_back):
+    """(windows [B, look_back, 2], last values [B], levels [B]) of the histories."""
+    windows = np.zeros((len(histories), look_back, 2), dtype=np.float64)
+    lasts, levels = np.empty(len(histories)), np.empty(len(histories))
+    for row, history in enumerate(histories):
+        recent = np.asarray(history, dtype=np.float64)[-look_back:]
+        last = recent[-1]
+        level = float(np.mean(np.abs(recent)))
+        level = level if level > 0 and np.isfinite(level) else 1.0
+        padded = np.concatenate([np.full(look_back - recent.size, recent[0]), recent])
+        windows[row, :, 0] = (padded - last) / level
+        windows[row, look_back - recent.size :, 1] = 1.0
+        lasts[row], levels[row] = last, level
+    return windows, lasts, levels
+
+
+def pretrained_model():
+    """The shipped network from PRETRAINED_FILE: LSTM(units) over [B, PRETRAINED_LOOK_BACK, 2], then
+    Dense(horizon); the layers seeded as LSTM Lab built them (seed 7), which a fine-tune's
+    shuffling follows."""
+    with np.load(PRETRAINED_FILE, allow_pickle=False) as arrays:
+        weights = [arrays[f"member0_{position}"] for position in range(len(arrays.files))]
+    units, horizon = weights[1].shape[0], weights[-1].shape[0]
+    inputs = keras.Input((PRETRAINED_LOOK_BACK, 2))
+    hidden = keras.layers.LSTM(units, seed=7)(inputs)
+    output = keras.layers.Dense(horizon, kernel_initializer=keras.initializers.GlorotUniform(7))(hidden)
+    model = keras.Model(inputs, output)
+    model.set_weights(weights)
+    return model
+
+
+def fine_tune(model, train_values):
+    """The network trained FINE_TUNE_EPOCHS more passes on every window of the training part (masked
+    absolute error: a window near the end has fewer next values than the horizon)."""
+    horizon = model.output_shape[-1]
+    origins = range(2, train_values.size)
+    x, lasts, levels = normalised_windows([train_values[max(0, o - PRETRAINED_LOOK_BACK):o] for o in origins],
+                                          PRETRAINED_LOOK_BACK)
+    y = np.zeros((len(x), 2 * horizon))
+    for row, origin in enumerate(origins):
+        future = train_values[origin:origin + horizon]
+        y[row, :future.size] = (future - lasts[row]) / levels[row]
+        y[row, horizon:horizon + future.size] = 1.0
+
+    def masked_absolute_error(y_true, y_pred):
+        marks = y_true[:, horizon:]
+        total = keras.ops.sum(keras.ops.abs(y_true[:, :horizon] - y_pred) * marks)
+        return total / keras.ops.maximum(keras.ops.sum(marks), 1.0)
+
+    model.compile(optimizer=keras.optimizers.Adam(FINE_TUNE_LEARNING_RATE), loss=masked_absolute_error)
+    model.fit(x, y, epochs=FINE_TUNE_EPOCHS, batch_size=FINE_TUNE_BATCH_SIZE, verbose=0, shuffle=True)
+    return model
+
+
+def pretrained_forecaster(model):
+    """The forecast of ``steps`` values after ``history``: a horizon at a time, each fed back as history."""
+    def forecast(history, steps):
+        path: list[float] = []
+        while len(path) < steps:
+            x, lasts, levels = normalised_windows([np.concatenate([history, path])], PRETRAINED_LOOK_BACK)
+            output = np.asarray(model(x.astype(np.float32), training=False), dtype=np.float64)[0]
+            path.extend(lasts[0] + levels[0] * output)
+        return np.asarray(path[:steps])
+
+    return forecast
+
+
 # ── 4. baselines: fitted on the training part only ──
 
 
@@ -319,12 +399,28 @@ def rmse(actual, predicted):
     return float(np.sqrt(np.mean((np.asarray(actual) - np.asarray(predicted)) ** 2)))
 
 
+def pretrained_main(values, n_train):
+    """The pretrained network's run: each test point forecast from all the values before it."""
+    n_points = len(values)
+    test_targets = np.arange(n_train, n_points)
+    print(f"{n_points} points of {TARGET!r} from {DATA_FILE}: {n_train} train, {len(test_targets)} test")
+    keras.utils.set_random_seed(SEED)
+    model = pretrained_model()
+    if MODE == "fine-tuned":
+        model = fine_tune(model, values[:n_train])
+    models = {"network": pretrained_forecaster(model)}
+    return models, test_targets
+
+
 def main(path):
     values = read_values(path)  # [N] original units
     n_points = len(values)
     n_train = train_size(n_points)
     season: int | None = SEASON_LENGTH if SEASON_LENGTH is not None else DETECTED_SEASON
     season = season if season and season >= 2 else None
+    if MODE != "local":
+        models, test_targets = pretrained_main(values, n_train)
+        return report(values, n_train, season, models, test_targets, None)
     transform = chosen_transform(season, n_train)
     lag = lag_of(transform, season)
     transformed = forward(values, transform, lag)
@@ -341,8 +437,18 @@ def main(path):
 
     model = train(x_train, y_train)
     predicted_scaled = predict(model, x_test, steps)[:, :, 0]  # [T, ENSEMBLE]: each member's next value
-    actual = values[test_targets]
+    lagged = values[test_targets - max(lag, 1)]
+    one_step = np.median([invert_one_step(scaler.inverse(column), lagged, transform)
+                          for column in predicted_scaled.T], axis=0)  # each network's, then their median
     models = {"network": network_forecaster(model, scaler, transform, lag, steps)}
+    report(values, n_train, season, models, test_targets, one_step)
+
+
+def report(values, n_train, season, models, test_targets, network_one_step):
+    """Every model's test RMSE one step ahead, the backtest and the forecast past the end (the
+    network's one-step forecasts: ``network_one_step``, else from its forecaster)."""
+    n_points = len(values)
+    actual = values[test_targets]
     train_values = values[:n_train]
     models.update(naive_baselines(train_values, season))
     statistical = [name for name in ("ets", "theta", "arima") if name in STORED_TEST_RMSE]
@@ -350,10 +456,8 @@ def main(path):
 
     print()
     for name, forecast in models.items():
-        if name == "network":  # one step ahead: each network's forecast, then their median
-            lagged = values[test_targets - max(lag, 1)]
-            predicted = np.median([invert_one_step(scaler.inverse(column), lagged, transform)
-                                   for column in predicted_scaled.T], axis=0)
+        if name == "network" and network_one_step is not None:
+            predicted = network_one_step
         else:
             predicted = np.array([forecast(values[:t], 1)[0] for t in test_targets])
         print(f"{name} test RMSE: {rmse(actual, predicted):.6f}")

@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -26,7 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from models.config import ForecastConfig  # noqa: E402
+from models.config import FINE_TUNE_LEARNING_RATE, ForecastConfig  # noqa: E402
 from models.errors import ConfigError, TrainingCancelled  # noqa: E402
 from models.forecast import pipeline as forecast  # noqa: E402
 from models.forecast import transforms  # noqa: E402
@@ -34,15 +34,19 @@ from models.forecast.backtest import default_horizon  # noqa: E402
 from models.forecast.evaluation import evaluate  # noqa: E402
 from models.forecast.predictions import PREDICTIONS_FILE, Predictions  # noqa: E402
 from models.forecast.report import ForecastReport  # noqa: E402
+from models.forecast.repro import PRETRAINED_FILE  # noqa: E402
 from models.forecast.split import (  # noqa: E402
     MIN_TRAIN_WINDOWS,  # noqa: E402
     MinMaxScaler,
+    Split,
     make_windows,
 )
 from models.results import EpochReport, ProgressFn, RunResult, StopFn, make_report  # noqa: E402
 from models.summaries import ForecastSummary  # noqa: E402
+from models.train import pretrained  # noqa: E402
 from models.train.fastfit import fit_fast, predictor, seed_everything  # noqa: E402
 from models.train.keras_models import MemberSum, build_forecaster, make_optimizer  # noqa: E402
+from models.train.pretrained import GlobalForecaster  # noqa: E402
 from models.vocabulary import RunKind  # noqa: E402
 
 if TYPE_CHECKING:
@@ -81,14 +85,15 @@ def train_forecaster(
     sentence) when the settings do not fit the data.
     """
     report, fitted = forecast_run(config, series, progress, should_stop)
-    # So the saved file reloads ready to train further, anywhere: an ensemble's own loss is compiled as
-    # plain mean squared error, which Keras knows without LSTM Lab (the same minimum, 1/members the step).
-    fitted.model.compile(optimizer=fitted.optimizer, loss=fitted.loss if config.ensemble == 1 else "mse")
+    fitted.model.compile(optimizer=fitted.optimizer, loss=fitted.loss)  # reloads ready to train further
     artifacts = {
         PREDICTIONS_FILE: report.predictions.to_csv(),
         "model.keras": _model_bytes(fitted.model),
         "config.json": json.dumps(config.to_dict(), indent=2, sort_keys=True).encode("utf-8"),
     }
+    if config.pretrained:  # the weights it started from, so the exported script can start there too
+        kind = pretrained.kind_of_season(report.summary.season_length)
+        artifacts[PRETRAINED_FILE] = pretrained.shipped_path(kind).read_bytes()
     return RunResult(kind=RunKind.FORECAST, metrics=report.metrics, summary=report.summary,
                      history=fitted.history, artifacts=artifacts, fit_seconds=round(fitted.seconds, 3))
 
@@ -99,8 +104,9 @@ def forecast_run(config: ForecastConfig, series: Series, progress: ProgressFn | 
     prepared = prepare_run(config, series)
     if should_stop is not None and should_stop():
         raise TrainingCancelled("Training was cancelled before it started.")
-    fitted = fit_network(config, prepared, progress, should_stop)
-    return report_run(config, series, prepared, fitted, should_stop), fitted
+    fit = fit_pretrained if config.pretrained else fit_network
+    fitted = fit(config, prepared, progress, should_stop)
+    return report_run(config, series, prepared, fitted), fitted
 
 
 def prepare_run(config: ForecastConfig, series: Series) -> forecast.Prepared:
@@ -112,12 +118,14 @@ def prepare_run(config: ForecastConfig, series: Series) -> forecast.Prepared:
 
 @dataclass(frozen=True)
 class FittedNetwork:
-    """The trained ensemble, how it was compiled, its epochs' reports and the fit's duration."""
+    """The run's network in the forecaster contract, the Keras model ``model.keras`` holds and what to
+    compile it with (so the file reloads ready to train further), its epochs' reports and the fit's
+    duration."""
 
+    network: NetworkForecaster | GlobalForecaster
     model: keras.Model
     optimizer: keras.optimizers.Optimizer
-    loss: keras.losses.Loss
-    predict: MemberPredictor
+    loss: keras.losses.Loss | str | Callable[..., Any]
     history: list[dict[str, Any]]
     seconds: float  # measured as the seed program measures model.fit
     windows: int  # training windows
@@ -153,30 +161,67 @@ def fit_network(config: ForecastConfig, prepared: forecast.Prepared, progress: P
                                    steps, required=False)
     model, optimizer, loss = _train_network(config, x_train, y_train, should_stop, x_val=x_val, y_val=y_val,
                                             on_epoch_end=on_epoch_end)
-    return FittedNetwork(model=model, optimizer=optimizer, loss=loss,
-                         predict=MemberPredictor(model, config.ensemble, steps), history=history,
+    network = NetworkForecaster(MemberPredictor(model, config.ensemble, steps), config, prepared.transform,
+                                prepared.season_length, prepared.scaler, should_stop)
+    # An ensemble's own loss is saved as plain mean squared error, which Keras knows without LSTM Lab
+    # (the same minimum, 1/members the step).
+    return FittedNetwork(network=network, model=model, optimizer=optimizer,
+                         loss=loss if config.ensemble == 1 else "mse", history=history,
                          seconds=time.perf_counter() - started, windows=len(y_train))
 
 
-def report_run(config: ForecastConfig, series: Series, prepared: forecast.Prepared, fitted: FittedNetwork,
-               should_stop: StopFn | None = None) -> ForecastReport:
+def fit_pretrained(config: ForecastConfig, prepared: forecast.Prepared, progress: ProgressFn | None = None,
+                   should_stop: StopFn | None = None) -> FittedNetwork:
+    """The shipped network for the series' kind of season (models/train/pretrained.py): as it is, or
+    fine-tuned on the training part's windows. Its history reports the masked absolute error of its
+    forecasts from every training and test origin (after each fine-tune epoch, or once)."""
+    split, values = prepared.split, prepared.values
+    shipped = pretrained.load_shipped(pretrained.kind_of_season(prepared.season_length))
+    train_values = values[: split.n_train]
+    test_origins = np.arange(split.n_train, split.n_points)
+    history: list[dict[str, Any]] = []
+    started = time.perf_counter()
+
+    def report(epoch: int, epochs: int, loss: float, val_loss: float | None) -> None:
+        entry = _finite_report(make_report(epoch, epochs, loss, started, time.perf_counter(),
+                                           val_loss=val_loss, first=history[0] if history else None))
+        history.append(entry.to_dict())
+        if progress is not None:
+            progress(entry)
+        if should_stop is not None and should_stop():
+            raise TrainingCancelled(f"Training was cancelled after epoch {epoch} of {epochs}.")
+
+    validation = pretrained.examples_at(values, test_origins, shipped.shape)
+    if config.mode == "fine-tuned":
+        tune = pretrained.FineTune(seed=config.seed)
+        epochs = tune.epochs * len(shipped.models)
+
+        def on_epoch_end(epoch: int, logs: dict[str, float]) -> None:
+            report(len(history) + 1, epochs, logs["loss"], logs.get("val_loss"))
+
+        network = shipped.fine_tuned(train_values, tune, on_epoch_end=on_epoch_end, validation=validation)
+    else:  # one report: how the network as it is does on the series' own windows
+        network = shipped
+        origins = np.arange(pretrained.MIN_HISTORY, split.n_train)
+        loss = network.loss(pretrained.examples_at(train_values, origins, shipped.shape))
+        report(1, 1, float("nan") if loss is None else loss, network.loss(validation))
+    windows = max(split.n_train - pretrained.MIN_HISTORY, 0)
+    return FittedNetwork(network=network, model=network.models[0],
+                         optimizer=keras.optimizers.Adam(FINE_TUNE_LEARNING_RATE),
+                         loss=pretrained.masked_absolute_error, history=history,
+                         seconds=time.perf_counter() - started, windows=windows)
+
+
+def report_run(config: ForecastConfig, series: Series, prepared: forecast.Prepared,
+               fitted: FittedNetwork) -> ForecastReport:
     """The fitted network's one-step predictions and forecast past the end, scored with every baseline
     on the same targets (models/forecast/evaluation.py)."""
-    split, predict = prepared.split, fitted.predict
+    split, network = prepared.split, fitted.network
     n_future = config.forecast_steps
-    network_path = np.full(split.n_points + n_future, np.nan)  # [N + K] original units
-    for targets, x in ((split.train_targets, prepared.x_train), (split.test_targets, prepared.x_test)):
-        scaled = predict(x)[:, :, 0]  # [M, members]: each member's next value
-        network_path[targets] = np.median([forecast.one_step_to_original(prepared, scaled[:, member], targets)
-                                           for member in range(config.ensemble)], axis=0)
-    if n_future:
-        window = prepared.scaled[None, -config.look_back :]  # [1, L]
-        paths = _forecast_paths(predict, window, n_future)[0]  # [K, members]
-        network_path[split.n_points :] = np.median([forecast.path_to_original(prepared, path)
-                                                    for path in paths.T], axis=0)
-
-    network = NetworkForecaster(predict, config, prepared.transform, prepared.season_length, prepared.scaler,
-                                should_stop)
+    if isinstance(network, NetworkForecaster):
+        network_path = _window_path(config, prepared, network.predict, n_future)
+    else:
+        network_path = _history_path(network, prepared.values, split, n_future)
     evaluation = evaluate(prepared, config, network_path, network, frequency=series.frequency)
     verdict = evaluation.verdict
     future = forecast.future_labels(list(series.time_labels), series.times, n_future)
@@ -193,9 +238,10 @@ def report_run(config: ForecastConfig, series: Series, prepared: forecast.Prepar
         n_test=split.n_test,
         season_length=prepared.season_length,
         frequency=series.frequency,
-        look_back=config.look_back,
-        cell=config.cell,
+        look_back=network.shape.look_back if isinstance(network, GlobalForecaster) else config.look_back,
+        cell="lstm" if isinstance(network, GlobalForecaster) else config.cell,
         transform=prepared.transform,
+        mode=config.mode,
         forecast_steps=n_future,
         verdict=verdict.text,
         verdict_kind=verdict.kind,
@@ -206,10 +252,40 @@ def report_run(config: ForecastConfig, series: Series, prepared: forecast.Prepar
         backtest=None if evaluation.backtest is None else evaluation.backtest.scores(),
         intervals=evaluation.intervals(),
         fingerprint=series.fingerprint,
-        notes=list(series.notes) + prepared.notes + _network_notes(config, predict.steps, fitted.windows)
+        notes=list(series.notes) + prepared.notes + _network_notes(config, network, fitted.windows)
         + evaluation.notes,
     )
     return ForecastReport(metrics=evaluation.metrics, summary=summary, predictions=predictions)
+
+
+def _window_path(config: ForecastConfig, prepared: forecast.Prepared, predict: MemberPredictor,
+                 n_future: int) -> np.ndarray:
+    """A local network's one-step predictions of every target from the prepared windows, then its
+    forecast past the end: [N + K] original units (NaN before the first target)."""
+    split = prepared.split
+    path = np.full(split.n_points + n_future, np.nan)
+    for targets, x in ((split.train_targets, prepared.x_train), (split.test_targets, prepared.x_test)):
+        scaled = predict(x)[:, :, 0]  # [M, members]: each member's next value
+        path[targets] = np.median([forecast.one_step_to_original(prepared, scaled[:, member], targets)
+                                   for member in range(config.ensemble)], axis=0)
+    if n_future:
+        window = prepared.scaled[None, -config.look_back :]  # [1, L]
+        paths = _forecast_paths(predict, window, n_future)[0]  # [K, members]
+        path[split.n_points :] = np.median([forecast.path_to_original(prepared, member_path)
+                                            for member_path in paths.T], axis=0)
+    return path
+
+
+def _history_path(network: GlobalForecaster, values: np.ndarray, split: Split, n_future: int) -> np.ndarray:
+    """The same path from a forecaster that reads histories: each target forecast from the values
+    before it, the forecast past the end from the whole series."""
+    path = np.full(split.n_points + n_future, np.nan)
+    targets = np.concatenate([split.train_targets, split.test_targets])
+    path[targets] = np.concatenate(network.forecast_many([values[:target] for target in targets],
+                                                         [1] * targets.size))
+    if n_future:
+        path[split.n_points :] = network.forecast_many([values], [n_future])[0]
+    return path
 
 
 def warm_up(config: ForecastConfig | None = None) -> None:
@@ -237,8 +313,17 @@ def output_steps(config: ForecastConfig, season_length: int | None) -> int:
     return config.horizon or default_horizon(season_length)
 
 
-def _network_notes(config: ForecastConfig, steps: int, n_windows: int) -> list[str]:
+def _network_notes(config: ForecastConfig, network: NetworkForecaster | GlobalForecaster,
+                   n_windows: int) -> list[str]:
+    if isinstance(network, GlobalForecaster):
+        shape = network.shape
+        tuned = (f", then trained {network.tune.epochs} more epochs on the {n_windows} windows of the "
+                 "training part" if network.tune else "; it was not trained on this series")
+        return [f"The network is the one pretrained across the competition series ({network.describe()}): "
+                f"it reads up to {shape.look_back} values, each window scaled by its own level, and "
+                f"forecasts {shape.horizon} steps at once{tuned}."]
     notes = []
+    steps = network.predict.steps
     if steps > 1:
         notes.append(f"The network forecasts all {steps} steps of the horizon at once (direct), trained on "
                      f"the {n_windows} windows whose next {steps} values lie inside the training part.")

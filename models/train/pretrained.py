@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from models.config import FINE_TUNE_BATCH_SIZE, FINE_TUNE_EPOCHS, FINE_TUNE_LEARNING_RATE  # noqa: E402
 from models.train.fastfit import predictor, seed_everything  # noqa: E402
 
 MIN_HISTORY = 2  # values before an origin: fewer give no window to learn from
@@ -75,6 +76,17 @@ SHIPPED: dict[str, Recipe] = {
 }
 
 
+@dataclass(frozen=True)
+class FineTune:
+    """How a pretrained network is trained further on one series' windows: a copy of its weights,
+    ``epochs`` passes at a small learning rate (bench/panel.py's "fine-tuned" candidate)."""
+
+    epochs: int = FINE_TUNE_EPOCHS
+    learning_rate: float = FINE_TUNE_LEARNING_RATE
+    batch_size: int = FINE_TUNE_BATCH_SIZE
+    seed: int = 7
+
+
 def kind_of_season(season: int | None) -> str:
     """The shipped network for a series with this season: "yearly" without one, "quarterly" up to 6
     steps, "monthly" for longer seasons."""
@@ -106,15 +118,21 @@ def training_examples(series: Sequence[np.ndarray], shape: GlobalShape,
     """Windows [M, look_back, 2] and targets [M, 2 * horizon] (the scaled next values, then a 1/0 mark
     of those that exist) from every origin of every series with at least MIN_HISTORY values before it
     and one after; ``max_per_series``: only the latest origins of each series."""
-    histories, futures = [], []
+    parts = []
     for values in series:
         values = np.asarray(values, dtype=np.float64)
-        origins = range(MIN_HISTORY, values.size)
-        if max_per_series is not None:
-            origins = range(max(MIN_HISTORY, values.size - max_per_series), values.size)
-        for origin in origins:
-            histories.append(values[max(0, origin - shape.look_back) : origin])
-            futures.append(values[origin : origin + shape.horizon])
+        first = MIN_HISTORY if max_per_series is None else max(MIN_HISTORY, values.size - max_per_series)
+        parts.append(examples_at(values, range(first, values.size), shape))
+    if not parts:
+        return np.zeros((0, shape.look_back, 2)), np.zeros((0, 2 * shape.horizon))
+    return np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts])
+
+
+def examples_at(values: np.ndarray, origins: Sequence[int] | np.ndarray,
+                shape: GlobalShape) -> tuple[np.ndarray, np.ndarray]:
+    """``training_examples`` of one series at the given ``origins`` (each with a value before it)."""
+    histories = [values[max(0, origin - shape.look_back) : origin] for origin in origins]
+    futures = [values[origin : origin + shape.horizon] for origin in origins]
     x, lasts, levels = normalised_windows(histories, shape.look_back)
     y = np.zeros((len(futures), 2 * shape.horizon))
     for row, future in enumerate(futures):
@@ -185,28 +203,69 @@ def load_networks(path: Path, recipe: Recipe) -> GlobalForecaster:
     return GlobalForecaster(models, recipe.shape)
 
 
+def shipped_path(kind: str) -> Path:
+    """The file of the shipped network of ``kind`` (see ``kind_of_season``)."""
+    return SHIPPED_DIR / f"{kind}.npz"
+
+
 def load_shipped(kind: str) -> GlobalForecaster:
     """The shipped network of ``kind`` (see ``kind_of_season``)."""
-    return load_networks(SHIPPED_DIR / f"{kind}.npz", SHIPPED[kind])
+    return load_networks(shipped_path(kind), SHIPPED[kind])
 
 
 class GlobalForecaster:
     """Trained global networks in the forecaster contract (an ensemble's forecast: their median).
-    ``fit`` on one series returns the forecaster itself: it forecasts as it is, never trained on the
-    series; ``forecast_many`` forecasts every history's next values in one call per horizon."""
+    ``forecast_many`` forecasts every history's next values in one call per horizon. ``fit`` trains
+    like this forecaster was trained: as it is (``fit`` returns itself, never trained on the series), or,
+    for a fine-tuned one, its ``base`` fine-tuned again on the values given."""
 
-    def __init__(self, models: list[keras.Model], shape: GlobalShape) -> None:
-        self.models, self.shape = models, shape
+    def __init__(self, models: list[keras.Model], shape: GlobalShape, base: GlobalForecaster | None = None,
+                 tune: FineTune | None = None) -> None:
+        self.models, self.shape, self.base, self.tune = models, shape, base, tune
         self.calls = [predictor(model) for model in models]
 
     def describe(self) -> str:
         shape, members = self.shape, len(self.models)
         many = f", median of {members} networks" if members > 1 else ""
+        tuned = f", fine-tuned {self.tune.epochs} epochs on the series" if self.tune else ""
         return (f"pretrained LSTM({shape.units}), look-back {shape.look_back}, {shape.horizon} steps at "
-                f"once{many}")
+                f"once{many}{tuned}")
 
     def fit(self, train_values: np.ndarray) -> GlobalForecaster:
-        return self
+        if self.base is None or self.tune is None:
+            return self
+        return self.base.fine_tuned(train_values, self.tune)
+
+    def fine_tuned(self, values: np.ndarray, tune: FineTune,
+                   on_epoch_end: Callable[[int, dict[str, float]], None] | None = None,
+                   validation: tuple[np.ndarray, np.ndarray] | None = None) -> GlobalForecaster:
+        """A copy of these networks trained ``tune.epochs`` more passes on the windows of ``values``
+        alone (``on_epoch_end(epoch, logs)`` after each: it may raise to stop; ``validation``: examples
+        whose loss is reported, never trained on)."""
+        x, y = training_examples([np.asarray(values, dtype=np.float64)], self.shape)
+        callbacks = [keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)] if on_epoch_end else []
+        validation = validation if validation is not None and len(validation[0]) else None
+        models = []
+        for member, network in enumerate(self.models):
+            seed_everything(tune.seed + member)
+            model = keras.models.clone_model(network)
+            model.set_weights(network.get_weights())
+            model.compile(optimizer=keras.optimizers.Adam(tune.learning_rate), loss=masked_absolute_error)
+            model.fit(x, y, epochs=tune.epochs, batch_size=tune.batch_size, verbose=0, shuffle=True,
+                      callbacks=callbacks, validation_data=validation)
+            models.append(model)
+        return GlobalForecaster(models, self.shape, base=self, tune=tune)
+
+    def loss(self, examples: tuple[np.ndarray, np.ndarray]) -> float | None:
+        """The training loss (masked absolute error, normalised scale) on ``examples`` (windows and
+        targets from ``examples_at``); None without any."""
+        x, y = examples
+        if not len(x):
+            return None
+        predicted = self._outputs(x)
+        horizon = self.shape.horizon
+        marks = y[:, horizon:]
+        return float(np.sum(np.abs(y[:, :horizon] - predicted) * marks) / max(np.sum(marks), 1.0))
 
     def forecast_many(self, histories: Sequence[np.ndarray], counts: Sequence[int]) -> list[np.ndarray]:
         known = [np.asarray(history, dtype=np.float64) for history in histories]
@@ -217,8 +276,12 @@ class GlobalForecaster:
             windows, lasts, levels = normalised_windows(
                 [np.concatenate([history, path]) for history, path in zip(known, paths, strict=True)],
                 self.shape.look_back)
-            outputs = np.median([np.asarray(call(windows.astype(np.float32)), dtype=np.float64)
-                                 for call in self.calls], axis=0)  # [B, horizon]
+            outputs = self._outputs(windows)  # [B, horizon]
             for row, path in enumerate(paths):
                 path.extend(lasts[row] + levels[row] * outputs[row])
         return [np.asarray(path[:count]) for path, count in zip(paths, counts, strict=True)]
+
+    def _outputs(self, windows: np.ndarray) -> np.ndarray:
+        """The members' median output for each window: [B, horizon] on the normalised scale."""
+        x = windows.astype(np.float32)
+        return np.median([np.asarray(call(x), dtype=np.float64) for call in self.calls], axis=0)

@@ -23,6 +23,7 @@ OPTIONS = [
     "--time",
     "--sheet",
     "--preset",
+    "--mode",
     "--cell",
     "--look-back",
     "--units",
@@ -101,6 +102,21 @@ def test_table_output(tmp_path, capsys):
     out = capsys.readouterr().out
     for text in ("100 points", "LSTM", "persistence", "seasonal naive", "drift", "mean", "The LSTM is"):
         assert text in out, text
+
+
+def test_the_pretrained_network_forecasts_a_short_yearly_series_the_local_one_refuses(tmp_path, capsys):
+    csv_path = tmp_path / "short.csv"
+    csv_path.write_text("year,value\n" + "".join(f"{2000 + i},{50 + 3 * i}\n" for i in range(14)))
+    assert run_cli(["forecast", "--csv", str(csv_path), "--json"]) == 2
+    assert capsys.readouterr().err.startswith("error: Only 14 points")
+    assert run_cli(["forecast", "--csv", str(csv_path), "--mode", "pretrained", "--forecast-steps", "6",
+                    "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["mode"] == document["config"]["mode"] == "pretrained"
+    assert document["epochs"] == 1 and len(document["forecast"]) == 6
+    assert all(math.isfinite(row["network"]) for row in document["forecast"])
+    assert run_cli(["forecast", "--csv", str(csv_path), "--mode", "pretrained", "--forecast-steps", "2"]) == 0
+    assert "Network: pretrained, not trained on this series" in capsys.readouterr().out
 
 
 def test_explicit_options_override_the_preset():

@@ -27,7 +27,8 @@ NAIVE = ("persistence", "seasonal_naive", "drift", "mean")
 # Short versions of what people run: the seed preset (look-back 1, batch 1, headroom 2), the
 # defaults (differences, 12-step window, five networks), auto (seasonal differences of the log here),
 # a two-layer GRU with dropout, a log transform with a test part in points and direct forecasts, and
-# an upload whose name is not data.csv (yearly, no season, a horizon, no future, three networks).
+# an upload whose name is not data.csv (yearly, no season, a horizon, no future, three networks), and
+# the pretrained network as it is (yearly) and fine-tuned (monthly), from the weights in the zip.
 CASES = {
     "seed-preset": (FORECAST_PRESETS["seed"].replace(epochs=4), "airline-passengers.csv"),
     "defaults": (ForecastConfig(epochs=4), "airline-passengers.csv"),
@@ -40,6 +41,8 @@ CASES = {
                                "airline-passengers.csv"),
     "uploaded-name": (ForecastConfig(epochs=5, look_back=5, units=6, horizon=5, stride=3, forecast_steps=0,
                                      batch_size=8, ensemble=3), "nile-flow.csv"),
+    "pretrained": (ForecastConfig(mode="pretrained", forecast_steps=8), "nile-flow.csv"),
+    "fine-tuned": (ForecastConfig(mode="fine-tuned", forecast_steps=3, seed=5), "airline-passengers.csv"),
 }
 
 

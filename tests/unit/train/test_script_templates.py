@@ -23,7 +23,7 @@ from models.errors import DataError
 from models.forecast import pipeline, transforms
 from models.forecast.split import MIN_TRAIN_WINDOWS
 from models.script_parts import SETTINGS_END, SETTINGS_START, template_text
-from models.train import digits_script, forecast_script, keras_models
+from models.train import digits_script, forecast_script, keras_models, pretrained
 from models.train.forecaster import UNROLL_MAX_LOOK_BACK
 
 NETWORK_PARTS = ("layer_seed", "recurrent_layer", "output_layer", "make_optimizer")
@@ -66,7 +66,9 @@ def rmse(actual, predicted) -> float:
 def test_the_forecast_template_has_a_default_for_every_setting_the_export_writes():
     names = settings_names(template_text("forecast_script.py"))
     fields = [field.name.upper() for field in dataclasses.fields(ForecastConfig)]
-    assert names == [*fields, "DETECTED_SEASON", "DATA_FILE", "TARGET", "SERIES_FILE", "STORED_TEST_RMSE"]
+    assert names == [*fields, "DETECTED_SEASON", "DATA_FILE", "TARGET", "SERIES_FILE", "STORED_TEST_RMSE",
+                     "PRETRAINED_FILE", "PRETRAINED_LOOK_BACK", "FINE_TUNE_EPOCHS", "FINE_TUNE_LEARNING_RATE",
+                     "FINE_TUNE_BATCH_SIZE"]
     ForecastConfig.from_dict({field.name: getattr(forecast_script, field.name.upper())  # valid defaults
                               for field in dataclasses.fields(ForecastConfig)})
 
@@ -205,6 +207,16 @@ def test_the_scripts_seed_layers_like_the_app():
             for role in range(3):
                 case = (seed, index, role)
                 assert forecast_script.layer_seed(*case) == keras_models.layer_seed(*case), case
+
+
+def test_the_script_normalises_the_pretrained_networks_windows_like_the_app():
+    rng = np.random.default_rng(4)
+    histories = [rng.normal(50, 20, size) for size in (1, 2, 11, 12, 40)]
+    histories += [np.zeros(5), -np.arange(1.0, 9.0)]
+    for look_back in (1, 12, 36):
+        for ours, theirs in zip(forecast_script.normalised_windows(histories, look_back),
+                                pretrained.normalised_windows(histories, look_back), strict=True):
+            np.testing.assert_array_equal(ours, theirs)
 
 
 def test_the_digits_script_splits_the_digits_with_lstm_labs_own_functions():
