@@ -2,7 +2,7 @@
 
     python bench/panel.py                                  # defaults and the references, screen, validation
     python bench/panel.py --candidates network,ets --panel confirm --part validation
-    python bench/panel.py --candidates network --part test # after choosing, measured once
+    python bench/panel.py --candidates defaults --part test # after choosing, measured once
     python bench/panel.py --advice                         # the verdict's advice table (validation)
     python bench/panel.py --list                           # the panels and the candidates
 
@@ -58,7 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from models.config import ForecastConfig  # noqa: E402
+from models.config import PRETRAINED_MAX_SEASON, ForecastConfig  # noqa: E402
 from models.forecast.metrics import mase, smape  # noqa: E402
 from models.train.pretrained import SHIPPED, kind_of_season  # noqa: E402
 
@@ -206,7 +206,7 @@ def _statsforecast(model_name: str) -> Callable[[np.ndarray, int | None, int, st
 def network_candidate(name: str, note: str = "", **changes: object) -> Candidate:
     """The lab's network with ``changes`` to the defaults, trained on all of the part's training values
     (``NetworkForecaster.train``) and forecasting the horizon from their end."""
-    config = ForecastConfig(**changes)  # type: ignore[arg-type]
+    config = ForecastConfig(**{"mode": "local", **changes})  # type: ignore[arg-type]
 
     def forecast(train: np.ndarray, season: int | None, horizon: int, part: str) -> np.ndarray:
         from models.errors import LabError
@@ -219,7 +219,9 @@ def network_candidate(name: str, note: str = "", **changes: object) -> Candidate
             raise Refused(str(error)) from error
         return network.forecast_many([train], [horizon])[0]
 
-    spec = json.dumps({"network": config.to_dict()}, sort_keys=True)
+    # Without the mode: a network trained on the series, as before runs had a mode (records stay valid).
+    settings = {name: value for name, value in config.to_dict().items() if name != "mode"}
+    spec = json.dumps({"network": settings}, sort_keys=True)
     return Candidate(name, spec, forecast, note or f"the network, {changes or 'defaults'}")
 
 
@@ -289,7 +291,7 @@ CANDIDATES: dict[str, Candidate] = {
         Candidate("ets", "statsforecast AutoETS", _statsforecast("AutoETS"), "statsforecast AutoETS"),
         Candidate("theta", "statsforecast AutoTheta", _statsforecast("AutoTheta"), "statsforecast AutoTheta"),
         Candidate("arima", "statsforecast AutoARIMA", _statsforecast("AutoARIMA"), "statsforecast AutoARIMA"),
-        network_candidate("network", "today's ForecastConfig() defaults"),
+        network_candidate("network", "a network trained on the series, ForecastConfig()'s local settings"),
         global_candidate("global"),
         global_candidate("global e=30", epochs=30),
         global_candidate("global u=128", units=128),
@@ -331,11 +333,29 @@ CANDIDATES.update({candidate.name: candidate for candidate in (
 CANDIDATES.update({candidate.name: candidate for candidate in (
     combined_candidate("local+global", ("network", "global e=30 u=128")),
 )})
+# The Forecast page's "pretrained" mode: the shipped recipe (models/train/pretrained.py SHIPPED),
+# trained here on the part's training values only (on the test part: the shipped weights themselves).
+CANDIDATES["pretrained"] = Candidate("pretrained", CANDIDATES["global e=30 u=128"].spec,
+                                     CANDIDATES["global e=30 u=128"].forecast,
+                                     "the pretrained mode: global e=30 u=128, the shipped recipe")
+
+
+def _auto(train: np.ndarray, season: int | None, horizon: int, part: str) -> np.ndarray:
+    """ForecastConfig().resolved(season): the pretrained network where it learned, else a local one."""
+    mode = ForecastConfig().resolved(season).mode
+    candidate = CANDIDATES["pretrained" if mode == "pretrained" else "network"]
+    return candidate.forecast(train, season, horizon, part)
+
+
+CANDIDATES["defaults"] = Candidate(
+    "defaults", json.dumps({"auto": [CANDIDATES["pretrained"].spec, CANDIDATES["network"].spec],
+                            "max_season": PRETRAINED_MAX_SEASON}, sort_keys=True),
+    _auto, "the default mode (auto): pretrained up to monthly seasons, else the local network")
 # The single changes of the defaults that --advice measures (the verdict's advice table).
 ADVICE_CHANGES = ("ensemble=1", "ensemble=3", "units=32", "epochs=200", "learning_rate=0.003",
                   "transform=diff", "transform=log_diff")
 REFERENCES = ("ets", "theta")  # every report compares with them, so they always run
-DEFAULT_CANDIDATES = ("naive", "ets", "theta", "network")
+DEFAULT_CANDIDATES = ("naive", "ets", "theta", "defaults")
 
 
 # ------------------------------------------------------------------------------------------- records

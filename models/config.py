@@ -59,6 +59,12 @@ class _Config:
 FINE_TUNE_EPOCHS = 10
 FINE_TUNE_LEARNING_RATE = 3e-4
 FINE_TUNE_BATCH_SIZE = 32
+# The longest season the pretrained network learned from (monthly series); longer seasons (hourly,
+# daily with a week ...) get a network trained on the series under "auto".
+PRETRAINED_MAX_SEASON = 12
+# The settings only a network trained on the series uses (the pretrained one has its own shape).
+LOCAL_SETTINGS = ("look_back", "units", "epochs", "cell", "layers", "ensemble", "strategy", "dropout",
+                  "batch_size", "learning_rate", "optimizer", "transform", "headroom")
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,9 @@ class ForecastConfig(_Config):
     # 64 units had the lowest multi-step and one-step ratios to the better of AutoETS and AutoTheta
     # (0.870 and 0.912, against 0.938 and 0.959 for one network of 32); look-back, epochs and
     # learning rate variations did not beat these.
-    mode: str = "local"  # local, pretrained or fine-tuned (models.knobs.MODES)
+    # auto: the pretrained network where it learned (no season, or up to PRETRAINED_MAX_SEASON steps),
+    # else local (models.knobs.MODES). Chosen on bench/panel.py's validation parts of 1,029 series.
+    mode: str = "auto"
     look_back: int = 12
     units: int = 64
     epochs: int = 100
@@ -105,8 +113,26 @@ class ForecastConfig(_Config):
 
     @property
     def pretrained(self) -> bool:
-        """Whether the run's network is the pretrained one (as it is, or fine-tuned)."""
-        return self.mode != "local"
+        """Whether the run's network is the pretrained one (as it is, or fine-tuned); "auto" is
+        neither until ``resolved``."""
+        return self.mode in ("pretrained", "fine-tuned")
+
+    def resolved(self, season: int | None) -> ForecastConfig:
+        """These settings with an "auto" mode decided for a series of ``season`` (the run's: configured,
+        else detected): the pretrained network for the kinds of series it learned from, unless a setting
+        of the local network was changed (whoever sets a look-back wants a network that uses it)."""
+        if self.mode != "auto":
+            return self
+        defaults = {item.name: item.default for item in dataclasses.fields(self)}
+        tuned = any(getattr(self, name) != defaults[name] for name in LOCAL_SETTINGS)
+        learned = season is None or season <= PRETRAINED_MAX_SEASON
+        return self.replace(mode="pretrained" if learned and not tuned else "local")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ForecastConfig:
+        """``_Config.from_dict``; settings stored without a mode are a local network's (every run
+        before the pretrained network was one)."""
+        return super().from_dict({"mode": "local", **data})
 
 
 @dataclass(frozen=True)
@@ -194,9 +220,9 @@ FORECAST_PRESETS: dict[str, ForecastConfig] = {
     "seed": ForecastConfig(
         look_back=1, units=4, epochs=100, cell="lstm", layers=1, dropout=0.0, batch_size=1,
         learning_rate=0.001, optimizer="adam", test_fraction=0.33, transform="none", headroom=2.0,
-        ensemble=1, preset="seed",
+        ensemble=1, mode="local", preset="seed",
     ),
-    "quick": ForecastConfig(epochs=5, units=8, ensemble=1, preset="quick"),
+    "quick": ForecastConfig(mode="local", epochs=5, units=8, ensemble=1, preset="quick"),
 }
 
 # The seed article's MNIST program: LSTM(30), RMSprop, batch 128, 10 epochs.
@@ -248,7 +274,7 @@ def stored_config(data: dict[str, Any]) -> ForecastConfig | DigitsConfig | Learn
 
 __all__ = [
     "CELLS", "DIGITS_PRESETS", "FINE_TUNE_BATCH_SIZE", "FINE_TUNE_EPOCHS",
-    "FINE_TUNE_LEARNING_RATE", "DIGIT_SOURCES", "DigitsConfig", "FORECAST_PRESETS",
+    "FINE_TUNE_LEARNING_RATE", "PRETRAINED_MAX_SEASON", "DIGIT_SOURCES", "DigitsConfig", "FORECAST_PRESETS",
     "ForecastConfig", "LEARN_TASKS", "LearnConfig", "OPTIMIZERS", "TRANSFORMS", "config_from_dict",
     "stored_config",
 ]

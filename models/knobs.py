@@ -22,7 +22,7 @@ MAX_WEATHER_DAYS = 5000
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 # Which network a forecast run scores: one trained on this series alone, the network pretrained across
 # the competition series as it is, or that network trained a little further on this series.
-MODES = ("local", "pretrained", "fine-tuned")
+MODES = ("auto", "local", "pretrained", "fine-tuned")
 DIGIT_SOURCES = ("auto", "bundled", "keras")
 
 
@@ -120,13 +120,18 @@ _SEED = Knob("seed", "Seed", int, 0, 2**31 - 1, 1,
 
 FORECAST_KNOBS = _knobs(
     Knob("mode", "Network", str, choices=MODES,
-         help="local: a network trained on this series alone, with the settings below. pretrained: a "
+         help="auto: the pretrained network for yearly, quarterly and monthly series (and any without a "
+              "season or with one of up to 12 steps), else a network trained on the series, as it is "
+              "when you change one of its settings below. "
+              "local: a network trained on this series alone, with the settings below. pretrained: a "
               "network that learned from the windows of about a thousand other series and forecasts "
               "this one without training on it (short series are its strength); the settings below do "
               "not apply to it. fine-tuned: the pretrained network trained a few more passes on this "
               "series' training part.",
          cli_help="local (trained on this series alone), pretrained (learned across many series, not "
-                  "trained on this one) or fine-tuned (pretrained, then trained briefly on this one)"),
+                  "trained on this one), fine-tuned (pretrained, then trained briefly on this one) or auto "
+                  "(pretrained for seasons of up to 12 steps or none, else local; local too when a "
+                  "local network's setting is given)"),
     Knob("look_back", "Look-back", int, 1, 365, 1,
          help="How many past values the network sees to predict the next one.",
          cli_help="past values the network sees for each forecast"),

@@ -6,9 +6,9 @@ import time
 
 from models.config import ForecastConfig
 
-TINY = ForecastConfig(epochs=6, units=4, look_back=4, batch_size=16, ensemble=1)
+TINY = ForecastConfig(mode="local", epochs=6, units=4, look_back=4, batch_size=16, ensemble=1)
 # Thousands of small steps: runs for a minute unless stopped (the tests stop it after a few epochs).
-LONG = ForecastConfig(epochs=2000, units=4, look_back=4, batch_size=1, ensemble=1)
+LONG = ForecastConfig(mode="local", epochs=2000, units=4, look_back=4, batch_size=1, ensemble=1)
 
 
 def wait_for(engine, run_id: str, owner: str, condition, timeout: float = 90.0):

@@ -12,10 +12,11 @@ import streamlit as st
 
 from models.config import DigitsConfig, ForecastConfig, LearnConfig
 from models.engine.store import RunRecord
-from models.summaries import DigitsMetrics, ForecastMetrics, MemoryMetrics, RoommateMetrics
+from models.summaries import DigitsMetrics, ForecastMetrics, ForecastSummary, MemoryMetrics, RoommateMetrics
 from models.vocabulary import RunKind, RunState
 
 KINDS = tuple(RunKind)
+MODE_WORDS = {"pretrained": "pretrained network", "fine-tuned": "pretrained, fine-tuned"}
 STATES = tuple(RunState)
 
 
@@ -23,8 +24,10 @@ def key_settings(record: RunRecord) -> str:
     """The few settings that tell runs apart, in one short line."""
     config = record.config
     if isinstance(config, ForecastConfig):
-        if config.pretrained:
-            return "pretrained network" if config.mode == "pretrained" else "pretrained, fine-tuned"
+        # What the run's network was (an "auto" mode as decided), once it has a result.
+        mode = record.summary.mode if isinstance(record.summary, ForecastSummary) else config.mode
+        if mode != "local":
+            return MODE_WORDS.get(mode, "auto")
         networks = f" ×{config.ensemble}" if config.ensemble > 1 else ""
         return (f"{config.cell} {config.units}u{networks} · look-back {config.look_back} · "
                 f"{config.epochs} ep · {config.transform}")

@@ -115,9 +115,11 @@ def plan_run(config: Any, values: np.ndarray | None = None, season_length: int |
     if isinstance(config, ForecastConfig):
         if values is None:
             return RunPlan(config)
-        transforms.check_values(forecast.windowing(config).transform, values)
+        season = forecast.resolve_season(config, season_length)
+        config, _ = forecast.network_settings(config, values, season)
+        transforms.check_values(forecast.windowing(config, season).transform, values)
         split = forecast.split_for(config, len(values))
-        cost = run_work(config, split, forecast.resolve_season(config, season_length))
+        cost = run_work(config, split, season)
         windows = split.n_train - split.first_target
         plan = RunPlan(config, split, windows, cost)
         if config.pretrained:

@@ -84,6 +84,7 @@ def run_work(config: ForecastConfig, split: Split, season_length: int | None = N
     configured one; it sets the default horizon)."""
     season = season_length if season_length is not None else config.season_length
     horizon = config.horizon or default_horizon(season)
+    config = config.resolved(season)
     if config.pretrained:
         return _pretrained_work(config, split, season, horizon)
     networks, epochs = config.ensemble, config.epochs

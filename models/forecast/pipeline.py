@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from models.config import ForecastConfig
-from models.errors import DataError
+from models.errors import ConfigError, DataError
 from models.forecast import transforms
 from models.forecast.baselines import BASELINE_NAMES, Baseline, make_baselines
 from models.forecast.metrics import forecast_scores
+from models.forecast.seen import seen_by_pretrained
 from models.forecast.split import MinMaxScaler, Split, make_windows, plan_split
 from models.forecast.statistical import STATISTICAL_NAMES, make_statistical_baselines
 from models.summaries import ForecastMetrics, HorizonScores, ModelScores
@@ -64,10 +65,32 @@ def resolve_season(config: ForecastConfig, detected: int | None) -> int | None:
     return season if season is not None and season >= 2 else None
 
 
-def windowing(config: ForecastConfig) -> ForecastConfig:
-    """The settings the series is split and windowed by. A local network's own; a pretrained network
-    reads any history (padded to its own look-back, each window normalised by its level), so its
-    targets need one value before them and the values stay as they are."""
+SEEN_NOTE = ("The series holds values the pretrained network learned from (the M1 competition's), so a "
+             "network trained on this series alone forecasts it: scores on learned values would not be "
+             "honest.")
+
+
+def network_settings(config: ForecastConfig, values: np.ndarray,
+                     season_length: int | None) -> tuple[ForecastConfig, list[str]]:
+    """``config`` with its mode decided for this series (its season: the run's), and a note when "auto"
+    chose otherwise than the season would. ConfigError when the pretrained network is asked for on a
+    series holding values it learned from."""
+    decided = config.resolved(season_length)
+    if not decided.pretrained or not seen_by_pretrained(values):
+        return decided, []
+    if config.mode == "auto":
+        return config.replace(mode="local"), [SEEN_NOTE]
+    raise ConfigError("This series holds values the pretrained network learned from (the M1 competition's), "
+                      "so its scores there would not be honest: choose the network trained on this series "
+                      "(local).")
+
+
+def windowing(config: ForecastConfig, season_length: int | None) -> ForecastConfig:
+    """The settings a series of ``season_length`` is split and windowed by (an "auto" mode decided).
+    A local network's own; a pretrained network reads any history (padded to its own look-back, each
+    window normalised by its level), so its targets need one value before them and the values stay as
+    they are."""
+    config = config.resolved(season_length)
     if not config.pretrained:
         return config
     return config.replace(look_back=1, transform="none", headroom=1.0)
@@ -78,7 +101,7 @@ def split_for(config: ForecastConfig, n_points: int, season_length: int | None =
     """How a run with ``config`` splits a series of ``n_points`` into training and test targets
     (DataError when it is too short for the look-back and test part). ``transform``: the one the run
     uses (``config.transform`` resolved), which may use up a season of points at the start."""
-    config = windowing(config)
+    config = windowing(config, season_length)
     name = transform or config.transform
     return plan_split(n_points, config.test_fraction, config.look_back,
                       offset=transforms.offset(name, season_length), transform_name=name,
@@ -92,7 +115,8 @@ def prepare(config: ForecastConfig, values: np.ndarray, season_length: int | Non
     DataError when the series is too short for the look-back.
     """
     values = np.asarray(values, dtype=np.float64)
-    pretrained, config = config.pretrained, windowing(config)
+    pretrained = config.resolved(season_length).pretrained
+    config = windowing(config, season_length)
     name = transforms.resolve(config.transform, season_length)
     transforms.check_values(name, values, season_length, season_known=True)
     try:

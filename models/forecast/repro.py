@@ -46,7 +46,7 @@ TEMPLATE_SCRIPT_NAME = "reproduce_data.py"  # how the template's docstring names
 def reproduction_script(config: ForecastConfig | dict[str, Any], *, data_name: str | None = None,
                         target: str | None = None, season_length: int | None = None,
                         stored_test_rmse: dict[str, float] | None = None,
-                        pretrained_look_back: int | None = None) -> str:
+                        pretrained_look_back: int | None = None, mode: str | None = None) -> str:
     """Python source that reproduces the run of ``config`` (a ForecastConfig or its dict).
 
     ``data_name`` and ``target``: the file and column the run read (named in the script's output,
@@ -54,10 +54,16 @@ def reproduction_script(config: ForecastConfig | dict[str, Any], *, data_name: s
     the run detected (used unless the configuration sets one). ``stored_test_rmse``: the run's stored
     test RMSE per model, printed for comparison and standing in for the statistical baselines when
     statsforecast is missing. ``pretrained_look_back``: the values the pretrained network of a
-    pretrained run read (its summary's look-back). Raises ConfigError for an invalid config.
+    pretrained run read (its summary's look-back). ``mode``: the network the run used (its summary's:
+    an "auto" mode as decided for its series); None: "auto" decided by the season alone. Raises
+    ConfigError for an invalid config.
     """
     data = config.to_dict() if isinstance(config, ForecastConfig) else dict(config)
     settings = ForecastConfig.from_dict(data)  # validates every value before it becomes code
+    if mode is not None and settings.mode == "auto":
+        settings = settings.replace(mode=mode)
+    season = settings.season_length if settings.season_length is not None else season_length
+    settings = settings.resolved(season if season is not None and season >= 2 else None)  # "auto" decided
     lines = []
     for item in dataclasses.fields(ForecastConfig):  # every field: a test fails when one is missing
         value = getattr(settings, item.name)

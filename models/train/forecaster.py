@@ -91,7 +91,7 @@ def train_forecaster(
         "model.keras": _model_bytes(fitted.model),
         "config.json": json.dumps(config.to_dict(), indent=2, sort_keys=True).encode("utf-8"),
     }
-    if config.pretrained:  # the weights it started from, so the exported script can start there too
+    if report.summary.mode != "local":  # the weights it started from, for the exported script
         kind = pretrained.kind_of_season(report.summary.season_length)
         artifacts[PRETRAINED_FILE] = pretrained.shipped_path(kind).read_bytes()
     return RunResult(kind=RunKind.FORECAST, metrics=report.metrics, summary=report.summary,
@@ -101,7 +101,10 @@ def train_forecaster(
 def forecast_run(config: ForecastConfig, series: Series, progress: ProgressFn | None = None,
                  should_stop: StopFn | None = None) -> tuple[ForecastReport, FittedNetwork]:
     """The run's report and its fitted network, unpacked (what ``train_forecaster`` packs)."""
+    config, notes = forecast.network_settings(config, series.values,
+                                              forecast.resolve_season(config, series.season_length))
     prepared = prepare_run(config, series)
+    prepared.notes.extend(notes)
     if should_stop is not None and should_stop():
         raise TrainingCancelled("Training was cancelled before it started.")
     fit = fit_pretrained if config.pretrained else fit_network

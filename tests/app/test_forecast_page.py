@@ -316,14 +316,15 @@ def test_the_pretrained_network_forecasts_a_short_yearly_upload_a_local_network_
     at = open_page(owner)
     rows = "".join(f"{1990 + year},{120 + 6 * year + (year % 3) * 5}\n" for year in range(15))
     upload(at, "short yearly.csv", ("year,sales\n" + rows).encode())
+    at.segmented_control(key=SETTING + "mode").set_value("local").run()
     assert any("Only 15 points" in alert.value for alert in at.error), alert_texts(at)
     assert train_button(at).disabled
-    at.segmented_control(key=SETTING + "mode").set_value("pretrained").run()
+    at.segmented_control(key=SETTING + "mode").set_value("auto").run()  # the default
     assert not at.error, alert_texts(at)
-    assert any("pretrained network forecasts as it is" in caption.value for caption in at.caption)
+    assert any("Auto chose the pretrained network for this series" in caption.value for caption in at.caption)
     train_button(at).click().run()
     run_id = at.session_state["forecast_run_id"]
-    assert engine.store.get_run(run_id, owner).config.mode == "pretrained"
+    assert engine.store.get_run(run_id, owner).config.mode == "auto"
     assert wait_until_ended(at, engine, owner, run_id) == "succeeded"
     assert any("network: pretrained, not trained on this series" in caption.value for caption in at.caption)
     assert np.isfinite(metrics(at).loc["LSTM (network)", "Test RMSE"])

@@ -152,7 +152,7 @@ def test_inside_the_cell_reads_digit_images_and_forecast_windows(lab_app, lab_en
     at.selectbox(key="cell-digit").set_value(1).run()
     assert not at.exception, at.exception
 
-    config = ForecastConfig(look_back=4, units=3, transform="none")
+    config = ForecastConfig(mode="local", look_back=4, units=3, transform="none")
     without = _stored_run(store, owner, config, airline_csv, {"predictions.csv": b"time,actual\n"})
     at = lab_app(PAGE, owner)
     at.selectbox(key="cell-run").set_value(without).run()

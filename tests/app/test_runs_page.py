@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/runs.py"
 DEADLINE = 240.0
-TINY = ForecastConfig(epochs=2, units=2, look_back=2, batch_size=16, transform="none", forecast_steps=0)
+TINY = ForecastConfig(mode="local",
+                      epochs=2, units=2, look_back=2, batch_size=16, transform="none", forecast_steps=0)
 
 
 def new_owner() -> str:

@@ -26,7 +26,7 @@ from models.settings import CLI_OWNER
 
 ROOT = Path(__file__).resolve().parents[2]
 # Airline (144 points), look-back 4, diff, a third for testing: 91 training windows.
-OVER = ForecastConfig(epochs=20, units=4, look_back=4, batch_size=16, ensemble=1)
+OVER = ForecastConfig(mode="local", epochs=20, units=4, look_back=4, batch_size=16, ensemble=1)
 DIGITS_OVER = DigitsConfig(epochs=3, limit=500, source="bundled")
 DIGITS_MESSAGE = ("3 epochs x 500 training digits is 1,500 digit readings, above this server's limit of "
                   "1,000: use fewer epochs or fewer training digits.")
@@ -105,7 +105,7 @@ def test_default_limits_let_every_preset_through_and_stop_the_largest_settings(m
         "3,000,000: use fewer epochs or fewer training digits.")
     # 2,000 epochs on 100,000 points.
     with pytest.raises(WorkLimitError, match="above this server's limit of 10,000,000"):
-        workload.plan_run(ForecastConfig(epochs=2000), np.ones(100_000))
+        workload.plan_run(ForecastConfig(mode="local", epochs=2000), np.ones(100_000))
 
 
 def test_check_run_counts_the_windows_of_the_uploaded_file(low_limits, airline_csv):
@@ -223,6 +223,6 @@ def test_plan_run_is_the_one_decision_for_page_engine_and_cli(low_limits, airlin
     assert (plan.split.n_train, plan.split.n_test, plan.training_units, plan.fit_work) == (96, 48, 91, 910)
     assert workload.check_run(OVER.replace(epochs=10), airline_csv, "airline.csv") == plan
     with pytest.raises(ConfigError, match="log"):  # a transform that cannot apply is refused up front
-        workload.plan_run(ForecastConfig(transform="log", epochs=1), np.array([1.0, 0.0] * 40))
+        workload.plan_run(ForecastConfig(mode="local", transform="log", epochs=1), np.array([1.0, 0.0] * 40))
     with pytest.raises(DataError):
-        workload.plan_run(ForecastConfig(look_back=60, epochs=1), values[:70])
+        workload.plan_run(ForecastConfig(mode="local", look_back=60, epochs=1), values[:70])

@@ -10,10 +10,10 @@ from models.summaries import DigitsSummary, ModelScores
 
 
 def test_a_stored_configuration_drops_unknown_settings_with_a_note(caplog):
-    data = {**ForecastConfig(epochs=7).to_dict(), "kind": "forecast", "warp_drive": True}
+    data = {**ForecastConfig(mode="local", epochs=7).to_dict(), "kind": "forecast", "warp_drive": True}
     with caplog.at_level(logging.INFO, logger="models.stored"):
         config = stored_config(data)
-    assert config == ForecastConfig(epochs=7)
+    assert config == ForecastConfig(mode="local", epochs=7)
     assert "ForecastConfig: ignored stored fields from another version: warp_drive" in caplog.text
     assert "kind" not in caplog.text  # the discriminator is expected, not news
 

@@ -107,12 +107,11 @@ def test_table_output(tmp_path, capsys):
 def test_the_pretrained_network_forecasts_a_short_yearly_series_the_local_one_refuses(tmp_path, capsys):
     csv_path = tmp_path / "short.csv"
     csv_path.write_text("year,value\n" + "".join(f"{2000 + i},{50 + 3 * i}\n" for i in range(14)))
-    assert run_cli(["forecast", "--csv", str(csv_path), "--json"]) == 2
+    assert run_cli(["forecast", "--csv", str(csv_path), "--mode", "local", "--json"]) == 2
     assert capsys.readouterr().err.startswith("error: Only 14 points")
-    assert run_cli(["forecast", "--csv", str(csv_path), "--mode", "pretrained", "--forecast-steps", "6",
-                    "--json"]) == 0
+    assert run_cli(["forecast", "--csv", str(csv_path), "--forecast-steps", "6", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert document["mode"] == document["config"]["mode"] == "pretrained"
+    assert document["config"]["mode"] == "auto" and document["mode"] == "pretrained"  # as decided
     assert document["epochs"] == 1 and len(document["forecast"]) == 6
     assert all(math.isfinite(row["network"]) for row in document["forecast"])
     assert run_cli(["forecast", "--csv", str(csv_path), "--mode", "pretrained", "--forecast-steps", "2"]) == 0

@@ -81,8 +81,8 @@ def _runner_processes(run_id: str) -> list[psutil.Process]:
 @pytest.mark.slow
 def test_background_runs_outlive_the_command_and_cancel_through_the_store(lab_data_dir, capsys,
                                                                           airline_csv):
-    tiny = ForecastConfig(epochs=4, units=4, look_back=4, batch_size=16, ensemble=1)
-    long = ForecastConfig(epochs=2000, units=4, look_back=4, batch_size=1, ensemble=1)
+    tiny = ForecastConfig(mode="local", epochs=4, units=4, look_back=4, batch_size=16, ensemble=1)
+    long = ForecastConfig(mode="local", epochs=2000, units=4, look_back=4, batch_size=1, ensemble=1)
     finishing = submit_from_cli(tiny, airline_csv, "airline-passengers.csv")
     stopping = submit_from_cli(long, airline_csv, "airline-passengers.csv")
     store = RunStore(lab_data_dir)

@@ -18,7 +18,7 @@ from models.results import RunResult, make_report
 from models.summaries import ForecastMetrics
 
 ROOT = Path(__file__).resolve().parents[3]
-CONFIG = ForecastConfig(look_back=3, units=5, epochs=2, ensemble=1)
+CONFIG = ForecastConfig(mode="local", look_back=3, units=5, epochs=2, ensemble=1)
 METRICS = {"lstm": {"test_rmse": 41.5}, "seasonal_naive": {"test_rmse": 42.3}}
 
 

@@ -31,18 +31,22 @@ NAIVE = ("persistence", "seasonal_naive", "drift", "mean")
 # the pretrained network as it is (yearly) and fine-tuned (monthly), from the weights in the zip.
 CASES = {
     "seed-preset": (FORECAST_PRESETS["seed"].replace(epochs=4), "airline-passengers.csv"),
-    "defaults": (ForecastConfig(epochs=4), "airline-passengers.csv"),
-    "auto-seasonal-log": (ForecastConfig(epochs=4, transform="auto", look_back=13, units=6, ensemble=1),
+    "defaults": (ForecastConfig(mode="local", epochs=4), "airline-passengers.csv"),
+    "auto-seasonal-log": (ForecastConfig(mode="local",
+                                         epochs=4, transform="auto", look_back=13, units=6, ensemble=1),
                           "electrical-equipment.csv"),
-    "gru-2-layers-dropout": (ForecastConfig(epochs=4, cell="gru", layers=2, dropout=0.2, units=8, ensemble=1,
+    "gru-2-layers-dropout": (ForecastConfig(mode="local",
+                                            epochs=4, cell="gru", layers=2, dropout=0.2, units=8, ensemble=1,
                                             optimizer="rmsprop"), "airline-passengers.csv"),
-    "log-test-points-direct": (ForecastConfig(epochs=4, transform="log", look_back=6, test_size=30,
+    "log-test-points-direct": (ForecastConfig(mode="local",
+                                              epochs=4, transform="log", look_back=6, test_size=30,
                                               units=6, forecast_steps=15, strategy="direct"),
                                "airline-passengers.csv"),
-    "uploaded-name": (ForecastConfig(epochs=5, look_back=5, units=6, horizon=5, stride=3, forecast_steps=0,
+    "uploaded-name": (ForecastConfig(mode="local",
+                                     epochs=5, look_back=5, units=6, horizon=5, stride=3, forecast_steps=0,
                                      batch_size=8, ensemble=3), "nile-flow.csv"),
     "pretrained": (ForecastConfig(mode="pretrained", forecast_steps=8), "nile-flow.csv"),
-    "fine-tuned": (ForecastConfig(mode="fine-tuned", forecast_steps=3, seed=5), "airline-passengers.csv"),
+    "fine-tuned": (ForecastConfig(mode="fine-tuned", forecast_steps=3, seed=5), "electrical-equipment.csv"),
 }
 
 

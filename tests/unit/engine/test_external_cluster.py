@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[3]
 ENTRY = str(ROOT / "app" / "streamlit_app.py")
 AIRLINE = ROOT / "data" / "airline-passengers.csv"
 TIMEOUT = 180.0
-SMALL = ForecastConfig(epochs=2, units=4, look_back=6, ensemble=1)  # a run that trains in seconds
+SMALL = ForecastConfig(mode="local",
+                       epochs=2, units=4, look_back=6, ensemble=1)  # a run that trains in seconds
 
 
 def _wait(condition, timeout: float, what: str, poll: float = 0.2):
@@ -241,7 +242,7 @@ def test_a_killed_background_runner_interrupts_its_run_and_frees_the_worker(on_c
 def test_a_worker_killed_mid_run_fails_the_run_and_the_other_worker_goes_on(on_cluster, lab_data_dir):
     engine = JobEngine(Settings(data_dir=lab_data_dir, scheduler=on_cluster.address))
     owner = "cluster-fault"
-    long = ForecastConfig(epochs=2000, units=4, look_back=4, batch_size=1, ensemble=1)
+    long = ForecastConfig(mode="local", epochs=2000, units=4, look_back=4, batch_size=1, ensemble=1)
     try:
         engine.wait_ready(timeout=60)
         run_id = engine.submit(long.to_dict(), AIRLINE.read_bytes(), AIRLINE.name, owner)
@@ -272,7 +273,8 @@ def test_a_killed_scheduler_ends_training_runs_plainly_and_waiting_runs_start_wh
     monkeypatch.setattr(runtime, "engine", lambda: engine)
     monkeypatch.setattr(runtime, "store", lambda: engine.store)
     owner = "scheduler-fault-owner-0123456789"
-    long = ForecastConfig(epochs=2000, units=64, look_back=12, batch_size=1, ensemble=1)  # minutes of work
+    long = ForecastConfig(mode="local",
+                          epochs=2000, units=64, look_back=12, batch_size=1, ensemble=1)  # minutes of work
     on_cluster.replace_lost_workers()  # the worker-fault test above killed one
     try:
         engine.wait_ready(timeout=60)

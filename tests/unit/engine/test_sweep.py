@@ -15,7 +15,8 @@ from models.errors import ConfigError, LabError, LimitError, RunNotFound
 from models.limits import max_queued_per_owner
 from models.summaries import ForecastMetrics
 
-TINY = ForecastConfig(epochs=1, units=2, look_back=2, batch_size=16, transform="none", forecast_steps=0,
+TINY = ForecastConfig(mode="local",
+                      epochs=1, units=2, look_back=2, batch_size=16, transform="none", forecast_steps=0,
                       ensemble=1)
 
 

@@ -22,7 +22,7 @@ def default_limits(monkeypatch):
 
 
 def _evaluation(n_points: int, **settings) -> int:
-    config = ForecastConfig(epochs=1, **settings)
+    config = ForecastConfig(mode="local", epochs=1, **settings)
     return run_work(config, split_for(config, n_points), 24).evaluation
 
 
@@ -37,7 +37,7 @@ def test_the_evaluation_counted_grows_linearly_with_the_length():
 
 
 def test_a_long_hourly_series_with_one_epoch_fits_the_limit_and_its_promise():
-    plan = workload.plan_run(ForecastConfig(epochs=1), np.ones(100_000), 24)
+    plan = workload.plan_run(ForecastConfig(mode="local", epochs=1), np.ones(100_000), 24)
     assert plan.cost is not None and plan.work == plan.cost.total > plan.fit_work
     assert plan.cost.calibration_fit > 0 and plan.cost.evaluation > plan.cost.fit
     assert plan.work <= limits.DEFAULT_MAX_WORK
@@ -52,7 +52,7 @@ def test_the_default_run_and_every_preset_on_the_airline_sample_are_accepted():
 
 
 def test_a_run_whose_evaluation_passes_the_limit_is_refused_with_one_sentence(monkeypatch):
-    config = ForecastConfig(epochs=1)
+    config = ForecastConfig(mode="local", epochs=1)
     plan = workload.plan_run(config, np.ones(100_000), 24)
     monkeypatch.setenv("LSTMLAB_MAX_WORK", str(plan.fit_work + 1))  # the fit alone fits
     with pytest.raises(WorkLimitError) as caught:
@@ -69,5 +69,5 @@ def test_a_run_whose_evaluation_passes_the_limit_is_refused_with_one_sentence(mo
 
 def test_a_long_horizon_on_a_long_series_is_refused_before_anything_runs():
     with pytest.raises(WorkLimitError, match="scoring the run"):
-        workload.plan_run(ForecastConfig(epochs=1, horizon=1000, stride=1, test_size=60_000,
+        workload.plan_run(ForecastConfig(mode="local", epochs=1, horizon=1000, stride=1, test_size=60_000,
                                          season_length=1000), np.ones(100_000))

@@ -90,7 +90,7 @@ def test_airline_baselines_on_the_seed_programs_46_targets():
 
 
 def test_train_scores_use_the_networks_training_targets():
-    values, prepared, scores = _airline_scores(ForecastConfig(look_back=12, transform="none"))
+    values, prepared, scores = _airline_scores(ForecastConfig(mode="local", look_back=12, transform="none"))
     train = np.arange(12, 96)
     expected = np.sqrt(np.mean((values[train] - values[train - 1]) ** 2))
     assert scores["persistence"]["train_rmse"] == pytest.approx(expected, rel=1e-12)

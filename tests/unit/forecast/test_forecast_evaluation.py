@@ -53,7 +53,7 @@ def _evaluate(config: ForecastConfig):
 
 
 def test_the_verdict_follows_the_multi_step_score_against_every_baseline():
-    prepared, stand_in, result = _evaluate(ForecastConfig(epochs=1))
+    prepared, stand_in, result = _evaluate(ForecastConfig(mode="local", epochs=1))
     backtest = result.backtest
     assert result.horizon == 12 and backtest.origins == (96, 108, 120, 132)
     rmse = {name: scores.rmse for name, scores in backtest.metrics.items()}
@@ -69,7 +69,7 @@ def test_the_verdict_follows_the_multi_step_score_against_every_baseline():
 
 
 def test_no_model_is_shown_a_value_after_its_origin_nor_fitted_on_the_test_part():
-    prepared, stand_in, result = _evaluate(ForecastConfig(epochs=1))
+    prepared, stand_in, result = _evaluate(ForecastConfig(mode="local", epochs=1))
     n_train = prepared.split.n_train
     # Backtest: exactly the histories up to each origin. Calibration: origins inside the training part.
     backtest_histories = [length for length in stand_in.histories if length >= n_train]
@@ -79,7 +79,7 @@ def test_no_model_is_shown_a_value_after_its_origin_nor_fitted_on_the_test_part(
 
 
 def test_a_test_part_shorter_than_the_horizon_falls_back_to_the_one_step_verdict():
-    prepared, _, result = _evaluate(ForecastConfig(epochs=1, test_size=8))
+    prepared, _, result = _evaluate(ForecastConfig(mode="local", epochs=1, test_size=8))
     assert result.backtest is None and result.verdict == result.one_step_verdict
     assert any("shorter than the horizon" in note for note in result.notes)
     assert result.test_coverage == {}

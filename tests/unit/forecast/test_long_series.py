@@ -45,7 +45,8 @@ def test_a_long_series_scores_the_last_targets_and_origins_the_same_for_every_mo
 
     monkeypatch.setattr(StatisticalBaseline, "predict", counted)
     values = _hourly(600)
-    config = ForecastConfig(epochs=1, ensemble=1, look_back=4, transform="none", forecast_steps=3)
+    config = ForecastConfig(mode="local",
+                            epochs=1, ensemble=1, look_back=4, transform="none", forecast_steps=3)
     prepared = pipeline.prepare(config, values, 24)
     split = prepared.split  # 402 + 198 points
     persistence = Persistence().fit(values[: split.n_train])

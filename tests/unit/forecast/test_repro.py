@@ -42,7 +42,8 @@ NOT_APPLIED = {"time_column", "target_column", "preset"}
 
 
 def test_the_script_compiles_and_carries_every_setting():
-    config = ForecastConfig(look_back=5, units=9, epochs=17, cell="gru", layers=2, dropout=0.1, batch_size=3,
+    config = ForecastConfig(mode="local",
+                            look_back=5, units=9, epochs=17, cell="gru", layers=2, dropout=0.1, batch_size=3,
                             learning_rate=0.002, optimizer="rmsprop", test_fraction=0.25, transform="diff",
                             headroom=1.5, test_size=30, horizon=6, stride=2, forecast_steps=4, seed=11,
                             time_column="Month", target_column="Revenue")

@@ -59,7 +59,7 @@ def test_scaler_is_fitted_on_the_training_part_only():
     values = rng.uniform(10, 20, size=60)
     changed = values.copy()
     changed[40:] *= 100  # a wildly different test part
-    config = ForecastConfig(look_back=5, transform="none", test_fraction=0.33)
+    config = ForecastConfig(mode="local", look_back=5, transform="none", test_fraction=0.33)
     first, second = prepare(config, values, None), prepare(config, changed, None)
     n_train = first.split.n_train
     assert first.scaler.minimum == values[:n_train].min() and first.scaler.maximum == values[:n_train].max()
@@ -73,7 +73,7 @@ def test_differenced_preparation_has_no_leakage_either():
     values = np.linspace(1, 50, 60) + np.sin(np.arange(60))
     changed = values.copy()
     changed[45:] += 1000
-    config = ForecastConfig(look_back=6, transform="log_diff")
+    config = ForecastConfig(mode="local", look_back=6, transform="log_diff")
     first, second = prepare(config, values, None), prepare(config, changed, None)
     np.testing.assert_array_equal(first.x_train, second.x_train)
     np.testing.assert_array_equal(first.y_train, second.y_train)

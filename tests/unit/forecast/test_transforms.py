@@ -77,7 +77,7 @@ def test_auto_in_a_run_takes_seasonal_differences_unless_the_series_cannot_spare
     from models.config import ForecastConfig
     from models.forecast.pipeline import prepare
 
-    config = ForecastConfig(look_back=4, test_size=6)  # transform auto, the default
+    config = ForecastConfig(mode="local", look_back=4, test_size=6)  # transform auto, the default
     rng = np.random.default_rng(0)
     long, short = (100 + 10 * np.sin(np.arange(n) * 2 * np.pi / 12) + rng.normal(0, 1, n) for n in (60, 26))
     assert prepare(config, long, 12).transform == "season_diff"

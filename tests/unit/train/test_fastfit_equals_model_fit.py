@@ -90,7 +90,7 @@ def test_dropout_never_takes_the_xla_loop():
     """XLA draws dropout masks with its own random-number algorithm, so a compiled loop with dropout
     is not model.fit's mathematics (measured: weights 0.04 apart after two epochs): such a
     configuration trains in the plain graph loop."""
-    seed_like = ForecastConfig(look_back=1, units=4, epochs=100, batch_size=1)
+    seed_like = ForecastConfig(mode="local", look_back=1, units=4, epochs=100, batch_size=1)
     assert use_xla(seed_like, 95)
     assert not use_xla(seed_like.replace(dropout=0.2), 95)
 

@@ -24,7 +24,7 @@ from models.results import EpochReport
 from models.train.forecaster import train_forecaster
 
 DATA = Path(__file__).resolve().parents[3] / "data"
-TINY = ForecastConfig(look_back=12, units=4, epochs=3, batch_size=16, forecast_steps=6, seed=3)
+TINY = ForecastConfig(mode="local", look_back=12, units=4, epochs=3, batch_size=16, forecast_steps=6, seed=3)
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +173,7 @@ def test_saved_model_reloads_and_gives_the_stored_predictions(tiny_result, airli
 
 
 def test_same_seed_gives_identical_numbers_and_another_seed_does_not(airline):
-    config = ForecastConfig(
+    config = ForecastConfig(mode="local",
         look_back=4, units=3, layers=2, dropout=0.2, epochs=2, batch_size=8, forecast_steps=3, seed=11
     )
     first = train_forecaster(config, airline)
@@ -188,7 +188,7 @@ def test_same_seed_gives_identical_numbers_and_another_seed_does_not(airline):
 @pytest.mark.parametrize("cell", ["gru", "rnn"])
 def test_other_cells_train(cell, airline):
     result = train_forecaster(
-        ForecastConfig(cell=cell, look_back=3, units=3, epochs=1, transform="diff"), airline
+        ForecastConfig(mode="local", cell=cell, look_back=3, units=3, epochs=1, transform="diff"), airline
     )
     assert math.isfinite(result.metrics.network.test_rmse)
     assert result.summary.verdict.startswith("The GRU" if cell == "gru" else "The simple RNN")
@@ -198,7 +198,7 @@ def test_cancel_raises_training_cancelled(airline):
     reports: list[EpochReport] = []
     with pytest.raises(TrainingCancelled):
         train_forecaster(
-            ForecastConfig(units=3, epochs=50),
+            ForecastConfig(mode="local", units=3, epochs=50),
             airline,
             progress=reports.append,
             should_stop=lambda: len(reports) >= 1,
@@ -209,12 +209,13 @@ def test_cancel_raises_training_cancelled(airline):
 def test_log_transform_on_non_positive_data_is_a_plain_config_error():
     series = load_series(b"t,v\n" + b"".join(f"{i},{(i % 7) - 2}\n".encode() for i in range(1, 61)))
     with pytest.raises(ConfigError, match="above zero"):
-        train_forecaster(ForecastConfig(transform="log_diff", epochs=1), series)
+        train_forecaster(ForecastConfig(mode="local", transform="log_diff", epochs=1), series)
 
 
 def test_a_series_without_season_skips_seasonal_naive_with_a_note():
     series = load_series(DATA / "nile-flow.csv")
-    result = train_forecaster(ForecastConfig(look_back=5, units=3, epochs=1, forecast_steps=2), series)
+    result = train_forecaster(ForecastConfig(mode="local",
+                                             look_back=5, units=3, epochs=1, forecast_steps=2), series)
     assert result.summary.season_length is None
     assert all(value is None for value in result.metrics.models["seasonal_naive"].to_dict().values())
     assert any("seasonal naive" in note for note in result.summary.notes)
@@ -346,7 +347,8 @@ def test_a_network_trained_on_a_whole_series_forecasts_a_trend_along_it():
 
     rng = np.random.default_rng(0)
     line = 100.0 + 2.0 * np.arange(60) + rng.normal(0.0, 0.5, 60)
-    config = ForecastConfig(look_back=4, units=8, epochs=40, ensemble=1, season_length=None, seed=3)
+    config = ForecastConfig(mode="local",
+                            look_back=4, units=8, epochs=40, ensemble=1, season_length=None, seed=3)
     network = NetworkForecaster.train(config, line)
     assert network.transform == "diff"  # "auto" without a season
     forecast = network.forecast_many([line], [10])[0]

@@ -69,7 +69,9 @@ def test_the_shipped_networks_are_what_their_command_trains(tmp_path):
     from models.train import pretrained
 
     provenance = json.loads((pretrained.SHIPPED_DIR / "provenance.json").read_text())
+    seen = provenance.pop("seen")
     assert set(provenance) == set(pretrained.SHIPPED)
+    assert hashlib.sha256((pretrained.SHIPPED_DIR / "seen.npz").read_bytes()).hexdigest() == seen["sha256"]
     for kind, facts in provenance.items():
         weights = (pretrained.SHIPPED_DIR / f"{kind}.npz").read_bytes()
         assert hashlib.sha256(weights).hexdigest() == facts["sha256"]
@@ -83,6 +85,9 @@ def test_the_shipped_networks_are_what_their_command_trains(tmp_path):
     histories = [np.array([120.0, 131, 140, 152, 149, 160, 171]), np.array([5.0, 4.2, 4.4, 3.9, 3.1])]
     np.testing.assert_allclose(again.forecast_many(histories, [6, 6]),
                                shipped.forecast_many(histories, [6, 6]), rtol=1e-4)
+    # And the values it learned from, which no run is scored on with it (models/forecast/seen.py).
+    with np.load(tmp_path / "seen.npz") as written, np.load(pretrained.SHIPPED_DIR / "seen.npz") as shipped:
+        np.testing.assert_array_equal(written["hashes"], shipped["hashes"])
 
 
 @pytest.mark.parametrize("kind, season", [("yearly", None), ("quarterly", 4), ("monthly", 12)])

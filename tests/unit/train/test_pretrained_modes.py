@@ -11,12 +11,13 @@ import pytest
 from models.config import ForecastConfig
 from models.data import load_series
 from models.engine.workload import plan_run
-from models.errors import DataError, TrainingCancelled
+from models.errors import ConfigError, DataError, TrainingCancelled
 from models.forecast.advice import suggestion
 from models.forecast.cost import run_work
-from models.forecast.pipeline import split_for
+from models.forecast.pipeline import SEEN_NOTE, network_settings, split_for
 from models.forecast.predictions import PREDICTIONS_FILE, Predictions
 from models.forecast.repro import PRETRAINED_FILE
+from models.forecast.seen import seen_by_pretrained, window_hashes
 from models.results import EpochReport
 from models.train.forecaster import train_forecaster
 from models.train.pretrained import shipped_path
@@ -43,7 +44,7 @@ def pretrained_run(short_yearly):
 def test_a_short_yearly_series_a_local_network_refuses_is_forecast_by_the_pretrained_one(short_yearly,
                                                                                          pretrained_run):
     with pytest.raises(DataError, match="Only 14 points"):
-        plan_run(ForecastConfig(), short_yearly.values, short_yearly.season_length)
+        plan_run(ForecastConfig(mode="local"), short_yearly.values, short_yearly.season_length)
     plan = plan_run(ForecastConfig(mode="pretrained"), short_yearly.values, short_yearly.season_length)
     assert plan.split is not None and plan.split.n_test >= 2
     result, _ = pretrained_run
@@ -104,7 +105,33 @@ def test_the_work_of_a_pretrained_run_has_no_fit_and_a_fine_tune_costs_its_epoch
 
 
 def test_a_pretrained_run_is_not_given_advice_measured_for_local_networks():
-    local = ForecastConfig().to_dict()
+    local = ForecastConfig(mode="local").to_dict()
     assert suggestion(local, 12) is not None
     assert suggestion({**local, "mode": "pretrained"}, 12) is None
     assert suggestion({**local, "mode": "fine-tuned"}, None) is None
+
+
+def test_a_series_the_pretrained_network_learned_from_is_never_scored_by_it():
+    """M1's monthly series MNI166 is the airline passengers: the default network there is trained on
+    the series (with a note saying why), and asking for the pretrained one is one plain sentence."""
+    airline = load_series(DATA / "airline-passengers.csv")
+    assert seen_by_pretrained(airline.values)
+    config, notes = network_settings(ForecastConfig(), airline.values, 12)
+    assert config.mode == "local" and notes == [SEEN_NOTE]
+    for mode in ("pretrained", "fine-tuned"):
+        with pytest.raises(ConfigError, match="values the pretrained network learned from"):
+            plan_run(ForecastConfig(mode=mode), airline.values, 12)
+    # Another monthly series it never saw is forecast by it under "auto".
+    equipment = load_series(DATA / "electrical-equipment.csv")
+    assert not seen_by_pretrained(equipment.values)
+    assert network_settings(ForecastConfig(), equipment.values, 12) == (ForecastConfig(mode="pretrained"), [])
+    # Longer seasons get the network trained on the series.
+    assert ForecastConfig().resolved(24).mode == "local"
+    assert ForecastConfig().resolved(None).mode == ForecastConfig().resolved(12).mode == "pretrained"
+    # So does a changed setting of that network: whoever sets a look-back wants it used.
+    assert ForecastConfig(look_back=6).resolved(None).mode == "local"
+
+
+def test_flat_stretches_are_not_taken_for_learned_values():
+    flat = np.r_[np.zeros(30), np.ones(30), np.arange(3.0)]
+    assert window_hashes(flat).size == 0 and not seen_by_pretrained(flat)

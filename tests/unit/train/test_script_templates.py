@@ -178,7 +178,7 @@ def test_the_pipeline_picks_the_auto_transform_by_the_same_rule():
     for look_back in (1, 3, 12):
         for season in (None, 4, 12):
             for n_points in range(12, 80):
-                config = ForecastConfig(look_back=look_back, test_fraction=0.25)
+                config = ForecastConfig(mode="local", look_back=look_back, test_fraction=0.25)
                 values = 100 + np.arange(n_points, dtype=np.float64)
                 try:
                     prepared = pipeline.prepare(config, values, season)
