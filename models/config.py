@@ -123,10 +123,14 @@ class ForecastConfig(_Config):
         of the local network was changed (whoever sets a look-back wants a network that uses it)."""
         if self.mode != "auto":
             return self
-        defaults = {item.name: item.default for item in dataclasses.fields(self)}
-        tuned = any(getattr(self, name) != defaults[name] for name in LOCAL_SETTINGS)
         learned = season is None or season <= PRETRAINED_MAX_SEASON
-        return self.replace(mode="pretrained" if learned and not tuned else "local")
+        return self.replace(mode="pretrained" if learned and not self.local_settings_changed else "local")
+
+    @property
+    def local_settings_changed(self) -> bool:
+        """Whether a setting only a network trained on the series uses differs from its default."""
+        defaults = {item.name: item.default for item in dataclasses.fields(self)}
+        return any(getattr(self, name) != defaults[name] for name in LOCAL_SETTINGS)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ForecastConfig:

@@ -103,8 +103,8 @@ def _forecast_files(record: RunRecord, config: ForecastConfig, files: dict[str, 
     stored = {name: scores.test_rmse for name, scores in models.items() if scores.test_rmse is not None}
     script = reproduction_script(config, data_name=record.data_name, target=summary.target,
                                  season_length=summary.season_length, stored_test_rmse=stored,
-                                 pretrained_look_back=summary.look_back if summary.mode != "local" else None,
-                                 mode=summary.mode if record.summary is not None else None)
+                                 mode=summary.mode if record.summary is not None else None,
+                                 network_look_back=summary.look_back)
     return {SERIES_FILE: to_safe_csv(series), script_file_name(record.data_name): script.encode("utf-8")}
 
 

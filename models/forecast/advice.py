@@ -7,7 +7,8 @@ each single change of the settings it records how much the change cut the networ
 (geometric mean of the ratio to the default's sMAPE) and on how many of those series it helped,
 separately for series with a season and without one, from the settings recorded as ``defaults`` in
 the file. ``suggestion`` offers the most helpful change whose settings the run still has at those
-values, with its measured effect; it offers nothing that did not help.
+values, with its measured effect; it offers nothing that did not help. A run of the article's settings
+(the seed preset) is offered the defaults first.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ def measured_advice() -> tuple[dict[str, Any], dict[str, tuple[Advice, ...]]]:
 def suggestion(settings: Mapping[str, Any], season_length: int | None) -> str | None:
     """"try 200 epochs. On the 10 seasonal series of LSTM Lab's benchmark panel where ..." for the
     most helpful measured change that applies to the run, or None when none does."""
+    if settings.get("preset") == "seed":  # the article's settings: the defaults come first
+        return ("try the defaults first (\"Defaults\" on the Forecast page, no --preset on the command "
+                "line): they were chosen on LSTM Lab's benchmark panel, the article's settings were not.")
     group = SEASONAL if season_length else NO_SEASON
     measured_from, groups = measured_advice()
     for advice in groups.get(group, ()):

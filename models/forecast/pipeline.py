@@ -65,24 +65,50 @@ def resolve_season(config: ForecastConfig, detected: int | None) -> int | None:
     return season if season is not None and season >= 2 else None
 
 
-SEEN_NOTE = ("The series holds values the pretrained network learned from (the M1 competition's), so a "
-             "network trained on this series alone forecasts it: scores on learned values would not be "
-             "honest.")
+SEEN = "The series holds values the pretrained network learned from (the M1 competition's)"
+SEEN_REFUSAL = (f"{SEEN}, so its scores there would not be honest: choose the network trained on this "
+                "series (local).")
+SEEN_NOTE = (f"{SEEN}, so a network trained on this series alone forecasts it: scores on learned values "
+             "would not be honest.")
 
 
 def network_settings(config: ForecastConfig, values: np.ndarray,
                      season_length: int | None) -> tuple[ForecastConfig, list[str]]:
     """``config`` with its mode decided for this series (its season: the run's), and a note when "auto"
-    chose otherwise than the season would. ConfigError when the pretrained network is asked for on a
-    series holding values it learned from."""
+    chose otherwise than the season would or shortened the look-back of a short series. ConfigError
+    when the pretrained network is asked for on a series holding values it learned from; DataError
+    when "auto" cannot use it there and the series is too short for a network of its own."""
     decided = config.resolved(season_length)
-    if not decided.pretrained or not seen_by_pretrained(values):
-        return decided, []
-    if config.mode == "auto":
-        return config.replace(mode="local"), [SEEN_NOTE]
-    raise ConfigError("This series holds values the pretrained network learned from (the M1 competition's), "
-                      "so its scores there would not be honest: choose the network trained on this series "
-                      "(local).")
+    notes = []
+    if decided.pretrained and seen_by_pretrained(values):
+        if config.mode != "auto":
+            raise ConfigError(SEEN_REFUSAL)
+        decided, notes = config.replace(mode="local"), [SEEN_NOTE]
+    if config.mode == "auto" and decided.mode == "local" and not config.local_settings_changed:
+        fitted = _fitting_look_back(decided, values.size, season_length)
+        if fitted is None and notes:
+            raise DataError(f"{SEEN}, and with only {values.size} points a network trained on it alone has "
+                            "too few training windows: use a longer series.")
+        if fitted is not None and fitted.look_back != decided.look_back:
+            notes.append(f"The look-back is {fitted.look_back} instead of {decided.look_back}: the longest "
+                         "that leaves this short series enough training windows.")
+            decided = fitted
+    return decided, notes
+
+
+def _fitting_look_back(config: ForecastConfig, n_points: int,
+                       season_length: int | None) -> ForecastConfig | None:
+    """``config`` with the longest look-back up to its own that splits a series of ``n_points`` (the
+    "auto" transform may fall back to step differences, as ``prepare`` does); None when none does."""
+    transform = "diff" if config.transform == transforms.AUTO else None
+    for look_back in range(config.look_back, 0, -1):
+        candidate = config.replace(look_back=look_back)
+        try:
+            split_for(candidate, n_points, season_length, transform)
+        except DataError:
+            continue
+        return candidate
+    return None
 
 
 def windowing(config: ForecastConfig, season_length: int | None) -> ForecastConfig:

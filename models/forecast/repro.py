@@ -46,17 +46,17 @@ TEMPLATE_SCRIPT_NAME = "reproduce_data.py"  # how the template's docstring names
 def reproduction_script(config: ForecastConfig | dict[str, Any], *, data_name: str | None = None,
                         target: str | None = None, season_length: int | None = None,
                         stored_test_rmse: dict[str, float] | None = None,
-                        pretrained_look_back: int | None = None, mode: str | None = None) -> str:
+                        mode: str | None = None, network_look_back: int | None = None) -> str:
     """Python source that reproduces the run of ``config`` (a ForecastConfig or its dict).
 
     ``data_name`` and ``target``: the file and column the run read (named in the script's output,
     values only). ``season_length``: the season
     the run detected (used unless the configuration sets one). ``stored_test_rmse``: the run's stored
     test RMSE per model, printed for comparison and standing in for the statistical baselines when
-    statsforecast is missing. ``pretrained_look_back``: the values the pretrained network of a
-    pretrained run read (its summary's look-back). ``mode``: the network the run used (its summary's:
-    an "auto" mode as decided for its series); None: "auto" decided by the season alone. Raises
-    ConfigError for an invalid config.
+    statsforecast is missing. ``mode`` and ``network_look_back``: the network the run used and the
+    values it read (its summary's: an "auto" mode as decided for its series, a local look-back as
+    shortened for a short series); None: "auto" decided by the season alone. Raises ConfigError for an
+    invalid config.
     """
     data = config.to_dict() if isinstance(config, ForecastConfig) else dict(config)
     settings = ForecastConfig.from_dict(data)  # validates every value before it becomes code
@@ -64,6 +64,9 @@ def reproduction_script(config: ForecastConfig | dict[str, Any], *, data_name: s
         settings = settings.replace(mode=mode)
     season = settings.season_length if settings.season_length is not None else season_length
     settings = settings.resolved(season if season is not None and season >= 2 else None)  # "auto" decided
+    pretrained_look_back = network_look_back if settings.pretrained else None
+    if network_look_back is not None and not settings.pretrained:
+        settings = settings.replace(look_back=network_look_back)
     lines = []
     for item in dataclasses.fields(ForecastConfig):  # every field: a test fails when one is missing
         value = getattr(settings, item.name)

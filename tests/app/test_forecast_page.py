@@ -192,6 +192,8 @@ def test_markup_in_column_names_is_shown_as_text(engine):
 def test_settings_validate_against_the_data_and_presets_apply(engine):
     at = open_page(new_owner())
     upload(at, "short-for-look-back.csv", (CORPUS / "short-for-look-back.csv").read_bytes())
+    assert not at.error and not train_button(at).disabled  # the defaults forecast it (pretrained)
+    at.segmented_control(key=SETTING + "mode").set_value("local").run()
     assert [error.value for error in at.error] == [escape_markdown(
         "Only 20 points: with a look-back of 12 and a 33% test part the network would have "
         "1 training window; use a shorter look-back or more data.")]
@@ -204,6 +206,7 @@ def test_settings_validate_against_the_data_and_presets_apply(engine):
     assert not at.error and not train_button(at).disabled
 
     at.button(key="forecast-preset-reset").click().run()
+    assert at.segmented_control(key=SETTING + "mode").value == "auto"
     assert at.number_input(key=SETTING + "look_back").value == 12
     assert at.selectbox(key=SETTING + "transform").value == ForecastConfig().transform
 

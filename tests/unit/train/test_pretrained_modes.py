@@ -135,3 +135,17 @@ def test_a_series_the_pretrained_network_learned_from_is_never_scored_by_it():
 def test_flat_stretches_are_not_taken_for_learned_values():
     flat = np.r_[np.zeros(30), np.ones(30), np.arange(3.0)]
     assert window_hashes(flat).size == 0 and not seen_by_pretrained(flat)
+
+
+def test_a_short_learned_series_gets_a_local_network_that_fits_it_or_one_plain_sentence():
+    airline = load_series(DATA / "airline-passengers.csv").values
+    config, notes = network_settings(ForecastConfig(), airline[:20], 12)
+    assert (config.mode, config.look_back) == ("local", 4)  # 13 training points, a step difference, 8 windows
+    assert notes[0] == SEEN_NOTE and "look-back is 4 instead of 12" in notes[1]
+    plan = plan_run(ForecastConfig(), airline[:20], 12)
+    assert plan.config.look_back == 4 and plan.training_units == 8
+    with pytest.raises(DataError, match="learned from .* only 14 points a network trained on it alone"):
+        plan_run(ForecastConfig(), airline[:14], 12)
+    # Settings someone chose are never changed: their own sentence says what does not fit.
+    with pytest.raises(DataError, match="Only 20 points: with a look-back of 6"):
+        plan_run(ForecastConfig(look_back=6), airline[:20], 12)
