@@ -565,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--panel", choices=("screen", "confirm", "all"), default="screen")
     parser.add_argument("--part", choices=("validation", "test"), default="validation")
     parser.add_argument("--fresh", action="store_true", help="run again what records already hold")
+    parser.add_argument("--kinds", default=",".join(KINDS), help="only the series of these kinds")
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--end-to-end", action="store_true",
                         help="a whole default run (train_forecaster, as a worker runs it) on every series of "
@@ -576,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure the single changes of the defaults on validation parts and write "
                              "bench/results/panel/advice.json (copy it to models/forecast/panel_advice.json)")
     args = parser.parse_args(argv)
-    panel = load_panel(args.panel)
+    panel = [entry for entry in load_panel(args.panel) if entry.kind in args.kinds.split(",")]
     if args.list:
         for kind in KINDS:
             print(f"{kind}: {sum(entry.kind == kind for entry in panel)} series")
