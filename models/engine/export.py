@@ -56,8 +56,9 @@ _DESCRIPTIONS = {
 
 
 def export_file_name(record: RunRecord) -> str:
-    """A download name such as ``lstm-lab-forecast-AbC123xy.zip``."""
-    return f"lstm-lab-{record.kind}-{record.id[:8]}.zip"
+    """A download name such as ``lstm-lab-forecast-AbC123xy.zip`` (the id's first eight characters, any
+    dash or underscore at their end left out: a name ending in a dash looks cut)."""
+    return f"lstm-lab-{record.kind}-{record.id[:8].rstrip('-_')}.zip"
 
 
 def export_run(store: RunStore, run_id: str, owner: str, *, everyone: bool = False) -> bytes:

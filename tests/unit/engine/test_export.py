@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import zipfile
@@ -48,7 +49,8 @@ def test_a_forecast_zip_holds_settings_scores_files_and_a_reproduction_script(tm
     record = store.get_run(run_id, "alice")
     files = _unzip(export_run(store, run_id, "alice"))
 
-    assert export_file_name(record) == f"lstm-lab-forecast-{run_id[:8]}.zip"
+    assert export_file_name(record) == f"lstm-lab-forecast-{run_id[:8].rstrip('-_')}.zip"
+    assert export_file_name(dataclasses.replace(record, id="AbC123x-rest")) == "lstm-lab-forecast-AbC123x.zip"
     assert json.loads(files["config.json"]) == CONFIG.to_dict()  # from the record, not the old file
     metrics = json.loads(files["metrics.json"])  # typed: every score, the network under both keys
     assert metrics == ForecastMetrics.from_dict(METRICS).to_dict()
