@@ -59,9 +59,10 @@ choice = data_input.show()
 
 st.header("2. Settings", anchor=False)
 if (record is not None and record.mine and isinstance(record.config, ForecastConfig)
-        and forecast_settings.SETTINGS_KEY not in st.session_state):
-    # A reload or a new tab starts a new session: show the settings of the run it shows, not the defaults.
-    # (A forecast run's stored settings always read as a ForecastConfig.)
+        and forecast_settings.SETTINGS_KEY not in st.session_state and record.config.preset != "demo"):
+    # A reload or a new tab starts a new session: show the settings of the run it shows, not the defaults
+    # (a Home demo's reduced settings are the demo's only). A forecast run's stored settings always read
+    # as a ForecastConfig.
     forecast_settings.apply(record.config)
 config = forecast_settings.show(choice)
 

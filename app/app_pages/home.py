@@ -20,7 +20,8 @@ from models.lessons.tasks import LEARN_PRESETS
 
 # Demo settings: the page defaults with fewer epochs, so a class sees a result within a minute.
 # One network, not the five of the defaults: the demo answers within seconds of the click.
-FORECAST_DEMO = ForecastConfig(mode="local", epochs=60, ensemble=1)  # watching a network learn
+# Watching a network learn, briefly: its settings are the demo's own, never the page's defaults.
+FORECAST_DEMO = ForecastConfig(mode="local", epochs=60, ensemble=1, preset="demo")
 DEMO_SAMPLE = "airline-passengers"
 DIGITS_DEMO = DIGITS_PRESETS["quick"].replace(source="bundled")  # offline, no download to wait for
 LEARN_DEMO = LEARN_PRESETS["roommate"]

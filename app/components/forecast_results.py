@@ -169,7 +169,10 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
         f"{summary.name or record.data_name}, column {summary.target}: "
         f"{summary.n_points} points, trained on the first {summary.n_train} and tested on the "
         f"last {summary.n_test}; season {f'{season} steps' if season else 'none'}; "
-        f"network: {fit_phrase(summary.mode, record.epochs_done, record.fit_seconds or 0)}."))
+        f"network: {fit_phrase(summary.mode, record.epochs_done, record.fit_seconds or 0)}."
+        + (f" Trained with the Home demo's short settings ({config.ensemble} network"
+           f"{'s' if config.ensemble > 1 else ''}, {config.epochs} epochs), not the ones above."
+           if config.preset == "demo" else "")))
     run_predictions, csv_bytes = predictions(record.id, owner)
     st.plotly_chart(forecast_charts.forecast_figure(run_predictions, summary.target or "value", network,
                                                     summary.best_baseline), key=f"{key}-chart")
