@@ -54,6 +54,23 @@ def metrics_table(metrics: ForecastMetrics, network: str) -> pd.DataFrame:
     return table
 
 
+# How the run's notes name each model that can be left out (models/forecast/baselines.py, statistical.py).
+NOTE_WORDS = {"seasonal_naive": "seasonal naive", "ets": "ETS", "theta": "Theta", "arima": "ARIMA"}
+
+
+def unscored_reasons(metrics: ForecastMetrics, notes: list[str]) -> dict[str, str]:
+    """Model title -> why it has no score, from the run's notes (the sentence that left it out)."""
+    reasons = {}
+    for key, title in MODEL_ROWS.items():
+        scores = metrics.models.get(key)
+        if scores is not None and scores.test_rmse is not None:
+            continue
+        word = NOTE_WORDS.get(key, title)
+        said = [note for note in notes if word in note and ("skipped" in note or "left out" in note)]
+        reasons[title] = said[0] if said else "no score for this run"
+    return reasons
+
+
 BACKTEST_COLUMNS = {"rmse": "RMSE", "mae": "MAE", "mape": "MAPE %", "smape": "sMAPE %", "mase": "MASE"}
 
 
@@ -191,6 +208,8 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
                "percentages; a MASE below 1 beats the naive forecast on the training part."
                + (f" One step ahead: {escape_markdown(summary.one_step.verdict)}"
                   if summary.one_step.verdict else ""))
+    for title, reason in unscored_reasons(metrics, summary.notes).items():  # rows left empty, and why
+        st.caption(escape_markdown(f"{title}: no score. {reason}"))
     _multi_step(summary, network, key)
     with st.expander("What was done to the data and the scores"):
         for note in summary.notes:

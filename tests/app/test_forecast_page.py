@@ -24,6 +24,7 @@ from models.engine.store import FINAL_STATES
 from models.forecast.predictions import Predictions
 from models.forecast.verdict import baseline_phrase
 from models.summaries import Bands, IntervalSummary
+from models.vocabulary import baseline_name
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "app" / "streamlit_app.py")
@@ -331,6 +332,10 @@ def test_the_pretrained_network_forecasts_a_short_yearly_upload_a_local_network_
     assert wait_until_ended(at, engine, owner, run_id) == "succeeded"
     assert any("network: pretrained, not trained on this series" in caption.value for caption in at.caption)
     assert np.isfinite(metrics(at).loc["LSTM (network)", "Test RMSE"])
+    # A row left empty says why (a yearly series has no season), and only such a row.
+    said = [caption.value for caption in at.caption if ": no score." in caption.value]
+    assert len(said) == 1 and said[0].startswith(escape_markdown(baseline_name("seasonal_naive"))), said
+    assert "No seasonal pattern is known" in said[0]
 
 
 def test_reload_mid_run_finds_the_run_and_cancel_stops_it(engine):
