@@ -88,7 +88,7 @@ if record is not None:
     record = run_panel.show(record.id, owner, key="forecast-run")
     if record is not None and record.state == RunState.SUCCEEDED:
         st.header("4. Result", anchor=False)
-        changed = stale_result.changes(record.id, choice, config)
+        changed = stale_result.changes(record.id, choice, config, record.data_fingerprint, record.data_name)
         if changed:
             show_warning("This result belongs to earlier data or settings: " + "; ".join(changed)
                          + ". Click Train for a result on what the page shows now.",

@@ -336,6 +336,12 @@ def test_the_pretrained_network_forecasts_a_short_yearly_upload_a_local_network_
     said = [caption.value for caption in at.caption if ": no score." in caption.value]
     assert len(said) == 1 and said[0].startswith(escape_markdown(baseline_name("seasonal_naive"))), said
     assert "No seasonal pattern is known" in said[0]
+    # Reopened in a new session (its link), the page starts on the airline sample: the result is marked
+    # as another file's and folded away, never shown under the sample as if it were its own.
+    reopened = open_page(owner, run_id=run_id)
+    stale = [alert.value for alert in reopened.warning if "belongs to earlier data" in alert.value]
+    assert stale and escape_markdown("(the run used short yearly.csv)") in stale[0], alert_texts(reopened)
+    assert [expander.label for expander in reopened.expander if expander.label == "The earlier result"]
 
 
 def test_reload_mid_run_finds_the_run_and_cancel_stops_it(engine):
