@@ -35,9 +35,15 @@ def weight_files(record: RunRecord) -> list[str]:
 
 
 def candidates(owner: str) -> list[RunRecord]:
-    """The owner's succeeded runs of any kind (newest first)."""
-    return [record for record in runtime.store().list_runs(owner)
+    """The owner's succeeded runs of any kind: the roommate networks first (the lesson's own, a cell
+    small enough to follow), then the rest, newest first within each."""
+    runs = [record for record in runtime.store().list_runs(owner)
             if record.mine and record.state == RunState.SUCCEEDED]
+    return sorted(runs, key=lambda record: not _is_roommate(record))  # stable: newest first kept
+
+
+def _is_roommate(record: RunRecord) -> bool:
+    return isinstance(record.config, LearnConfig) and record.config.task == "roommate"
 
 
 def show(owner: str) -> None:
@@ -154,9 +160,11 @@ def _no_weights_sentence(record: RunRecord) -> str:
 def _label(record: RunRecord) -> str:
     config = record.config
     if isinstance(config, LearnConfig):
-        what = f"learn · {config.task}"
+        what = "the roommate network" if config.task == "roommate" else f"learn · {config.task}"
     else:
-        what = f"{record.kind} · {getattr(config, 'cell', '?')} · {record.data_name or ''}".rstrip(" ·")
+        size = f" of {config.units} units" if config is not None else ""
+        network = f"{cell_name(getattr(config, 'cell', None))}{size}"
+        what = f"{record.kind} · {network} · {record.data_name or ''}".rstrip(" ·")
     return f"{what} · {record.id[:6]}"
 
 

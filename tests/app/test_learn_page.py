@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from page_helpers import plotly_keys
 
-from models.config import DigitsConfig, ForecastConfig
+from models.config import DigitsConfig, ForecastConfig, LearnConfig
 from models.engine.store import FINAL_STATES
 from models.lessons import tasks as toy_tasks
 from models.networks import numpy_rnn
@@ -165,3 +165,13 @@ def test_inside_the_cell_reads_digit_images_and_forecast_windows(lab_app, lab_en
     assert any("not an LSTM" in info.value for info in at.info)
     assert "last window of the test part: the 4 scaled values" in " ".join(c.value for c in at.caption)
     assert "cell-hidden" in plotly_keys(at)
+
+
+def test_inside_the_cell_opens_on_the_roommate_network_with_runs_named_by_their_network(lab_app, lab_engine):
+    owner, store = new_owner(), lab_engine.store
+    roommate = _stored_run(store, owner, LearnConfig(task="roommate"), None, {})
+    digits = _stored_run(store, owner, DigitsConfig(units=96), None, {})  # the newest run
+    at = lab_app(PAGE, owner)
+    runs = at.selectbox(key="cell-run")
+    assert runs.value == roommate and runs.options[0] == "the roommate network · " + roommate[:6]
+    assert f"digits · LSTM of 96 units · airline-passengers.csv · {digits[:6]}" in runs.options
