@@ -264,6 +264,8 @@ def stored_config(data: dict[str, Any]) -> ForecastConfig | DigitsConfig | Learn
     if cls is None:
         return None
     known = known_fields(cls, data, discriminators=("kind",))
+    if cls is ForecastConfig:
+        known = {"mode": "local", **known}  # runs stored before modes existed trained on the series
     try:
         return cls(**known)
     except (ConfigError, TypeError, ValueError):

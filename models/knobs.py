@@ -131,7 +131,7 @@ FORECAST_KNOBS = _knobs(
          cli_help="local (trained on this series alone), pretrained (learned across many series, not "
                   "trained on this one), fine-tuned (pretrained, then trained briefly on this one) or auto "
                   "(pretrained for seasons of up to 12 steps or none, else local; local too when a "
-                  "local network's setting is given)"),
+                  "local network's setting is changed from its default)"),
     Knob("look_back", "Look-back", int, 1, 365, 1,
          help="How many past values the network sees to predict the next one.",
          cli_help="past values the network sees for each forecast"),

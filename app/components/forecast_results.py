@@ -171,7 +171,8 @@ def show(record: RunRecord, owner: str, key: str = "forecast-result") -> None:
     # The store types a run's results by its kind: a forecast run's (None until it succeeded).
     summary = record.summary if isinstance(record.summary, ForecastSummary) else ForecastSummary()
     metrics = record.metrics if isinstance(record.metrics, ForecastMetrics) else ForecastMetrics({})
-    network = cell_name(config.cell)
+    # The cell the run's network had (a pretrained one is an LSTM whatever the settings say).
+    network = cell_name(summary.cell if isinstance(record.summary, ForecastSummary) else config.cell)
     verdict = escape_markdown(summary.verdict)
     if summary.verdict_kind == "better":
         st.success(verdict, icon=":material/check_circle:")

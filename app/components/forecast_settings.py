@@ -186,8 +186,10 @@ def show(choice: DataChoice | None) -> ForecastConfig | None:
                  "choose it trained on this series, to train one). " if config.mode == "auto" else "")
         st.caption(f"{chose}The pretrained network forecasts as it is; the baselines fit the first "
                    f"{plan.split.n_train} points, and all are scored on the last {plan.split.n_test}.")
+    elif plan.config.pretrained:
+        st.caption(f"The pretrained network is fine-tuned on the first {plan.split.n_train} points and "
+                   f"scored, with the baselines, on the last {plan.split.n_test}.")
     else:
-        trains = "is fine-tuned" if plan.config.pretrained else "trains"
-        st.caption(f"The network {trains} on the first {plan.split.n_train} points ({plan.training_units} "
+        st.caption(f"The network trains on the first {plan.split.n_train} points ({plan.training_units} "
                    f"windows) and is scored, with the baselines, on the last {plan.split.n_test}.")
     return config

@@ -29,7 +29,9 @@ def key_settings(record: RunRecord) -> str:
         if mode != "local":
             return MODE_WORDS.get(mode, "auto")
         networks = f" ×{config.ensemble}" if config.ensemble > 1 else ""
-        return (f"{config.cell} {config.units}u{networks} · look-back {config.look_back} · "
+        summary = record.summary if isinstance(record.summary, ForecastSummary) else None
+        look_back = summary.look_back if summary is not None and summary.look_back else config.look_back
+        return (f"{config.cell} {config.units}u{networks} · look-back {look_back} · "
                 f"{config.epochs} ep · {config.transform}")
     if isinstance(config, DigitsConfig):
         return (f"{config.cell} {config.units}u · {config.epochs} ep · "

@@ -316,7 +316,8 @@ def pretrained_model():
     Dense(horizon); the layers seeded as LSTM Lab built them (seed 7), which a fine-tune's
     shuffling follows."""
     with np.load(PRETRAINED_FILE, allow_pickle=False) as arrays:
-        weights = [arrays[f"member0_{position}"] for position in range(len(arrays.files))]
+        count = sum(name.startswith("member0_") for name in arrays.files)  # the first network's arrays
+        weights = [arrays[f"member0_{position}"] for position in range(count)]
     units, horizon = weights[1].shape[0], weights[-1].shape[0]
     inputs = keras.Input((PRETRAINED_LOOK_BACK, 2))
     hidden = keras.layers.LSTM(units, seed=7)(inputs)

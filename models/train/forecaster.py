@@ -103,6 +103,8 @@ def forecast_run(config: ForecastConfig, series: Series, progress: ProgressFn | 
     """The run's report and its fitted network, unpacked (what ``train_forecaster`` packs)."""
     config, notes = forecast.network_settings(config, series.values,
                                               forecast.resolve_season(config, series.season_length))
+    if config.pretrained:  # its cell is an LSTM whatever the local network's setting says
+        config = config.replace(cell="lstm")
     prepared = prepare_run(config, series)
     prepared.notes.extend(notes)
     if should_stop is not None and should_stop():
@@ -203,15 +205,18 @@ def fit_pretrained(config: ForecastConfig, prepared: forecast.Prepared, progress
             report(len(history) + 1, epochs, logs["loss"], logs.get("val_loss"))
 
         network = shipped.fine_tuned(train_values, tune, on_epoch_end=on_epoch_end, validation=validation)
+        network.should_stop = should_stop  # the interval calibration fine-tunes again: cancellable too
     else:  # one report: how the network as it is does on the series' own windows
         network = shipped
         origins = np.arange(pretrained.MIN_HISTORY, split.n_train)
         loss = network.loss(pretrained.examples_at(train_values, origins, shipped.shape))
         report(1, 1, float("nan") if loss is None else loss, network.loss(validation))
     windows = max(split.n_train - pretrained.MIN_HISTORY, 0)
+    # Saved with Keras' own absolute error (the same loss on a full horizon), so model.keras reloads
+    # anywhere without LSTM Lab's masked one.
     return FittedNetwork(network=network, model=network.models[0],
-                         optimizer=keras.optimizers.Adam(FINE_TUNE_LEARNING_RATE),
-                         loss=pretrained.masked_absolute_error, history=history,
+                         optimizer=keras.optimizers.Adam(FINE_TUNE_LEARNING_RATE), loss="mae",
+                         history=history,
                          seconds=time.perf_counter() - started, windows=windows)
 
 

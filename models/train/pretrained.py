@@ -28,6 +28,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from models.config import FINE_TUNE_BATCH_SIZE, FINE_TUNE_EPOCHS, FINE_TUNE_LEARNING_RATE  # noqa: E402
+from models.errors import TrainingCancelled  # noqa: E402
 from models.train.fastfit import predictor, seed_everything  # noqa: E402
 
 MIN_HISTORY = 2  # values before an origin: fewer give no window to learn from
@@ -223,6 +224,7 @@ class GlobalForecaster:
                  tune: FineTune | None = None) -> None:
         self.models, self.shape, self.base, self.tune = models, shape, base, tune
         self.calls = [predictor(model) for model in models]
+        self.should_stop: Callable[[], bool] | None = None  # checked after every epoch of a later fine-tune
 
     def describe(self) -> str:
         shape, members = self.shape, len(self.models)
@@ -234,7 +236,13 @@ class GlobalForecaster:
     def fit(self, train_values: np.ndarray) -> GlobalForecaster:
         if self.base is None or self.tune is None:
             return self
-        return self.base.fine_tuned(train_values, self.tune)
+        should_stop = self.should_stop
+
+        def stop_if_asked(epoch: int, logs: dict[str, float]) -> None:
+            if should_stop is not None and should_stop():
+                raise TrainingCancelled(f"Training was cancelled after fine-tune epoch {epoch + 1}.")
+
+        return self.base.fine_tuned(train_values, self.tune, on_epoch_end=stop_if_asked)
 
     def fine_tuned(self, values: np.ndarray, tune: FineTune,
                    on_epoch_end: Callable[[int, dict[str, float]], None] | None = None,
@@ -268,7 +276,9 @@ class GlobalForecaster:
         return float(np.sum(np.abs(y[:, :horizon] - predicted) * marks) / max(np.sum(marks), 1.0))
 
     def forecast_many(self, histories: Sequence[np.ndarray], counts: Sequence[int]) -> list[np.ndarray]:
-        known = [np.asarray(history, dtype=np.float64) for history in histories]
+        # Only the last look_back values are read: cut each history first (a run's one-step forecasts
+        # hand over every prefix of the series, which copied whole would grow with its square).
+        known = [np.asarray(history, dtype=np.float64)[-self.shape.look_back:] for history in histories]
         if any(history.size < 1 for history in known):
             raise ValueError("it needs at least one value before the forecast")
         paths: list[list[float]] = [[] for _ in known]

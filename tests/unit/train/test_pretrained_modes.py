@@ -149,3 +149,31 @@ def test_a_short_learned_series_gets_a_local_network_that_fits_it_or_one_plain_s
     # Settings someone chose are never changed: their own sentence says what does not fit.
     with pytest.raises(DataError, match="Only 20 points: with a look-back of 6"):
         plan_run(ForecastConfig(look_back=6), airline[:20], 12)
+
+
+def test_runs_stored_before_modes_read_as_local_networks():
+    from models.config import stored_config
+
+    old = {key: value for key, value in ForecastConfig(epochs=3).to_dict().items() if key != "mode"}
+    assert stored_config(old).mode == "local" and ForecastConfig.from_dict(old).mode == "local"
+
+
+def test_a_pretrained_run_is_an_lstm_whatever_the_cell_setting_and_its_file_reloads_anywhere(short_yearly):
+    import io
+    import json
+    import zipfile
+
+    result = train_forecaster(ForecastConfig(mode="pretrained", cell="gru", forecast_steps=0), short_yearly)
+    assert result.summary.cell == "lstm" and "GRU" not in result.summary.verdict
+    with zipfile.ZipFile(io.BytesIO(result.artifacts["model.keras"])) as saved:
+        compiled = json.loads(saved.read("config.json"))["compile_config"]
+    assert compiled["loss"] == "mae"  # Keras' own: no LSTM Lab code needed to load it
+
+
+def test_the_pretrained_network_reads_only_the_end_of_each_history():
+    from models.train.pretrained import load_shipped
+
+    network = load_shipped("yearly")
+    long = 100 + np.cumsum(np.random.default_rng(2).normal(1, 3, 500))
+    whole, cut = network.forecast_many([long, long[-network.shape.look_back:]], [9, 9])
+    np.testing.assert_array_equal(whole, cut)
