@@ -95,9 +95,10 @@ def evaluate(prepared: Prepared, config: ForecastConfig, network_path: np.ndarra
     level = float(np.max(np.abs(values)))
 
     def judge(model_rmse: float | None, baseline_rmses: dict[str, float | None],
-              horizon: int | None = None) -> Verdict:
+              horizon: int | None = None, origins: int | None = None) -> Verdict:
         return make_verdict(model_rmse, baseline_rmses, cell=config.cell, settings=config.to_dict(),
-                            season_length=season, frequency=frequency, horizon=horizon, level=level)
+                            season_length=season, frequency=frequency, horizon=horizon, level=level,
+                            origins=origins)
 
     one_step_rmse = {name: scores.test_rmse for name, scores in metrics.baselines.items()}
     one_step = judge(metrics.network.test_rmse, one_step_rmse)
@@ -105,7 +106,7 @@ def evaluate(prepared: Prepared, config: ForecastConfig, network_path: np.ndarra
         verdict = one_step
     else:
         scores = {name: entry.rmse for name, entry in backtest.metrics.items()}
-        verdict = judge(scores.pop(NETWORK_KEY, None), scores, horizon=horizon)
+        verdict = judge(scores.pop(NETWORK_KEY, None), scores, horizon=horizon, origins=len(backtest.origins))
     return Evaluation(predictions=predictions, metrics=metrics, backtest=backtest, bands=bands,
                       test_coverage=coverage, verdict=verdict, one_step_verdict=one_step, notes=notes)
 

@@ -18,6 +18,10 @@ from models.forecast.advice import suggestion
 from models.summaries import VerdictFacts
 from models.vocabulary import cell_name
 
+# Multi-step scores from fewer forecast origins than this are said to rest on them: one origin's
+# horizon is one stretch of the series, whose luck decides more than the models do.
+FEW_ORIGINS = 3
+
 # When no change measured on the benchmark panel applies to the run's settings (or none helped).
 NOTHING_LEFT = ("no change measured on the benchmark panel is left to try from these settings; some series "
                 "simply suit a statistical method better.")
@@ -91,6 +95,7 @@ def make_verdict(
     frequency: str | None = None,
     horizon: int | None = None,
     level: float | None = None,
+    origins: int | None = None,
 ) -> Verdict:
     """Compare the network's RMSE with the best baseline's and explain it in one or two sentences.
 
@@ -98,9 +103,12 @@ def make_verdict(
     step ahead). When the network loses, the sentence ends with the change of its ``settings`` (the
     run's configuration as a dict) that helped most on the benchmark panel (models/forecast/advice.py).
     ``level``: the series' size (its largest absolute value); errors below NEGLIGIBLE of it count as
-    none (None: only an error of exactly zero does).
+    none (None: only an error of exactly zero does). ``origins``: how many forecast origins the
+    multi-step scores rest on; fewer than FEW_ORIGINS are said, a small sample to judge by.
     """
     span = "one step ahead" if horizon is None else f"over {horizon_words(horizon, frequency)} ahead"
+    if horizon is not None and origins is not None and origins < FEW_ORIGINS:
+        span += " from a single forecast origin" if origins == 1 else f" from only {origins} forecast origins"
     model_name = cell_name(cell)
     scored = {name: value for name, value in baseline_rmses.items() if value is not None}
     if not scored:

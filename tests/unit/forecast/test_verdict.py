@@ -145,3 +145,12 @@ def test_every_baseline_has_plain_words(name, season, frequency, phrase):
 ])
 def test_horizons_in_the_units_of_the_series(horizon, frequency, words):
     assert horizon_words(horizon, frequency) == words
+
+
+def test_a_multi_step_verdict_from_few_origins_says_so():
+    one = make_verdict(10.0, {"ets": 20.0}, horizon=10, frequency="yearly", origins=1).text
+    assert one == ("The LSTM is 50% better than exponential smoothing (ETS) over 10 years ahead from a "
+                   "single forecast origin.")
+    two = make_verdict(30.0, {"ets": 20.0}, horizon=10, frequency="yearly", origins=2).text
+    assert "over 10 years ahead from only 2 forecast origins: " in two
+    assert "origin" not in make_verdict(10.0, {"ets": 20.0}, horizon=10, frequency="yearly", origins=3).text
