@@ -268,19 +268,13 @@ def fine_tuned_candidate(name: str, base: str, epochs: int = 10, learning_rate: 
     """The ``base`` global candidate's network, trained further on the series' own training windows
     alone (a copy per series, from the base's weights), then forecasting it."""
     def forecast(train: np.ndarray, season: int | None, horizon: int, part: str) -> np.ndarray:
-        import keras
-
-        from models.train.pretrained import GlobalForecaster, masked_absolute_error, training_examples
+        from models.train.pretrained import FineTune
 
         kind = kind_of_season(season)
         CANDIDATES[base].forecast(train, season, horizon, part)  # trains the base network if needed
         network = _global_networks[(base, kind, part)][0]
-        model = keras.models.clone_model(network.models[0])
-        model.set_weights(network.models[0].get_weights())
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=masked_absolute_error)
-        x, y = training_examples([train], network.shape)
-        model.fit(x, y, epochs=epochs, batch_size=32, verbose=0, shuffle=True)
-        return GlobalForecaster([model], network.shape).forecast_many([train], [horizon])[0]
+        tuned = network.fine_tuned(train, FineTune(epochs=epochs, learning_rate=learning_rate))
+        return tuned.forecast_many([train], [horizon])[0]
 
     spec = json.dumps({"fine-tuned": 1, "base": CANDIDATES[base].spec, "epochs": epochs,
                        "learning_rate": learning_rate}, sort_keys=True)

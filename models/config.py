@@ -62,6 +62,8 @@ FINE_TUNE_BATCH_SIZE = 32
 # The longest season the pretrained network learned from (monthly series); longer seasons (hourly,
 # daily with a week ...) get a network trained on the series under "auto".
 PRETRAINED_MAX_SEASON = 12
+# What settings stored without a mode mean: every run before the pretrained network trained on its series.
+BEFORE_MODES = {"mode": "local"}
 # The settings only a network trained on the series uses (the pretrained one has its own shape).
 LOCAL_SETTINGS = ("look_back", "units", "epochs", "cell", "layers", "ensemble", "strategy", "dropout",
                   "batch_size", "learning_rate", "optimizer", "transform", "headroom")
@@ -136,7 +138,7 @@ class ForecastConfig(_Config):
     def from_dict(cls, data: dict[str, Any]) -> ForecastConfig:
         """``_Config.from_dict``; settings stored without a mode are a local network's (every run
         before the pretrained network was one)."""
-        return super().from_dict({"mode": "local", **data})
+        return super().from_dict({**BEFORE_MODES, **data})
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,7 @@ def stored_config(data: dict[str, Any]) -> ForecastConfig | DigitsConfig | Learn
         return None
     known = known_fields(cls, data, discriminators=("kind",))
     if cls is ForecastConfig:
-        known = {"mode": "local", **known}  # runs stored before modes existed trained on the series
+        known = {**BEFORE_MODES, **known}
     try:
         return cls(**known)
     except (ConfigError, TypeError, ValueError):
